@@ -22,7 +22,7 @@ pub use event::{EventInput, EventKind};
 pub use identity::{IdentityKey, IdentityKind};
 pub use ids::{CustomerId, SourceId};
 pub use money::{Currency, Money};
-pub use order::{OrderCustomer, OrderInput, OrderItemInput, OrderStatus, RefundInput};
+pub use order::{OrderChange, OrderCustomer, OrderInput, OrderItemInput, OrderStatus, RefundInput};
 pub use phone::{DefaultRegion, Phone};
 pub use profile::ProfileInput;
 pub use time::Millis;

@@ -161,6 +161,24 @@ pub struct RefundInput {
     pub reason: Option<String>,
 }
 
+/// Everything a channel can say about an order. Channels that send whole orders (the orders API,
+/// Shopify, exports, Segment `Order Completed`) upsert; others only move its status or refund it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderChange {
+    Upsert(OrderInput),
+    Status {
+        source: SourceId,
+        external_id: String,
+        status: OrderStatus,
+        at: Millis,
+    },
+    Refund {
+        source: SourceId,
+        order_external_id: String,
+        refund: RefundInput,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

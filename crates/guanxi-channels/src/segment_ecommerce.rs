@@ -1,0 +1,1 @@
+//! Segment e-commerce spec events.
