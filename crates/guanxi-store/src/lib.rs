@@ -1,1 +1,13 @@
+//! Storage boundary: one trait per concern, records as plain types, and `StoreError`, which
+//! keeps "absent" apart from "broken". Backends live in `guanxi-store-sql`; the conformance
+//! suite in `guanxi-store-tests` holds them to the same behaviour.
 
+mod error;
+mod records;
+mod store;
+mod write;
+
+pub use error::{StoreError, StoreResult};
+pub use records::*;
+pub use store::{CustomerStore, JobStore, KeyStore, Store};
+pub use write::WriteTx;

@@ -1,0 +1,120 @@
+use crate::backend::{Backend, map_err};
+use guanxi_store::{StoreError, StoreResult};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Per-connection SQLite settings. WAL with `synchronous=NORMAL` keeps every committed
+/// transaction across a process crash (only an OS crash or power loss can drop the newest).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+     PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;";
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: String,
+    pub max_connections: u32,
+    /// Apply pending migrations on connect (the server does; `guanxi migrate` does explicitly).
+    pub migrate: bool,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 8,
+            migrate: true,
+        }
+    }
+}
+
+/// The store over one connection pool.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+}
+
+impl SqlStore {
+    pub async fn connect(options: &ConnectOptions) -> StoreResult<Self> {
+        install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(&options.url)?,
+            Backend::Postgres => options.url.clone(),
+        };
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect(&url).await.map_err(|e| match e {
+            sqlx::Error::Database(_) => map_err(e),
+            other => StoreError::other(format!("cannot connect to the {} database: {other}", backend.name())),
+        })?;
+        let store = Self { pool, backend };
+        if options.migrate {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Applies pending embedded migrations for this backend.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::other)
+    }
+
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    /// Copies a consistent snapshot of a SQLite database to `path` (`VACUUM INTO`).
+    pub async fn backup_to(&self, path: &str) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.to_owned())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+            Backend::Postgres => Err(StoreError::other(
+                "back up PostgreSQL with pg_dump; `guanxi backup` copies SQLite databases",
+            )),
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://dir/file.db` → creates `dir` and asks SQLite to create the file.
+fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::other("an in-memory SQLite database loses everything; give a file path"));
+    }
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::other(format!("cannot create the database folder {}: {e}", dir.display())))?;
+    }
+    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{query}"))
+}

@@ -1,0 +1,311 @@
+//! Reading customers: the 360 parts, look-ups that follow merges, search, and the change feed.
+
+use crate::backend::map_err;
+use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
+use crate::sql;
+use crate::write::SqlWriteTx;
+use crate::SqlStore;
+use async_trait::async_trait;
+use guanxi_domain::{CustomerId, IdentityKey};
+use guanxi_store::{
+    ChangeRecord, CustomerQuery, CustomerRecord, CustomerStats, CustomerStore, EventRecord,
+    MergeRecord, OrderItemRow, OrderRecord, RefundRow, Store, StoreError, StoreResult, WriteTx,
+};
+use std::collections::HashMap;
+
+#[async_trait]
+impl CustomerStore for SqlStore {
+    async fn customer(&self, id: CustomerId) -> StoreResult<CustomerRecord> {
+        // Merges compress paths (every merged id points at its final survivor), so one hop is enough.
+        let mut id = id;
+        for _ in 0..2 {
+            let row = sqlx::query(
+                "SELECT id, created_at, updated_at, merged_into, traits FROM customers WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound("customer"))?;
+            if let Some(survivor) = get::<Option<i64>>(&row, "merged_into")? {
+                id = CustomerId(survivor);
+                continue;
+            }
+            return Ok(CustomerRecord {
+                id: customer_id(&row, "id")?,
+                created_at: get(&row, "created_at")?,
+                updated_at: get(&row, "updated_at")?,
+                traits: traits(&get::<String>(&row, "traits")?)?,
+            });
+        }
+        Err(StoreError::other("customer merge chain is not compressed"))
+    }
+
+    async fn customer_identities(&self, id: CustomerId) -> StoreResult<Vec<IdentityKey>> {
+        let rows = sqlx::query("SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY created_at, kind, value")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?))
+            .collect()
+    }
+
+    async fn customer_tags(&self, id: CustomerId) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| get(r, "tag")).collect()
+    }
+
+    async fn customer_stats(&self, id: CustomerId, currency: &str) -> StoreResult<CustomerStats> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, \
+                    CAST(COALESCE(SUM(CASE WHEN total_minor > refunded_minor THEN total_minor - refunded_minor ELSE 0 END), 0) AS BIGINT) AS spent, \
+                    MIN(created_at) AS first_at, MAX(created_at) AS last_at \
+             FROM orders WHERE customer_id = $1 AND currency = $2 \
+             AND status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')",
+        )
+        .bind(id.0)
+        .bind(currency.to_owned())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(CustomerStats {
+            orders_count: get(&row, "n")?,
+            total_spent: get(&row, "spent")?,
+            first_order_at: get(&row, "first_at")?,
+            last_order_at: get(&row, "last_at")?,
+        })
+    }
+
+    async fn customer_events(&self, id: CustomerId, before: Option<i64>, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, source_id, message_id, kind, name, properties, timestamp, received_at \
+             FROM events WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(id.0)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    id: get(r, "id")?,
+                    source: source_id(r, "source_id")?,
+                    message_id: get(r, "message_id")?,
+                    kind: event_kind(&get::<String>(r, "kind")?)?,
+                    name: get(r, "name")?,
+                    properties: json(&get::<String>(r, "properties")?)?,
+                    timestamp: get(r, "timestamp")?,
+                    received_at: get(r, "received_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn customer_orders(&self, id: CustomerId, before: Option<i64>, limit: u32) -> StoreResult<Vec<OrderRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, source_id, external_id, status, currency, total_minor, refunded_minor, created_at, updated_at \
+             FROM orders WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(id.0)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut orders = rows
+            .iter()
+            .map(|r| {
+                Ok(OrderRecord {
+                    id: get(r, "id")?,
+                    source: source_id(r, "source_id")?,
+                    external_id: get(r, "external_id")?,
+                    status: status(&get::<String>(r, "status")?)?,
+                    currency: get(r, "currency")?,
+                    total: get(r, "total_minor")?,
+                    refunded: get(r, "refunded_minor")?,
+                    created_at: get(r, "created_at")?,
+                    updated_at: get(r, "updated_at")?,
+                    items: Vec::new(),
+                    refunds: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        if orders.is_empty() {
+            return Ok(orders);
+        }
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let item_sql = format!(
+            "SELECT order_id, sku, name, category, quantity, price_minor FROM order_items \
+             WHERE order_id IN ({}) ORDER BY order_id, line",
+            sql::list(ids.len(), 1)
+        );
+        let mut q = sqlx::query(&item_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+            let order: i64 = get(&r, "order_id")?;
+            if let Some(i) = index.get(&order) {
+                orders[*i].items.push(OrderItemRow {
+                    sku: get(&r, "sku")?,
+                    name: get(&r, "name")?,
+                    category: get(&r, "category")?,
+                    quantity: get(&r, "quantity")?,
+                    price: get(&r, "price_minor")?,
+                });
+            }
+        }
+        let refund_sql = format!(
+            "SELECT order_id, external_id, amount_minor, created_at, reason FROM refunds \
+             WHERE order_id IN ({}) ORDER BY order_id, created_at",
+            sql::list(ids.len(), 1)
+        );
+        let mut q = sqlx::query(&refund_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+            let order: i64 = get(&r, "order_id")?;
+            if let Some(i) = index.get(&order) {
+                orders[*i].refunds.push(RefundRow {
+                    external_id: get(&r, "external_id")?,
+                    amount: get(&r, "amount_minor")?,
+                    created_at: get(&r, "created_at")?,
+                    reason: get(&r, "reason")?,
+                });
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn customer_merges(&self, id: CustomerId) -> StoreResult<Vec<MergeRecord>> {
+        let rows = sqlx::query("SELECT from_id, into_id, reason, at FROM merges WHERE into_id = $1 OR from_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(MergeRecord {
+                    from: customer_id(r, "from_id")?,
+                    into: customer_id(r, "into_id")?,
+                    reason: get(r, "reason")?,
+                    at: get(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn find_by_identity(&self, key: &IdentityKey) -> StoreResult<CustomerId> {
+        let row = sqlx::query("SELECT customer_id FROM identities WHERE kind = $1 AND value = $2")
+            .bind(key.kind().name())
+            .bind(key.value().to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound("customer"))?;
+        customer_id(&row, "customer_id")
+    }
+
+    async fn search_customers(&self, query: &CustomerQuery) -> StoreResult<Vec<CustomerId>> {
+        // Fixed fragments only; every value is bound in the order the fragments number them.
+        let mut conditions = vec!["c.merged_into IS NULL".to_owned(), "c.id < $1".to_owned()];
+        let mut next = 2;
+        let mut any_of = Vec::new();
+        if !query.identities.is_empty() {
+            any_of.push(format!(
+                "c.id IN (SELECT customer_id FROM identities WHERE (kind, value) IN (VALUES {}))",
+                sql::values(query.identities.len(), 2, next)
+            ));
+            next += query.identities.len() * 2;
+        }
+        if query.name_contains.is_some() {
+            any_of.push(format!("c.name_search LIKE ${next} ESCAPE '\\'"));
+            next += 1;
+        }
+        if !any_of.is_empty() {
+            conditions.push(format!("({})", any_of.join(" OR ")));
+        }
+        if query.tag.is_some() {
+            conditions.push(format!("c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ${next})"));
+            next += 1;
+        }
+        let sql = format!(
+            "SELECT c.id FROM customers c WHERE {} ORDER BY c.id DESC LIMIT ${next}",
+            conditions.join(" AND ")
+        );
+        let mut q = sqlx::query(&sql).bind(query.before.map_or(i64::MAX, |c| c.0));
+        for key in &query.identities {
+            q = q.bind(key.kind().name()).bind(key.value().to_owned());
+        }
+        if let Some(name) = &query.name_contains {
+            let escaped = name.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.bind(format!("%{escaped}%"));
+        }
+        if let Some(tag) = &query.tag {
+            q = q.bind(tag.clone());
+        }
+        let rows = q.bind(i64::from(query.limit)).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(|r| customer_id(r, "id")).collect()
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>> {
+        Ok(Box::new(SqlWriteTx::begin(self).await?))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn changes_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChangeRecord>> {
+        let rows = sqlx::query("SELECT seq, customer_id, kind, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after_seq)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChangeRecord {
+                    seq: get(r, "seq")?,
+                    customer: customer_id(r, "customer_id")?,
+                    kind: get(r, "kind")?,
+                    at: get(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn table_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
+        let mut counts = Vec::new();
+        for (name, sql) in [
+            ("customers", "SELECT COUNT(*) AS n FROM customers WHERE merged_into IS NULL"),
+            ("identities", "SELECT COUNT(*) AS n FROM identities"),
+            ("merges", "SELECT COUNT(*) AS n FROM merges"),
+            ("orders", "SELECT COUNT(*) AS n FROM orders"),
+            ("events", "SELECT COUNT(*) AS n FROM events"),
+            ("sources", "SELECT COUNT(*) AS n FROM sources"),
+        ] {
+            let row = sqlx::query(sql).fetch_one(&self.pool).await.map_err(map_err)?;
+            counts.push((name, get::<i64>(&row, "n")?));
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,422 @@
+//! The write transaction every ingest batch commits in. Multi-row statements keep a batch of
+//! hundreds of messages to a handful of round trips.
+
+use crate::backend::{Backend, map_err};
+use crate::rows::{customer_id, get, identity, status, traits};
+use crate::sql::{self, CHUNK};
+use crate::SqlStore;
+use async_trait::async_trait;
+use guanxi_domain::resolution::MergeDecision;
+use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
+use guanxi_store::{
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
+    StoreError, StoreResult, Traits, WriteTx,
+};
+use sqlx::{Any, Transaction};
+use std::collections::HashSet;
+
+pub(crate) struct SqlWriteTx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl SqlWriteTx {
+    pub(crate) async fn begin(store: &SqlStore) -> StoreResult<Self> {
+        // SQLite: take the write lock up front so a concurrent writer waits (busy_timeout)
+        // instead of failing mid-transaction.
+        let tx = match store.backend {
+            Backend::Sqlite => store.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => store.pool.begin().await,
+        }
+        .map_err(map_err)?;
+        Ok(Self { tx, backend: store.backend })
+    }
+
+    async fn execute<'q>(&mut self, query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<u64> {
+        query.execute(&mut *self.tx).await.map(|r| r.rows_affected()).map_err(map_err)
+    }
+}
+
+/// Name as stored for case-insensitive search.
+fn name_search(traits: &Traits) -> Option<String> {
+    traits.get("name").and_then(|v| v.as_str()).map(str::to_lowercase)
+}
+
+#[async_trait]
+impl WriteTx for SqlWriteTx {
+    async fn claim_receipts(&mut self, keys: &[(SourceId, String)], at: Millis) -> StoreResult<HashSet<(SourceId, String)>> {
+        let mut fresh = HashSet::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO receipts (source_id, key, at) VALUES {} ON CONFLICT DO NOTHING RETURNING source_id, key",
+                sql::values(chunk.len(), 3, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (source, key) in chunk {
+                q = q.bind(source.0).bind(key.clone()).bind(at);
+            }
+            for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
+                fresh.insert((SourceId(get(&row, "source_id")?), get::<String>(&row, "key")?));
+            }
+        }
+        Ok(fresh)
+    }
+
+    async fn identity_owners(&mut self, keys: &[IdentityKey]) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
+        let mut owners = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT kind, value, customer_id FROM identities WHERE (kind, value) IN (VALUES {})",
+                sql::values(chunk.len(), 2, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for key in chunk {
+                q = q.bind(key.kind().name()).bind(key.value().to_owned());
+            }
+            for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
+                let key = identity(&get::<String>(&row, "kind")?, &get::<String>(&row, "value")?)?;
+                owners.push((key, customer_id(&row, "customer_id")?));
+            }
+        }
+        Ok(owners)
+    }
+
+    async fn limited_identities(&mut self, customers: &[CustomerId]) -> StoreResult<Vec<(CustomerId, IdentityKey)>> {
+        let mut held = Vec::new();
+        for chunk in customers.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT customer_id, kind, value FROM identities WHERE customer_id IN ({}) AND kind <> 'anonymous_id'",
+                sql::list(chunk.len(), 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                q = q.bind(c.0);
+            }
+            for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
+                let key = identity(&get::<String>(&row, "kind")?, &get::<String>(&row, "value")?)?;
+                if key.kind().limit().is_some() {
+                    held.push((customer_id(&row, "customer_id")?, key));
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    async fn create_customers(&mut self, count: usize, at: Millis) -> StoreResult<Vec<CustomerId>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        // Ids are allocated before the insert so one multi-row statement creates them all.
+        let ids: Vec<i64> = match self.backend {
+            Backend::Sqlite => {
+                // Safe: this transaction holds SQLite's only write lock.
+                let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS top FROM customers")
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(map_err)?;
+                let top: i64 = get(&row, "top")?;
+                (1..=count as i64).map(|i| top + i).collect()
+            }
+            Backend::Postgres => {
+                let rows = sqlx::query(
+                    "SELECT nextval(pg_get_serial_sequence('customers', 'id')) AS id FROM generate_series(1, $1)",
+                )
+                .bind(count as i64)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(|r| get::<i64>(r, "id")).collect::<StoreResult<_>>()?
+            }
+        };
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!("INSERT INTO customers (id, created_at, updated_at) VALUES {}", sql::values(chunk.len(), 3, 1));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id).bind(at).bind(at);
+            }
+            self.execute(q).await?;
+        }
+        Ok(ids.into_iter().map(CustomerId).collect())
+    }
+
+    async fn merge_customer(&mut self, merge: &MergeDecision, at: Millis) -> StoreResult<()> {
+        let (from, into) = (merge.from.0, merge.into.0);
+        for sql in [
+            "UPDATE identities SET customer_id = $1 WHERE customer_id = $2",
+            "UPDATE events SET customer_id = $1 WHERE customer_id = $2",
+            "UPDATE orders SET customer_id = $1 WHERE customer_id = $2",
+            "INSERT INTO customer_tags (customer_id, tag) SELECT $1, tag FROM customer_tags WHERE customer_id = $2 ON CONFLICT DO NOTHING",
+            // Path compression: everything that pointed at `from` now points at the survivor.
+            "UPDATE customers SET merged_into = $1 WHERE merged_into = $2",
+        ] {
+            self.execute(sqlx::query(sql).bind(into).bind(from)).await?;
+        }
+        self.execute(sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(from)).await?;
+        // Traits: the survivor's values win; the merged customer fills what the survivor lacks.
+        let both = self.customer_traits(&[merge.from, merge.into]).await?;
+        let mut merged = Traits::new();
+        for (id, t) in both.iter().filter(|(id, _)| *id == merge.from).chain(both.iter().filter(|(id, _)| *id == merge.into)) {
+            let _ = id;
+            merged.extend(t.clone());
+        }
+        self.set_traits(&[(merge.into, merged)], at).await?;
+        self.execute(
+            sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3").bind(into).bind(at).bind(from),
+        )
+        .await?;
+        self.execute(
+            sqlx::query("INSERT INTO merges (from_id, into_id, reason, at) VALUES ($1, $2, $3, $4)")
+                .bind(from)
+                .bind(into)
+                .bind(merge.reason.clone())
+                .bind(at),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn attach_identities(&mut self, identities: &[(IdentityKey, CustomerId, SourceId)], at: Millis) -> StoreResult<()> {
+        for chunk in identities.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO identities (kind, value, customer_id, source_id, created_at) VALUES {} ON CONFLICT DO NOTHING",
+                sql::values(chunk.len(), 5, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (key, customer, source) in chunk {
+                q = q.bind(key.kind().name()).bind(key.value().to_owned()).bind(customer.0).bind(source.0).bind(at);
+            }
+            self.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    async fn customer_traits(&mut self, ids: &[CustomerId]) -> StoreResult<Vec<(CustomerId, Traits)>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!("SELECT id, traits FROM customers WHERE id IN ({})", sql::list(chunk.len(), 1));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.0);
+            }
+            for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
+                out.push((customer_id(&row, "id")?, traits(&get::<String>(&row, "traits")?)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set_traits(&mut self, all: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()> {
+        for (id, t) in all {
+            let text = serde_json::Value::Object(t.clone()).to_string();
+            self.execute(
+                sqlx::query("UPDATE customers SET traits = $1, name_search = $2, updated_at = $3 WHERE id = $4")
+                    .bind(text)
+                    .bind(name_search(t))
+                    .bind(at)
+                    .bind(id.0),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("INSERT INTO customer_tags (customer_id, tag) VALUES {} ON CONFLICT DO NOTHING", sql::values(tags.len(), 2, 1));
+        let mut q = sqlx::query(&sql);
+        for tag in tags {
+            q = q.bind(customer.0).bind(tag.clone());
+        }
+        self.execute(q).await.map(|_| ())
+    }
+
+    async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {
+        for tag in tags {
+            self.execute(sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1 AND tag = $2").bind(customer.0).bind(tag.clone()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        for chunk in events.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, timestamp, received_at) VALUES {}",
+                sql::values(chunk.len(), 8, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q
+                    .bind(e.source.0)
+                    .bind(e.message_id.clone())
+                    .bind(e.customer.0)
+                    .bind(e.kind.as_str())
+                    .bind(e.name.clone())
+                    .bind(e.properties.to_string())
+                    .bind(e.timestamp)
+                    .bind(e.received_at);
+            }
+            self.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    async fn order_head(&mut self, source: SourceId, external_id: &str) -> StoreResult<Option<OrderHead>> {
+        let row = sqlx::query(
+            "SELECT id, customer_id, status, currency, total_minor, refunded_minor, fingerprint FROM orders \
+             WHERE source_id = $1 AND external_id = $2",
+        )
+        .bind(source.0)
+        .bind(external_id.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        row.map(|r| {
+            Ok(OrderHead {
+                id: get(&r, "id")?,
+                customer: customer_id(&r, "customer_id")?,
+                status: status(&get::<String>(&r, "status")?)?,
+                currency: get(&r, "currency")?,
+                total: get(&r, "total_minor")?,
+                refunded: get(&r, "refunded_minor")?,
+                fingerprint: get(&r, "fingerprint")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO orders (source_id, external_id, customer_id, status, currency, total_minor, created_at, updated_at, fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (source_id, external_id) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status, \
+             currency = excluded.currency, total_minor = excluded.total_minor, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, fingerprint = excluded.fingerprint RETURNING id",
+        )
+        .bind(order.source.0)
+        .bind(order.external_id.clone())
+        .bind(order.customer.0)
+        .bind(order.status.as_str())
+        .bind(order.currency.clone())
+        .bind(order.total)
+        .bind(order.created_at)
+        .bind(order.updated_at)
+        .bind(order.fingerprint.clone())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let id: i64 = get(&row, "id")?;
+        self.execute(sqlx::query("DELETE FROM order_items WHERE order_id = $1").bind(id)).await?;
+        for (chunk_no, chunk) in items.chunks(CHUNK).enumerate() {
+            let sql = format!(
+                "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor) VALUES {}",
+                sql::values(chunk.len(), 7, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, item) in chunk.iter().enumerate() {
+                q = q
+                    .bind(id)
+                    .bind((chunk_no * CHUNK + i) as i64)
+                    .bind(item.sku.clone())
+                    .bind(item.name.clone())
+                    .bind(item.category.clone())
+                    .bind(item.quantity)
+                    .bind(item.price);
+            }
+            self.execute(q).await?;
+        }
+        Ok(id)
+    }
+
+    async fn set_order_status(&mut self, order_id: i64, status: OrderStatus, at: Millis) -> StoreResult<()> {
+        self.execute(sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3").bind(status.as_str()).bind(at).bind(order_id))
+            .await
+            .map(|_| ())
+    }
+
+    async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool> {
+        let inserted = self
+            .execute(
+                sqlx::query(
+                    "INSERT INTO refunds (order_id, external_id, amount_minor, created_at, reason) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(order_id)
+                .bind(refund.external_id.clone())
+                .bind(refund.amount)
+                .bind(refund.created_at)
+                .bind(refund.reason.clone()),
+            )
+            .await?;
+        if inserted > 0 {
+            self.execute(
+                sqlx::query(
+                    "UPDATE orders SET refunded_minor = (SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refunds WHERE order_id = $1) \
+                     WHERE id = $1",
+                )
+                .bind(order_id),
+            )
+            .await?;
+        }
+        Ok(inserted > 0)
+    }
+
+    async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {
+        // One row per SKU per statement: PostgreSQL refuses to update one row twice in one INSERT.
+        let mut seen = HashSet::new();
+        let unique: Vec<&ProductRow> = products.iter().rev().filter(|p| seen.insert(p.sku.clone())).collect();
+        for chunk in unique.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO products (sku, name, category, price_minor, currency, updated_at) VALUES {} \
+                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, category = COALESCE(excluded.category, products.category), \
+                 price_minor = COALESCE(excluded.price_minor, products.price_minor), currency = excluded.currency, updated_at = excluded.updated_at",
+                sql::values(chunk.len(), 6, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.sku.clone()).bind(p.name.clone()).bind(p.category.clone()).bind(p.price).bind(p.currency.clone()).bind(at);
+            }
+            self.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {
+        for chunk in changes.chunks(CHUNK) {
+            let sql = format!("INSERT INTO changes (customer_id, kind, at) VALUES {}", sql::values(chunk.len(), 3, 1));
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                q = q.bind(c.customer.0).bind(c.kind.as_str()).bind(at);
+            }
+            self.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()> {
+        for job in jobs {
+            self.execute(
+                sqlx::query(
+                    "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (dedupe_key) DO NOTHING",
+                )
+                .bind(job.kind.clone())
+                .bind(job.payload.to_string())
+                .bind(job.dedupe_key.clone())
+                .bind(job.run_at)
+                .bind(job.run_at),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(|e| match map_err(e) {
+            StoreError::NotFound(_) => StoreError::other("commit failed"),
+            other => other,
+        })
+    }
+}

@@ -1,0 +1,25 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist: a 404, not an outage.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique value is taken (a source name, an API key).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// The database is locked or busy beyond its timeout: worth retrying later (HTTP 503/429).
+    #[error("the database is busy")]
+    Busy(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: the database is down, a query failed, stored data is corrupt.
+    #[error("storage failed: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn other(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,69 @@
+use crate::{
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
+    StoreResult, Traits,
+};
+use async_trait::async_trait;
+use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId, resolution::MergeDecision};
+use std::collections::HashSet;
+
+/// One write transaction. Nothing is visible to readers, and nothing is acknowledged, until
+/// `commit` returns; dropping it without committing rolls everything back.
+#[async_trait]
+pub trait WriteTx: Send {
+    /// Records idempotency keys (Segment messageId, Shopify webhook id) and answers which were
+    /// new. The first write of the transaction, so a SQLite writer takes its lock up front.
+    async fn claim_receipts(
+        &mut self,
+        keys: &[(SourceId, String)],
+        at: Millis,
+    ) -> StoreResult<HashSet<(SourceId, String)>>;
+
+    /// Stored owners of these identifiers (always surviving customers).
+    async fn identity_owners(
+        &mut self,
+        keys: &[IdentityKey],
+    ) -> StoreResult<Vec<(IdentityKey, CustomerId)>>;
+
+    /// Identifiers of kinds with a per-customer limit held by these customers.
+    async fn limited_identities(
+        &mut self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, IdentityKey)>>;
+
+    async fn create_customers(&mut self, count: usize, at: Millis) -> StoreResult<Vec<CustomerId>>;
+
+    /// Moves everything of `from` to `into`: identities, events, orders, tags and traits
+    /// (the survivor's values win), records the merge, and redirects `from` for ever.
+    async fn merge_customer(&mut self, merge: &MergeDecision, at: Millis) -> StoreResult<()>;
+
+    async fn attach_identities(
+        &mut self,
+        identities: &[(IdentityKey, CustomerId, SourceId)],
+        at: Millis,
+    ) -> StoreResult<()>;
+
+    async fn customer_traits(&mut self, ids: &[CustomerId]) -> StoreResult<Vec<(CustomerId, Traits)>>;
+    async fn set_traits(&mut self, traits: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()>;
+    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
+    async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
+
+    async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;
+
+    async fn order_head(&mut self, source: SourceId, external_id: &str) -> StoreResult<Option<OrderHead>>;
+    /// Inserts or replaces the order and its items; returns the order id.
+    async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64>;
+    async fn set_order_status(
+        &mut self,
+        order_id: i64,
+        status: guanxi_domain::OrderStatus,
+        at: Millis,
+    ) -> StoreResult<()>;
+    /// Adds a refund unless one with its external id exists; answers whether it was new.
+    async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool>;
+
+    async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()>;
+    async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()>;
+    async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
