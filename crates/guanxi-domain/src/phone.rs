@@ -37,6 +37,10 @@ impl Phone {
         if trimmed.contains('*') {
             return invalid("is masked");
         }
+        // The parser reads letters as keypad digits (555-SHIP); people's numbers have none.
+        if trimmed.chars().any(|c| c.is_alphabetic()) {
+            return invalid("contains letters");
+        }
         let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
         let mainland_mobile = !trimmed.starts_with('+')
             && digits.len() == 11
@@ -86,5 +90,6 @@ mod tests {
         assert!(cn("138****5678").is_err());
         assert!(cn("hello").is_err());
         assert!(cn("123").is_err());
+        assert!(cn("555-555-SHIP").is_err());
     }
 }
