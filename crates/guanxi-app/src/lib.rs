@@ -1,1 +1,12 @@
+//! Guanxi's use cases: ingestion through one group-committing writer, identity resolution,
+//! customer profiles, keys, imports and the demo shop. Talks to storage only through the
+//! `guanxi-store` traits.
 
+pub mod customers;
+pub mod import;
+pub mod ingest;
+pub mod keys;
+pub mod settings;
+
+pub use ingest::{Ingestor, IngestError, Outcome, OutcomeStatus, WriteItem, WriteOp};
+pub use settings::Settings;

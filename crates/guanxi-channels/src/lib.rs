@@ -2,5 +2,6 @@
 //! out; nothing here touches the database or the network.
 
 pub mod import;
+pub mod segment;
 pub mod segment_ecommerce;
 pub mod shopify_webhook;

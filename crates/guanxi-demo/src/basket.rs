@@ -26,12 +26,20 @@ pub(crate) struct Basket {
     pub total: i64,
 }
 
+/// Yuan in fen.
+pub(crate) const fn fen(yuan: i64) -> i64 {
+    yuan * 100
+}
+
 const LINE_COUNTS: &[(usize, f64)] = &[(1, 0.58), (2, 0.27), (3, 0.10), (4, 0.05)];
 
 /// A product of a category, bestsellers (listed first) more often: Zipf-like ranks.
 fn product_of(rng: &mut impl Rng, catalogue: &Catalogue, category: usize) -> usize {
     let products = &catalogue.by_category[category];
-    let i = pick_index(rng, (0..products.len()).map(|r| 1.0 / (r as f64 + 1.0).powf(0.8)));
+    let i = pick_index(
+        rng,
+        (0..products.len()).map(|r| 1.0 / (r as f64 + 1.0).powf(1.1)),
+    );
     products[i]
 }
 
@@ -52,13 +60,17 @@ pub(crate) fn basket(
     let mut previous: Option<usize> = None;
     for _ in 0..count {
         let category = match previous {
-            Some(prev) if rng.gen_bool(0.4) => category_index(*choose(rng, CATEGORIES[prev].3)),
-            _ if rng.gen_bool(0.7) => Calendar::seasonal_category(
+            Some(prev) if rng.gen_bool(0.4) => {
+                category_index(choose::<&str>(rng, CATEGORIES[prev].3))
+            }
+            _ if rng.gen_bool(0.7) => {
+                Calendar::seasonal_category(rng, date, person.favourites.iter().map(|c| (*c, 1.0)))
+            }
+            _ => Calendar::seasonal_category(
                 rng,
                 date,
-                person.favourites.iter().map(|c| (*c, 1.0)),
+                CATEGORIES.iter().enumerate().map(|(i, c)| (i, c.2)),
             ),
-            _ => Calendar::seasonal_category(rng, date, CATEGORIES.iter().enumerate().map(|(i, c)| (i, c.2))),
         };
         previous = Some(category);
         let product = product_of(rng, catalogue, category);
@@ -85,7 +97,7 @@ pub(crate) fn basket(
 
 fn quantity(rng: &mut impl Rng, person: &Person, category: &str) -> i64 {
     if person.wholesale {
-        return rng.gen_range(5..=20);
+        return rng.gen_range(3..=12);
     }
     match category {
         "tea" if rng.gen_bool(0.2) => 2,
@@ -99,8 +111,8 @@ fn quantity(rng: &mut impl Rng, person: &Person, category: &str) -> i64 {
 /// store charges ¥88 abroad under ¥800.
 fn shipping(person: &Person, channel: usize, subtotal: i64) -> i64 {
     match channel {
-        WEB if subtotal < 199_00 => 12_00,
-        SHOPIFY if person.origin != Origin::Mainland && subtotal < 800_00 => 88_00,
+        WEB if subtotal < fen(199) => fen(12),
+        SHOPIFY if person.origin != Origin::Mainland && subtotal < fen(800) => fen(88),
         _ => 0,
     }
 }
@@ -108,9 +120,9 @@ fn shipping(person: &Person, channel: usize, subtotal: i64) -> i64 {
 /// Festival 满减 (¥50 off every ¥300, up to ¥500) or, sometimes, a ¥20 coupon over ¥199.
 fn discount(rng: &mut impl Rng, promotion: bool, subtotal: i64) -> i64 {
     if promotion {
-        (subtotal / 300_00 * 50_00).min(500_00)
-    } else if subtotal >= 199_00 && rng.gen_bool(0.12) {
-        20_00
+        (subtotal / fen(300) * fen(50)).min(fen(500))
+    } else if subtotal >= fen(199) && rng.gen_bool(0.12) {
+        fen(20)
     } else {
         0
     }

@@ -16,8 +16,12 @@ use serde_json::{Map, Value, json};
 
 const SITE: &str = "https://www.sujin-silk.example";
 const REFERRERS: &[&str] = &[
-    "", "https://www.baidu.com/", "https://www.xiaohongshu.com/", "https://mp.weixin.qq.com/",
-    "https://www.douyin.com/", "https://www.google.com/",
+    "",
+    "https://www.baidu.com/",
+    "https://www.xiaohongshu.com/",
+    "https://mp.weixin.qq.com/",
+    "https://www.douyin.com/",
+    "https://www.google.com/",
 ];
 const MAX_BROWSE_SESSIONS: usize = 25;
 
@@ -58,7 +62,10 @@ impl Emitter<'_> {
         self.count += 1;
         let event = EventInput {
             source: self.shop.sources[WEB],
-            message_id: format!("demo-{}-{}-{}", self.shop.seed, self.person.index, self.count),
+            message_id: format!(
+                "demo-{}-{}-{}",
+                self.shop.seed, self.person.index, self.count
+            ),
             kind,
             name: name.map(str::to_owned),
             identities,
@@ -88,7 +95,14 @@ fn anonymous_id(rng: &mut impl Rng) -> String {
     let bits: u128 = rng.gen_range(0..u128::MAX);
     let bits = (bits & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
     let hex = format!("{bits:032x}");
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// The website events of one person, or none if they never use the website.
@@ -104,24 +118,43 @@ pub(crate) fn web_events(
     let end = shop.calendar.end;
     let devices = if rng.gen_bool(0.4) { 2 } else { 1 };
     let anonymous: Vec<IdentityKey> = (0..devices)
-        .filter_map(|_| IdentityKey::new(IdentityKind::AnonymousId, &anonymous_id(rng), Default::default()).ok())
+        .filter_map(|_| {
+            IdentityKey::new(
+                IdentityKind::AnonymousId,
+                &anonymous_id(rng),
+                Default::default(),
+            )
+            .ok()
+        })
         .collect();
     let mut sessions: Vec<Session> = orders
         .iter()
         .filter(|o| o.channel == WEB)
-        .map(|o| Session { start: o.at - rng.gen_range(3 * 60_000..15 * 60_000), device: 0, visit: Visit::Purchase(o) })
+        .map(|o| Session {
+            start: o.at - rng.gen_range(3 * 60_000..15 * 60_000),
+            device: 0,
+            visit: Visit::Purchase(o),
+        })
         .collect();
     let until = person.active_until.saturating_add(90 * DAY).min(end);
     let years = (until - joined.at).max(0) as f64 / YEAR as f64;
-    let browse_rate = gamma(rng, 1.2, 2.5);
+    let browse_rate = gamma(rng, 1.2, 4.0);
     let extra = poisson(rng, browse_rate * years).min(MAX_BROWSE_SESSIONS);
     let first_purchase = sessions.first().map(|s| s.start);
     if first_purchase.is_none_or(|t| t > joined.at + 30 * 60_000) {
-        sessions.push(Session { start: joined.at, device: 0, visit: Visit::Browse });
+        sessions.push(Session {
+            start: joined.at,
+            device: 0,
+            visit: Visit::Browse,
+        });
     }
     for _ in 0..extra {
         let start = shop.calendar.instant_between(rng, joined.at, until);
-        sessions.push(Session { start, device: 0, visit: Visit::Browse });
+        sessions.push(Session {
+            start,
+            device: 0,
+            visit: Visit::Browse,
+        });
     }
     sessions.sort_by_key(|s| s.start);
     for s in sessions.iter_mut().skip(1) {
@@ -130,8 +163,16 @@ pub(crate) fn web_events(
         }
     }
     // Buyers sign up at their first checkout; some browsers sign up for the newsletter.
-    let signs_up_browsing = first_purchase.is_none() && rng.gen_bool(0.6);
-    let mut emitter = Emitter { shop, person, count: 0, out: Vec::new() };
+    // People who already buy elsewhere mostly come to the site from a campaign and log in.
+    let known_elsewhere = person.channels[0].channel != WEB;
+    let signs_up_browsing =
+        first_purchase.is_none() && rng.gen_bool(if known_elsewhere { 0.9 } else { 0.6 });
+    let mut emitter = Emitter {
+        shop,
+        person,
+        count: 0,
+        out: Vec::new(),
+    };
     let mut registered = false;
     let mut logged_in = vec![false; anonymous.len()];
     for session in &sessions {
@@ -145,7 +186,11 @@ pub(crate) fn web_events(
             t
         };
         let identities = |logged: bool| -> Vec<IdentityKey> {
-            let mut ids: Vec<IdentityKey> = if logged { person.web_user.iter().cloned().collect() } else { Vec::new() };
+            let mut ids: Vec<IdentityKey> = if logged {
+                person.web_user.iter().cloned().collect()
+            } else {
+                Vec::new()
+            };
             ids.push(anon.clone());
             ids
         };
@@ -160,12 +205,23 @@ pub(crate) fn web_events(
         };
         let path = match landing {
             "Home" => "/".to_owned(),
-            "Category" => format!("/collections/{}", crate::catalogue::CATEGORIES[person.favourites[0]].0),
+            "Category" => format!(
+                "/collections/{}",
+                crate::catalogue::CATEGORIES[person.favourites[0]].0
+            ),
             _ => "/products".to_owned(),
         };
         let page = json!({"title": format!("{landing} | 素锦 Sujin"), "path": path, "url": format!("{SITE}{path}"), "referrer": choose(rng, REFERRERS)});
         let at = step(rng);
-        emitter.emit(rng, at, EventKind::Page, Some(landing), identities(logged_in[device]), Map::new(), page);
+        emitter.emit(
+            rng,
+            at,
+            EventKind::Page,
+            Some(landing),
+            identities(logged_in[device]),
+            Map::new(),
+            page,
+        );
         match session.visit {
             Visit::Browse => {
                 let views = rng.gen_range(1..=4);
@@ -173,12 +229,24 @@ pub(crate) fn web_events(
                 for _ in 0..views {
                     let category = person.favourites[rng.gen_range(0..person.favourites.len())];
                     let list = &shop.catalogue.by_category[category];
-                    let product = &shop.catalogue.products[list[pick_index(rng, (0..list.len()).map(|r| 1.0 / (r as f64 + 1.0)))]];
+                    let product = &shop.catalogue.products
+                        [list[pick_index(rng, (0..list.len()).map(|r| 1.0 / (r as f64 + 1.0)))]];
                     let at = step(rng);
-                    emitter.emit(rng, at, EventKind::Track, Some("Product Viewed"), identities(logged_in[device]), Map::new(), product_json(product, 1));
+                    emitter.emit(
+                        rng,
+                        at,
+                        EventKind::Track,
+                        Some("Product Viewed"),
+                        identities(logged_in[device]),
+                        Map::new(),
+                        product_json(product, 1),
+                    );
                     seen.push(product);
                 }
-                if signs_up_browsing && !registered && rng.gen_bool(0.6) {
+                if signs_up_browsing
+                    && !registered
+                    && rng.gen_bool(if known_elsewhere { 0.95 } else { 0.7 })
+                {
                     registered = true;
                     logged_in[device] = true;
                     let at = step(rng);
@@ -187,11 +255,27 @@ pub(crate) fn web_events(
                 if rng.gen_bool(0.3) {
                     let product = *choose(rng, &seen);
                     let at = step(rng);
-                    emitter.emit(rng, at, EventKind::Track, Some("Product Added"), identities(logged_in[device]), Map::new(), product_json(product, 1));
+                    emitter.emit(
+                        rng,
+                        at,
+                        EventKind::Track,
+                        Some("Product Added"),
+                        identities(logged_in[device]),
+                        Map::new(),
+                        product_json(product, 1),
+                    );
                     if rng.gen_bool(0.6) {
                         let at = step(rng);
                         let cart = json!({"cart_id": format!("cart-{}-{}", person.index, emitter.count), "products": [product_json(product, 1)]});
-                        emitter.emit(rng, at, EventKind::Track, Some("Cart Viewed"), identities(logged_in[device]), Map::new(), cart);
+                        emitter.emit(
+                            rng,
+                            at,
+                            EventKind::Track,
+                            Some("Cart Viewed"),
+                            identities(logged_in[device]),
+                            Map::new(),
+                            cart,
+                        );
                     }
                 }
             }
@@ -204,13 +288,37 @@ pub(crate) fn web_events(
                     .collect();
                 for p in &products {
                     let at = step(rng);
-                    emitter.emit(rng, at, EventKind::Track, Some("Product Viewed"), identities(logged_in[device]), Map::new(), p.clone());
+                    emitter.emit(
+                        rng,
+                        at,
+                        EventKind::Track,
+                        Some("Product Viewed"),
+                        identities(logged_in[device]),
+                        Map::new(),
+                        p.clone(),
+                    );
                     let at = step(rng);
-                    emitter.emit(rng, at, EventKind::Track, Some("Product Added"), identities(logged_in[device]), Map::new(), p.clone());
+                    emitter.emit(
+                        rng,
+                        at,
+                        EventKind::Track,
+                        Some("Product Added"),
+                        identities(logged_in[device]),
+                        Map::new(),
+                        p.clone(),
+                    );
                 }
                 let at = step(rng);
                 let cart = json!({"cart_id": format!("cart-{}-{}", person.index, emitter.count), "products": products});
-                emitter.emit(rng, at, EventKind::Track, Some("Cart Viewed"), identities(logged_in[device]), Map::new(), cart);
+                emitter.emit(
+                    rng,
+                    at,
+                    EventKind::Track,
+                    Some("Cart Viewed"),
+                    identities(logged_in[device]),
+                    Map::new(),
+                    cart,
+                );
                 if !logged_in[device] {
                     registered = true;
                     logged_in[device] = true;
@@ -223,12 +331,36 @@ pub(crate) fn web_events(
                     "shipping": yuan(b.shipping), "discount": yuan(b.discount), "currency": "CNY", "products": products,
                 });
                 let at = step(rng).min(order.at - 1);
-                emitter.emit(rng, at, EventKind::Track, Some("Checkout Started"), identities(true), Map::new(), money.clone());
+                emitter.emit(
+                    rng,
+                    at,
+                    EventKind::Track,
+                    Some("Checkout Started"),
+                    identities(true),
+                    Map::new(),
+                    money.clone(),
+                );
                 if let Fate::Paid { refund } = &order.fate {
-                    emitter.emit(rng, order.at, EventKind::Track, Some("Order Completed"), identities(true), Map::new(), money);
+                    emitter.emit(
+                        rng,
+                        order.at,
+                        EventKind::Track,
+                        Some("Order Completed"),
+                        identities(true),
+                        Map::new(),
+                        money,
+                    );
                     if let Some(r) = refund {
                         let props = json!({"order_id": order.external_id, "total": yuan(r.amount), "currency": "CNY", "reason": r.reason});
-                        emitter.emit(rng, r.at, EventKind::Track, Some("Order Refunded"), identities(true), Map::new(), props);
+                        emitter.emit(
+                            rng,
+                            r.at,
+                            EventKind::Track,
+                            Some("Order Refunded"),
+                            identities(true),
+                            Map::new(),
+                            props,
+                        );
                     }
                 }
             }
@@ -253,9 +385,20 @@ fn identify(emitter: &mut Emitter, rng: &mut impl Rng, at: Millis, ids: &[Identi
     }
     traits.insert("gender".into(), json!(person.gender));
     if let Some(birthday) = person.birthday {
-        traits.insert("birthday".into(), json!(birthday.format("%Y-%m-%d").to_string()));
+        traits.insert(
+            "birthday".into(),
+            json!(birthday.format("%Y-%m-%d").to_string()),
+        );
     }
     insert_place(&mut traits, person);
     identities.extend(ids.iter().skip(1).cloned());
-    emitter.emit(rng, at, EventKind::Identify, None, identities, traits, Value::Object(Map::new()));
+    emitter.emit(
+        rng,
+        at,
+        EventKind::Identify,
+        None,
+        identities,
+        traits,
+        Value::Object(Map::new()),
+    );
 }

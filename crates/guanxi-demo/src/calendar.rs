@@ -18,18 +18,33 @@ const GROWTH: f64 = 2.5;
 
 /// Relative orders per hour of a Beijing day: a lunch bump and the evening peak.
 const HOUR_WEIGHTS: [f64; 24] = [
-    3.0, 1.5, 0.8, 0.4, 0.3, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 4.5, 4.5, 4.0, 4.0, 4.0, 4.0, 4.5,
-    5.0, 6.0, 7.0, 8.0, 8.0, 6.0,
+    3.0, 1.5, 0.8, 0.4, 0.3, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 4.5, 4.5, 4.0, 4.0, 4.0, 4.0, 4.5, 5.0,
+    6.0, 7.0, 8.0, 8.0, 6.0,
 ];
 
 const SPRING_FESTIVAL: &[(i32, u32, u32)] = &[
-    (2023, 1, 22), (2024, 2, 10), (2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26),
+    (2023, 1, 22),
+    (2024, 2, 10),
+    (2025, 1, 29),
+    (2026, 2, 17),
+    (2027, 2, 6),
+    (2028, 1, 26),
 ];
 const MID_AUTUMN: &[(i32, u32, u32)] = &[
-    (2023, 9, 29), (2024, 9, 17), (2025, 10, 6), (2026, 9, 25), (2027, 9, 15), (2028, 10, 3),
+    (2023, 9, 29),
+    (2024, 9, 17),
+    (2025, 10, 6),
+    (2026, 9, 25),
+    (2027, 9, 15),
+    (2028, 10, 3),
 ];
 const QIXI: &[(i32, u32, u32)] = &[
-    (2023, 8, 22), (2024, 8, 10), (2025, 8, 29), (2026, 8, 19), (2027, 8, 8), (2028, 8, 26),
+    (2023, 8, 22),
+    (2024, 8, 10),
+    (2025, 8, 29),
+    (2026, 8, 19),
+    (2027, 8, 8),
+    (2028, 8, 26),
 ];
 
 pub(crate) fn date_of(t: Millis) -> NaiveDate {
@@ -49,7 +64,11 @@ fn is_double_eleven(date: NaiveDate) -> bool {
 /// Orders per hour on a date: 双11 starts with a rush at midnight.
 fn hour_weight(date: NaiveDate, hour: usize) -> f64 {
     let w = HOUR_WEIGHTS[hour % 24];
-    if hour == 0 && is_double_eleven(date) { w * 8.0 } else { w }
+    if hour == 0 && is_double_eleven(date) {
+        w * 8.0
+    } else {
+        w
+    }
 }
 
 /// Signed days from `date` to the nearest festival in the table (positive: still ahead).
@@ -131,6 +150,7 @@ pub(crate) struct Calendar {
     pub start: Millis,
     pub end: Millis,
     season: Vec<f64>,
+    double_eleven: Vec<bool>,
     arrival_cdf: Vec<f64>,
     max_intensity: f64,
     mean_intensity: f64,
@@ -163,10 +183,12 @@ impl Calendar {
             .fold(0.0, f64::max);
         let mean_hour = HOUR_WEIGHTS.iter().sum::<f64>() / 24.0;
         let mean_intensity = season.iter().sum::<f64>() / season.len() as f64 * mean_hour;
+        let double_eleven = dates.iter().map(|d| is_double_eleven(*d)).collect();
         Self {
             start,
             end,
             season,
+            double_eleven,
             arrival_cdf,
             max_intensity,
             mean_intensity,
@@ -175,7 +197,9 @@ impl Calendar {
 
     fn intensity(&self, t: Millis) -> f64 {
         let day = ((t - self.start) / DAY).clamp(0, self.season.len() as i64 - 1) as usize;
-        self.season[day] * hour_weight(date_of(t), hour_of(t))
+        let hour = hour_of(t);
+        let rush = if hour == 0 && self.double_eleven[day] { 8.0 } else { 1.0 };
+        self.season[day] * HOUR_WEIGHTS[hour] * rush
     }
 
     /// The instant at quantile `u` in [0, 1) of customer arrivals. Monotonic in `u`, so
@@ -185,7 +209,11 @@ impl Calendar {
             .arrival_cdf
             .partition_point(|c| *c <= u)
             .min(self.arrival_cdf.len() - 1);
-        let before = if day == 0 { 0.0 } else { self.arrival_cdf[day - 1] };
+        let before = if day == 0 {
+            0.0
+        } else {
+            self.arrival_cdf[day - 1]
+        };
         let width = (self.arrival_cdf[day] - before).max(f64::MIN_POSITIVE);
         let within = ((u - before) / width).clamp(0.0, 1.0 - 1e-12);
         let day_start = self.start + day as i64 * DAY;
@@ -217,8 +245,7 @@ impl Calendar {
         if rate_per_year <= 0.0 {
             return times;
         }
-        let candidate_rate =
-            rate_per_year / YEAR as f64 * self.max_intensity / self.mean_intensity;
+        let candidate_rate = rate_per_year / YEAR as f64 * self.max_intensity / self.mean_intensity;
         let mut t = from as f64;
         while times.len() < limit {
             t += exponential(rng, candidate_rate);
@@ -262,9 +289,9 @@ impl Calendar {
         let items: Vec<(usize, f64)> = weights.collect();
         let i = pick_index(
             rng,
-            items.iter().map(|(c, w)| {
-                w * category_boost(crate::catalogue::CATEGORIES[*c].0, date)
-            }),
+            items
+                .iter()
+                .map(|(c, w)| w * category_boost(crate::catalogue::CATEGORIES[*c].0, date)),
         );
         items.get(i).map(|(c, _)| *c).unwrap_or_default()
     }
@@ -276,7 +303,12 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn calendar() -> Calendar {
-        Calendar::new(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap().timestamp_millis())
+        Calendar::new(
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+                .single()
+                .expect("date")
+                .timestamp_millis(),
+        )
     }
 
     #[test]
@@ -298,7 +330,7 @@ mod tests {
 
     #[test]
     fn double_eleven_outsells_an_ordinary_day() {
-        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).expect("date");
         assert!(season(d(11, 11)) > 5.0 * season(d(9, 3)));
         assert!(season(d(6, 18)) > 3.0 * season(d(9, 3)));
         assert!(season(d(1, 29)) < season(d(9, 3)), "春节 pause");

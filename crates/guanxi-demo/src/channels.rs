@@ -39,8 +39,8 @@ pub(crate) const WEB: usize = 3;
 
 /// Share of Taobao and JD orders whose export shows the receiver's phone unmasked; the rest
 /// carry `138****5678`, which identifies nobody and so is not generated at all.
-const TMALL_PHONE_VISIBLE: f64 = 0.7;
-const JD_PHONE_VISIBLE: f64 = 0.6;
+const TMALL_PHONE_VISIBLE: f64 = 0.85;
+const JD_PHONE_VISIBLE: f64 = 0.8;
 
 /// Who placed an order as `channel` reports it, identifiers highest priority first.
 pub(crate) fn order_customer(rng: &mut impl Rng, person: &Person, channel: usize) -> OrderCustomer {

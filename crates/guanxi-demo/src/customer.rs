@@ -15,7 +15,13 @@ pub(crate) fn customer_records(shop: &Shop, index: usize) -> Vec<DemoRecord> {
     // Customer numbers follow arrival order: customer i arrives at quantile (i + jitter) / n.
     let quantile = (index as f64 + rng.gen_range(0.0..1.0)) / shop.customers as f64;
     let arrival = shop.calendar.arrival_at(quantile.min(1.0 - 1e-12));
-    let person = sample_person(&mut rng, index as u64, arrival, &shop.calendar, &shop.numbering);
+    let person = sample_person(
+        &mut rng,
+        index as u64,
+        arrival,
+        &shop.calendar,
+        &shop.numbering,
+    );
     let orders = plan_orders(&mut rng, &person, shop);
     let mut timed = shopify_profiles(&mut rng, &person, &orders, shop);
     for order in &orders {

@@ -103,7 +103,9 @@ impl DemoRecord {
         match self {
             Self::Profile(p) => p.source,
             Self::Order(OrderChange::Upsert(o)) => o.source,
-            Self::Order(OrderChange::Status { source, .. } | OrderChange::Refund { source, .. }) => *source,
+            Self::Order(
+                OrderChange::Status { source, .. } | OrderChange::Refund { source, .. },
+            ) => *source,
             Self::Event(e) => e.source,
         }
     }
@@ -111,7 +113,10 @@ impl DemoRecord {
 
 /// Every record of the demo shop, customer by customer (see the crate docs for the order).
 /// `sources[i]` is the SourceId of `CHANNELS[i]`; the caller registers the channels first.
-pub fn generate(config: &DemoConfig, sources: [SourceId; 4]) -> impl Iterator<Item = DemoRecord> + use<> {
+pub fn generate(
+    config: &DemoConfig,
+    sources: [SourceId; 4],
+) -> impl Iterator<Item = DemoRecord> + use<> {
     generate_range(config, sources, 0..config.customers)
 }
 

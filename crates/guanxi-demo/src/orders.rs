@@ -3,7 +3,7 @@
 //! payment, refunded in full or in part.
 
 use crate::DemoRecord;
-use crate::basket::{Basket, basket};
+use crate::basket::{Basket, basket, fen};
 use crate::calendar::{DAY, HOUR, MINUTE, date_of};
 use crate::channels::{JD, TMALL, WEB, order_customer};
 use crate::person::Person;
@@ -31,8 +31,12 @@ pub(crate) struct PlannedRefund {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Fate {
     /// Never paid: closed (Taobao) or cancelled at `closed_at`, or still pending at `end`.
-    Unpaid { closed_at: Millis },
-    Paid { refund: Option<PlannedRefund> },
+    Unpaid {
+        closed_at: Millis,
+    },
+    Paid {
+        refund: Option<PlannedRefund>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +52,11 @@ pub(crate) struct PlannedOrder {
 /// When the person buys and where: the first purchase at arrival (or, for website visitors,
 /// after browsing, or never), then repeat purchases until they drop out, each on one of
 /// the channels they had joined by then; every marketplace they joined gets an order.
-pub(crate) fn purchase_slots(rng: &mut impl Rng, person: &Person, shop: &Shop) -> Vec<(Millis, usize)> {
+pub(crate) fn purchase_slots(
+    rng: &mut impl Rng,
+    person: &Person,
+    shop: &Shop,
+) -> Vec<(Millis, usize)> {
     let calendar = &shop.calendar;
     let end = calendar.end;
     let primary = person.channels[0];
@@ -65,7 +73,13 @@ pub(crate) fn purchase_slots(rng: &mut impl Rng, person: &Person, shop: &Shop) -
         return Vec::new();
     };
     let mut times = vec![first];
-    times.extend(calendar.purchases(rng, first + HOUR, person.active_until, person.rate_per_year, MAX_ORDERS - 1));
+    times.extend(calendar.purchases(
+        rng,
+        first + HOUR,
+        person.active_until,
+        person.rate_per_year,
+        MAX_ORDERS - 1,
+    ));
     let mut slots: Vec<(Millis, usize)> = times
         .into_iter()
         .enumerate()
@@ -95,11 +109,19 @@ pub(crate) fn plan_orders(rng: &mut impl Rng, person: &Person, shop: &Shop) -> V
         .into_iter()
         .enumerate()
         .map(|(seq, (at, channel))| {
-            let external_id = shop.numbering.order_id(rng, channel, person.index, seq as u64, date_of(at));
+            let external_id =
+                shop.numbering
+                    .order_id(rng, channel, person.index, seq as u64, date_of(at));
             let basket = basket(rng, &shop.catalogue, person, channel, at);
             let fate = if rng.gen_bool(UNPAID_SHARE) {
-                let wait = if channel == TMALL { 24 * HOUR } else { rng.gen_range(10 * MINUTE..2 * HOUR) };
-                Fate::Unpaid { closed_at: at + wait }
+                let wait = if channel == TMALL {
+                    24 * HOUR
+                } else {
+                    rng.gen_range(10 * MINUTE..2 * HOUR)
+                };
+                Fate::Unpaid {
+                    closed_at: at + wait,
+                }
             } else {
                 let refund = rng
                     .gen_bool(REFUND_SHARE)
@@ -108,12 +130,25 @@ pub(crate) fn plan_orders(rng: &mut impl Rng, person: &Person, shop: &Shop) -> V
                 Fate::Paid { refund }
             };
             let customer = order_customer(rng, person, channel);
-            PlannedOrder { channel, external_id, at, basket, fate, customer }
+            PlannedOrder {
+                channel,
+                external_id,
+                at,
+                basket,
+                fate,
+                customer,
+            }
         })
         .collect()
 }
 
-const FULL_REASONS: &[&str] = &["七天无理由退货", "尺码不合适", "商品与描述不符", "收到商品破损", "不喜欢/不想要了"];
+const FULL_REASONS: &[&str] = &[
+    "七天无理由退货",
+    "尺码不合适",
+    "商品与描述不符",
+    "收到商品破损",
+    "不喜欢/不想要了",
+];
 const PARTIAL_REASONS: &[&str] = &["少件/漏发", "价保退差价", "部分商品质量问题"];
 
 fn refund(
@@ -123,7 +158,7 @@ fn refund(
     basket: &Basket,
     at: Millis,
 ) -> PlannedRefund {
-    let full = rng.gen_bool(0.6) || basket.total < 100_00;
+    let full = rng.gen_bool(0.6) || basket.total < fen(100);
     let (amount, reason) = if full {
         (basket.total, *choose(rng, FULL_REASONS))
     } else if basket.lines.len() > 1 {
@@ -132,7 +167,10 @@ fn refund(
         (amount.min(basket.total - 1), "部分商品退货")
     } else {
         let share = rng.gen_range(0.2..0.5);
-        ((basket.total as f64 * share / 100.0).round() as i64 * 100, *choose(rng, PARTIAL_REASONS))
+        (
+            (basket.total as f64 * share / 100.0).round() as i64 * 100,
+            *choose(rng, PARTIAL_REASONS),
+        )
     };
     PlannedRefund {
         external_id: format!("{order_id}-R1"),
@@ -211,7 +249,11 @@ pub(crate) fn order_records(order: &PlannedOrder, shop: &Shop) -> Vec<(Millis, D
     if let Fate::Unpaid { closed_at } = order.fate
         && closed_at < end
     {
-        let status = if order.channel == TMALL { OrderStatus::Closed } else { OrderStatus::Cancelled };
+        let status = if order.channel == TMALL {
+            OrderStatus::Closed
+        } else {
+            OrderStatus::Cancelled
+        };
         records.push((
             closed_at,
             DemoRecord::Order(OrderChange::Status {

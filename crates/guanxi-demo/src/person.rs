@@ -5,7 +5,9 @@ use crate::calendar::{Calendar, DAY, HOUR, YEAR};
 use crate::catalogue::CATEGORIES;
 use crate::channels::{JD, SHOPIFY, TMALL, WEB};
 use crate::contacts::{Contact, Numbering, key};
-use crate::names::{ENGLISH_FEMALE, ENGLISH_MALE, ENGLISH_SURNAMES, FEMALE_GIVEN, MALE_GIVEN, SURNAMES};
+use crate::names::{
+    ENGLISH_FEMALE, ENGLISH_MALE, ENGLISH_SURNAMES, FEMALE_GIVEN, MALE_GIVEN, SURNAMES,
+};
 use crate::places::{MAINLAND_CITIES, OVERSEAS_CITIES};
 use crate::sampling::{choose, exponential, gamma, pick, pick_index, standard_normal};
 use chrono::{Datelike, NaiveDate};
@@ -57,7 +59,7 @@ pub(crate) struct Person {
     pub accepts_marketing: bool,
 }
 
-const PRIMARY: &[(usize, f64)] = &[(TMALL, 0.45), (JD, 0.20), (WEB, 0.20), (SHOPIFY, 0.15)];
+const PRIMARY: &[(usize, f64)] = &[(TMALL, 0.45), (JD, 0.20), (WEB, 0.23), (SHOPIFY, 0.12)];
 /// Channel counts: most people use one, about 30% use two or three.
 const CHANNEL_COUNTS: &[(usize, f64)] = &[(1, 0.70), (2, 0.24), (3, 0.06)];
 
@@ -71,11 +73,20 @@ fn extra_channel_weights(origin: Origin) -> [f64; 4] {
 }
 
 const CHINESE_MAIL: &[(&str, f64)] = &[
-    ("qq.com", 0.45), ("163.com", 0.22), ("126.com", 0.10), ("sina.com", 0.05),
-    ("gmail.com", 0.08), ("outlook.com", 0.05), ("foxmail.com", 0.03), ("hotmail.com", 0.02),
+    ("qq.com", 0.45),
+    ("163.com", 0.22),
+    ("126.com", 0.10),
+    ("sina.com", 0.05),
+    ("gmail.com", 0.08),
+    ("outlook.com", 0.05),
+    ("foxmail.com", 0.03),
+    ("hotmail.com", 0.02),
 ];
 const ABROAD_MAIL: &[(&str, f64)] = &[
-    ("gmail.com", 0.50), ("outlook.com", 0.15), ("yahoo.com", 0.10), ("hotmail.com", 0.10),
+    ("gmail.com", 0.50),
+    ("outlook.com", 0.15),
+    ("yahoo.com", 0.10),
+    ("hotmail.com", 0.10),
     ("icloud.com", 0.15),
 ];
 
@@ -88,11 +99,29 @@ pub(crate) fn sample_person(
 ) -> Person {
     let primary = *pick(rng, PRIMARY);
     let origin = match primary {
-        SHOPIFY => *pick(rng, &[(Origin::Foreign, 0.45), (Origin::OverseasChinese, 0.40), (Origin::Mainland, 0.15)]),
-        WEB => *pick(rng, &[(Origin::Mainland, 0.90), (Origin::OverseasChinese, 0.05), (Origin::Foreign, 0.05)]),
+        SHOPIFY => *pick(
+            rng,
+            &[
+                (Origin::Foreign, 0.45),
+                (Origin::OverseasChinese, 0.40),
+                (Origin::Mainland, 0.15),
+            ],
+        ),
+        WEB => *pick(
+            rng,
+            &[
+                (Origin::Mainland, 0.90),
+                (Origin::OverseasChinese, 0.05),
+                (Origin::Foreign, 0.05),
+            ],
+        ),
         _ => Origin::Mainland,
     };
-    let female = rng.gen_bool(if origin == Origin::Foreign { 0.65 } else { 0.70 });
+    let female = rng.gen_bool(if origin == Origin::Foreign {
+        0.65
+    } else {
+        0.70
+    });
     let (name, first_name, last_name, handle) = if origin == Origin::Foreign {
         let first = *choose(rng, if female { ENGLISH_FEMALE } else { ENGLISH_MALE });
         let last = *choose(rng, ENGLISH_SURNAMES);
@@ -101,8 +130,16 @@ pub(crate) fn sample_person(
             1 => format!("{first}{last}"),
             _ => format!("{}{last}", &first[..1]),
         };
-        let handle: String = handle.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-        (format!("{first} {last}"), first.to_owned(), last.to_owned(), handle.to_lowercase())
+        let handle: String = handle
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        (
+            format!("{first} {last}"),
+            first.to_owned(),
+            last.to_owned(),
+            handle.to_lowercase(),
+        )
     } else {
         let (surname, surname_py, _) = SURNAMES[pick_index(rng, SURNAMES.iter().map(|s| s.2))];
         let (given, given_py) = *choose(rng, if female { FEMALE_GIVEN } else { MALE_GIVEN });
@@ -111,13 +148,20 @@ pub(crate) fn sample_person(
             1 => format!("{surname_py}_{given_py}"),
             _ => format!("{given_py}.{surname_py}"),
         };
-        (format!("{surname}{given}"), given.to_owned(), surname.to_owned(), handle)
+        (
+            format!("{surname}{given}"),
+            given.to_owned(),
+            surname.to_owned(),
+            handle,
+        )
     };
     let (city, province, country, plan) = if origin == Origin::Mainland {
-        let (city, province, _) = MAINLAND_CITIES[pick_index(rng, MAINLAND_CITIES.iter().map(|c| c.2))];
+        let (city, province, _) =
+            MAINLAND_CITIES[pick_index(rng, MAINLAND_CITIES.iter().map(|c| c.2))];
         (city, Some(province), "CN", None)
     } else {
-        let (city, country, _, plan) = OVERSEAS_CITIES[pick_index(rng, OVERSEAS_CITIES.iter().map(|c| c.2))];
+        let (city, country, _, plan) =
+            OVERSEAS_CITIES[pick_index(rng, OVERSEAS_CITIES.iter().map(|c| c.2))];
         (city, None, country, Some(plan))
     };
 
@@ -142,7 +186,14 @@ pub(crate) fn sample_person(
         0.35
     };
     let email = if rng.gen_bool(wants_email) {
-        let domain = *pick(rng, if origin == Origin::Mainland { CHINESE_MAIL } else { ABROAD_MAIL });
+        let domain = *pick(
+            rng,
+            if origin == Origin::Mainland {
+                CHINESE_MAIL
+            } else {
+                ABROAD_MAIL
+            },
+        );
         if domain == "qq.com" {
             numbering.qq_email(index)
         } else {
@@ -153,16 +204,38 @@ pub(crate) fn sample_person(
     };
     let pinyin: String = handle.chars().filter(char::is_ascii_alphanumeric).collect();
     let taobao_nick = on(TMALL)
-        .then(|| key(IdentityKind::TaobaoBuyer, &numbering.taobao_nick(rng, index, &pinyin)))
+        .then(|| {
+            key(
+                IdentityKind::TaobaoBuyer,
+                &numbering.taobao_nick(rng, index, &pinyin),
+            )
+        })
         .flatten();
     let jd_pin = on(JD)
-        .then(|| key(IdentityKind::JdBuyer, &numbering.jd_pin(rng, index, &pinyin)))
+        .then(|| {
+            key(
+                IdentityKind::JdBuyer,
+                &numbering.jd_pin(rng, index, &pinyin),
+            )
+        })
         .flatten();
     let shopify_customer = on(SHOPIFY)
-        .then(|| key(IdentityKind::ShopifyCustomer, &numbering.shopify_customer(index)))
+        .then(|| {
+            key(
+                IdentityKind::ShopifyCustomer,
+                &numbering.shopify_customer(index),
+            )
+        })
         .flatten();
     let web_user = on(WEB)
-        .then(|| key(IdentityKind::UserId { source: "web".into() }, &(100_000 + index).to_string()))
+        .then(|| {
+            key(
+                IdentityKind::UserId {
+                    source: "web".into(),
+                },
+                &(100_000 + index).to_string(),
+            )
+        })
         .flatten();
 
     let favourites_count = if rng.gen_bool(0.5) { 1 } else { 2 };
@@ -173,8 +246,11 @@ pub(crate) fn sample_person(
             favourites.push(c);
         }
     }
-    let birthday = rng.gen_bool(0.6).then(|| birthday(rng, calendar.end)).flatten();
-    let rate_per_year = gamma(rng, 0.55, 3.6);
+    let birthday = rng
+        .gen_bool(0.6)
+        .then(|| birthday(rng, calendar.end))
+        .flatten();
+    let rate_per_year = gamma(rng, 0.4, 8.5);
     let dropout_per_year = gamma(rng, 1.0, 0.7).max(1e-3);
     let wholesale = on(SHOPIFY) && rng.gen_bool(0.03);
     let lifetime = (exponential(rng, dropout_per_year) * YEAR as f64).min(10.0 * YEAR as f64);

@@ -2,6 +2,7 @@
 //! CSV): the account with its tags when it is opened, and `VIP` once its spend passes ¥3,000.
 
 use crate::DemoRecord;
+use crate::basket::fen;
 use crate::calendar::DAY;
 use crate::channels::{SHOPIFY, insert_place};
 use crate::orders::{Fate, PlannedOrder};
@@ -11,7 +12,7 @@ use guanxi_domain::{Millis, ProfileInput};
 use rand::Rng;
 use serde_json::{Map, json};
 
-const VIP_SPEND: i64 = 3_000_00;
+const VIP_SPEND: i64 = fen(3_000);
 
 pub(crate) fn shopify_profiles(
     rng: &mut impl Rng,
@@ -31,7 +32,10 @@ pub(crate) fn shopify_profiles(
     traits.insert("last_name".into(), json!(person.last_name));
     traits.insert("accepts_marketing".into(), json!(person.accepts_marketing));
     if let Some(birthday) = person.birthday.filter(|_| rng.gen_bool(0.5)) {
-        traits.insert("birthday".into(), json!(birthday.format("%Y-%m-%d").to_string()));
+        traits.insert(
+            "birthday".into(),
+            json!(birthday.format("%Y-%m-%d").to_string()),
+        );
     }
     insert_place(&mut traits, person);
     let mut tags: Vec<String> = Vec::new();

@@ -95,7 +95,9 @@ pub(crate) fn choose<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {
 
 /// `n` random decimal digits.
 pub(crate) fn digits(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
 }
 
 /// A bijection on `0..space` (an affine map with a multiplier coprime to `space`): distinct

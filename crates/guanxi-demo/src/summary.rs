@@ -54,7 +54,8 @@ impl DemoSummary {
                         self.net_revenue_minor += o.total.minor();
                     }
                     self.refunds += o.refunds.len();
-                    self.net_revenue_minor -= o.refunds.iter().map(|r| r.amount.minor()).sum::<i64>();
+                    self.net_revenue_minor -=
+                        o.refunds.iter().map(|r| r.amount.minor()).sum::<i64>();
                 }
                 DemoRecord::Order(OrderChange::Refund { refund, .. }) => {
                     self.refunds += 1;

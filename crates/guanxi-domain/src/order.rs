@@ -75,7 +75,10 @@ impl OrderStatus {
 /// What an order contributes to a customer's spend in minor units: total less refunds,
 /// never negative, and nothing unless money changed hands.
 pub fn spend_of(status: OrderStatus, total: i64, refunded: i64) -> i64 {
-    if status.counts_as_spend() {
+    if status == OrderStatus::Refunded {
+        // A channel may report "refunded" before (or without) the refund lines.
+        0
+    } else if status.counts_as_spend() {
         (total - refunded).max(0)
     } else {
         0
@@ -190,6 +193,7 @@ mod tests {
         assert_eq!(spend_of(OrderStatus::Pending, 100, 0), 0);
         assert_eq!(spend_of(OrderStatus::Paid, 100, 30), 70);
         assert_eq!(spend_of(OrderStatus::Refunded, 100, 150), 0);
+        assert_eq!(spend_of(OrderStatus::Refunded, 100, 0), 0);
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl CustomerStore for SqlStore {
     async fn customer_stats(&self, id: CustomerId, currency: &str) -> StoreResult<CustomerStats> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, \
-                    CAST(COALESCE(SUM(CASE WHEN total_minor > refunded_minor THEN total_minor - refunded_minor ELSE 0 END), 0) AS BIGINT) AS spent, \
+                    CAST(COALESCE(SUM(CASE WHEN status = 'refunded' THEN 0 WHEN total_minor > refunded_minor THEN total_minor - refunded_minor ELSE 0 END), 0) AS BIGINT) AS spent, \
                     MIN(created_at) AS first_at, MAX(created_at) AS last_at \
              FROM orders WHERE customer_id = $1 AND currency = $2 \
              AND status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')",

@@ -1,0 +1,145 @@
+//! Reading customers: the 360 profile, search and look-up. Personal data leaves this module
+//! masked unless the caller may see it — the one path every API and page goes through.
+
+use crate::Settings;
+use guanxi_domain::masking::{mask_email, mask_name, mask_other, mask_phone};
+use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
+use guanxi_store::{CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits};
+use serde_json::Value;
+
+/// Whether personal data is shown as stored or masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Masked,
+    Revealed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownIdentity {
+    pub kind: String,
+    pub value: String,
+}
+
+/// Everything known about one customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub id: CustomerId,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub identities: Vec<ShownIdentity>,
+    pub traits: Traits,
+    pub tags: Vec<String>,
+    pub stats: CustomerStats,
+    pub currency: String,
+    pub merges: Vec<MergeRecord>,
+}
+
+/// Traits that are personal data, and how each is masked.
+fn mask_trait(key: &str, value: &Value) -> Option<Value> {
+    let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+    let masked = match key {
+        "email" => mask_email(&text),
+        "phone" | "mobile" => mask_phone(&text),
+        "name" | "first_name" | "last_name" | "firstName" | "lastName" | "username" => mask_name(&text),
+        "address" | "street" | "birthday" | "id_card" => mask_other(&text),
+        _ => return None,
+    };
+    Some(Value::String(masked))
+}
+
+fn show_identity(key: &IdentityKey, visibility: Visibility) -> ShownIdentity {
+    let value = match (visibility, key.kind()) {
+        (Visibility::Revealed, _) => key.value().to_owned(),
+        (_, IdentityKind::Email) => mask_email(key.value()),
+        (_, IdentityKind::Phone) => mask_phone(key.value()),
+        _ => key.value().to_owned(),
+    };
+    ShownIdentity { kind: key.kind().name(), value }
+}
+
+pub fn show_traits(traits: &Traits, visibility: Visibility) -> Traits {
+    if visibility == Visibility::Revealed {
+        return traits.clone();
+    }
+    traits.iter().map(|(k, v)| (k.clone(), mask_trait(k, v).unwrap_or_else(|| v.clone()))).collect()
+}
+
+pub async fn profile(store: &dyn Store, settings: &Settings, id: CustomerId, visibility: Visibility) -> StoreResult<Profile> {
+    let record = store.customer(id).await?;
+    let id = record.id;
+    let currency = settings.currency.code().to_owned();
+    let (identities, tags, stats, merges) = tokio::try_join!(
+        store.customer_identities(id),
+        store.customer_tags(id),
+        store.customer_stats(id, &currency),
+        store.customer_merges(id),
+    )?;
+    Ok(Profile {
+        id,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        identities: identities.iter().map(|k| show_identity(k, visibility)).collect(),
+        traits: show_traits(&record.traits, visibility),
+        tags,
+        stats,
+        currency,
+        merges,
+    })
+}
+
+/// Identity kinds a bare search term may be a value of.
+const PLAIN_KINDS: &[IdentityKind] = &[
+    IdentityKind::TaobaoBuyer,
+    IdentityKind::TaobaoOuid,
+    IdentityKind::JdBuyer,
+    IdentityKind::ShopifyCustomer,
+    IdentityKind::WechatUnionid,
+    IdentityKind::WechatOpenid,
+    IdentityKind::AnonymousId,
+];
+
+/// Turns a search box's text into the identities it could be, plus a name match.
+pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
+    let q = q.trim();
+    let mut query = CustomerQuery::default();
+    if q.is_empty() {
+        return query;
+    }
+    let region = settings.region;
+    if let Ok(key) = IdentityKey::parse_lookup(q, region) {
+        query.identities.push(key);
+    }
+    for kind in [IdentityKind::Email, IdentityKind::Phone].iter().chain(PLAIN_KINDS) {
+        if let Ok(key) = IdentityKey::new(kind.clone(), q, region) {
+            query.identities.push(key);
+        }
+    }
+    query.name_contains = Some(q.to_owned());
+    query
+}
+
+/// Resolves `email=`, `phone=` or `identity=TYPE:VALUE` to the surviving customer.
+pub async fn lookup(
+    store: &dyn Store,
+    settings: &Settings,
+    email: Option<&str>,
+    phone: Option<&str>,
+    identity: Option<&str>,
+) -> Result<CustomerId, LookupError> {
+    let key = match (email, phone, identity) {
+        (Some(e), None, None) => IdentityKey::new(IdentityKind::Email, e, settings.region),
+        (None, Some(p), None) => IdentityKey::new(IdentityKind::Phone, p, settings.region),
+        (None, None, Some(i)) => IdentityKey::parse_lookup(i, settings.region),
+        _ => Err(FieldError::new("email", "give exactly one of email, phone or identity")),
+    }?;
+    let id = store.find_by_identity(&key).await?;
+    Ok(store.customer(id).await?.id)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,74 @@
+//! The single writer: drains the queue into batches and commits each in one transaction.
+
+use super::{Request, batch};
+use crate::Settings;
+use guanxi_store::{Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    /// Requests waiting for the writer before new ones are refused (HTTP 429).
+    pub queue_requests: usize,
+    /// Items committed together at most.
+    pub max_batch_items: usize,
+    /// How long a request waits for room in a full queue before it is refused.
+    pub overload_wait: Duration,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self { queue_requests: 1024, max_batch_items: 5_000, overload_wait: Duration::from_millis(500) }
+    }
+}
+
+/// A busy database (another process writing) is retried this often before the batch fails.
+const BUSY_RETRIES: u32 = 5;
+
+pub(crate) async fn run(store: Arc<dyn Store>, settings: Settings, config: WriterConfig, mut rx: mpsc::Receiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let mut requests = vec![first];
+        let mut items = requests[0].items.len();
+        while items < config.max_batch_items {
+            match rx.try_recv() {
+                Ok(next) => {
+                    items += next.items.len();
+                    requests.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        let all: Vec<_> = requests.iter().flat_map(|r| r.items.iter().cloned()).collect();
+        let started = std::time::Instant::now();
+        let result = commit_with_retry(store.as_ref(), &settings, &all).await;
+        match &result {
+            Ok(_) => tracing::debug!(requests = requests.len(), items, duration_ms = started.elapsed().as_millis() as u64, "batch committed"),
+            Err(e) => tracing::error!(requests = requests.len(), items, error = %e, "batch failed; nothing of it was stored"),
+        }
+        let mut result = result.map_err(Arc::new);
+        for request in requests {
+            let n = request.items.len();
+            let answer = match &mut result {
+                Ok(outcomes) => Ok(outcomes.drain(..n).collect()),
+                Err(e) => Err(Arc::clone(e)),
+            };
+            // A requester that gave up (client disconnected) no longer listens; its write stands.
+            let _ = request.reply.send(answer);
+        }
+    }
+}
+
+async fn commit_with_retry(store: &dyn Store, settings: &Settings, items: &[super::WriteItem]) -> Result<Vec<super::Outcome>, StoreError> {
+    let mut attempt = 0;
+    loop {
+        match batch::commit(store, settings, items).await {
+            Err(StoreError::Busy(e)) if attempt < BUSY_RETRIES => {
+                attempt += 1;
+                tracing::warn!(attempt, error = %e, "database busy; retrying the batch");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}

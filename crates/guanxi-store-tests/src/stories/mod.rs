@@ -1,0 +1,13 @@
+//! The stories, one module per concern. Each asserts what a user of the store would check.
+
+pub mod changes;
+pub mod concurrency;
+pub mod customers;
+pub mod events;
+pub mod jobs;
+pub mod keys;
+pub mod merges;
+pub mod orders;
+pub mod products;
+pub mod receipts;
+pub mod search;
