@@ -198,7 +198,11 @@ impl Calendar {
     fn intensity(&self, t: Millis) -> f64 {
         let day = ((t - self.start) / DAY).clamp(0, self.season.len() as i64 - 1) as usize;
         let hour = hour_of(t);
-        let rush = if hour == 0 && self.double_eleven[day] { 8.0 } else { 1.0 };
+        let rush = if hour == 0 && self.double_eleven[day] {
+            8.0
+        } else {
+            1.0
+        };
         self.season[day] * HOUR_WEIGHTS[hour] * rush
     }
 

@@ -59,7 +59,7 @@ use std::ops::Range;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
-    /// People in the shop's history (default 10,000: about 33,000 orders).
+    /// People in the shop's history (default 10,000: about 30,000 orders, 95,000 events).
     pub customers: usize,
     pub seed: u64,
     /// History ends here and starts two years earlier.

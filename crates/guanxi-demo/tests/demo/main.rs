@@ -5,4 +5,3 @@ mod resolution;
 mod shape;
 mod stream;
 mod validity;
-mod tmp_peek;
