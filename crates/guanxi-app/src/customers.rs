@@ -4,7 +4,9 @@
 use crate::Settings;
 use guanxi_domain::masking::{mask_email, mask_name, mask_other, mask_phone};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
-use guanxi_store::{CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits};
+use guanxi_store::{
+    CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits,
+};
 use serde_json::Value;
 
 /// Whether personal data is shown as stored or masked.
@@ -36,11 +38,16 @@ pub struct Profile {
 
 /// Traits that are personal data, and how each is masked.
 fn mask_trait(key: &str, value: &Value) -> Option<Value> {
-    let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+    let text = value
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| value.to_string());
     let masked = match key {
         "email" => mask_email(&text),
         "phone" | "mobile" => mask_phone(&text),
-        "name" | "first_name" | "last_name" | "firstName" | "lastName" | "username" => mask_name(&text),
+        "name" | "first_name" | "last_name" | "firstName" | "lastName" | "username" => {
+            mask_name(&text)
+        }
         "address" | "street" | "birthday" | "id_card" => mask_other(&text),
         _ => return None,
     };
@@ -54,17 +61,28 @@ fn show_identity(key: &IdentityKey, visibility: Visibility) -> ShownIdentity {
         (_, IdentityKind::Phone) => mask_phone(key.value()),
         _ => key.value().to_owned(),
     };
-    ShownIdentity { kind: key.kind().name(), value }
+    ShownIdentity {
+        kind: key.kind().name(),
+        value,
+    }
 }
 
 pub fn show_traits(traits: &Traits, visibility: Visibility) -> Traits {
     if visibility == Visibility::Revealed {
         return traits.clone();
     }
-    traits.iter().map(|(k, v)| (k.clone(), mask_trait(k, v).unwrap_or_else(|| v.clone()))).collect()
+    traits
+        .iter()
+        .map(|(k, v)| (k.clone(), mask_trait(k, v).unwrap_or_else(|| v.clone())))
+        .collect()
 }
 
-pub async fn profile(store: &dyn Store, settings: &Settings, id: CustomerId, visibility: Visibility) -> StoreResult<Profile> {
+pub async fn profile(
+    store: &dyn Store,
+    settings: &Settings,
+    id: CustomerId,
+    visibility: Visibility,
+) -> StoreResult<Profile> {
     let record = store.customer(id).await?;
     let id = record.id;
     let currency = settings.currency.code().to_owned();
@@ -78,7 +96,10 @@ pub async fn profile(store: &dyn Store, settings: &Settings, id: CustomerId, vis
         id,
         created_at: record.created_at,
         updated_at: record.updated_at,
-        identities: identities.iter().map(|k| show_identity(k, visibility)).collect(),
+        identities: identities
+            .iter()
+            .map(|k| show_identity(k, visibility))
+            .collect(),
         traits: show_traits(&record.traits, visibility),
         tags,
         stats,
@@ -109,7 +130,10 @@ pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
     if let Ok(key) = IdentityKey::parse_lookup(q, region) {
         query.identities.push(key);
     }
-    for kind in [IdentityKind::Email, IdentityKind::Phone].iter().chain(PLAIN_KINDS) {
+    for kind in [IdentityKind::Email, IdentityKind::Phone]
+        .iter()
+        .chain(PLAIN_KINDS)
+    {
         if let Ok(key) = IdentityKey::new(kind.clone(), q, region) {
             query.identities.push(key);
         }
@@ -130,7 +154,10 @@ pub async fn lookup(
         (Some(e), None, None) => IdentityKey::new(IdentityKind::Email, e, settings.region),
         (None, Some(p), None) => IdentityKey::new(IdentityKind::Phone, p, settings.region),
         (None, None, Some(i)) => IdentityKey::parse_lookup(i, settings.region),
-        _ => Err(FieldError::new("email", "give exactly one of email, phone or identity")),
+        _ => Err(FieldError::new(
+            "email",
+            "give exactly one of email, phone or identity",
+        )),
     }?;
     let id = store.find_by_identity(&key).await?;
     Ok(store.customer(id).await?.id)
@@ -142,4 +169,15 @@ pub enum LookupError {
     Invalid(#[from] FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Event payloads carry traits on identify and group calls; they are masked like the profile.
+pub fn show_event(
+    mut event: guanxi_store::EventRecord,
+    visibility: Visibility,
+) -> guanxi_store::EventRecord {
+    if let Value::Object(props) = &event.properties {
+        event.properties = Value::Object(show_traits(props, visibility));
+    }
+    event
 }

@@ -2,8 +2,10 @@
 //! progress, and sums up what happened. Re-importing a file changes nothing: orders upsert by
 //! (source, external id) and compare fingerprints, refunds dedupe by their id.
 
-use crate::{Ingestor, IngestError, OutcomeStatus, Settings, WriteItem, WriteOp};
-use guanxi_channels::import::{self, FileError, ImportFormat, ImportOptions, ImportRecord, RowError};
+use crate::{IngestError, Ingestor, OutcomeStatus, Settings, WriteItem, WriteOp};
+use guanxi_channels::import::{
+    self, FileError, ImportFormat, ImportOptions, ImportRecord, RowError,
+};
 use guanxi_domain::OrderChange;
 use guanxi_store::Source;
 
@@ -44,7 +46,8 @@ pub async fn run(
         utc_offset_hours: settings.utc_offset_hours,
     };
     // Parsing is blocking IO: it runs on its own thread and hands batches over a bounded channel.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<Result<(u64, ImportRecord), RowError>>)>(4);
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<(u64, Vec<Result<(u64, ImportRecord), RowError>>)>(4);
     let parser = tokio::task::spawn_blocking(move || -> Result<(), FileError> {
         let mut records = import::open(format, reader, options)?;
         loop {
@@ -67,8 +70,14 @@ pub async fn run(
         for row in batch {
             summary.rows_read += 1;
             match row {
-                Ok((_, ImportRecord::Order(order))) => items.push(WriteItem { receipt: None, ops: vec![WriteOp::Order(OrderChange::Upsert(order))] }),
-                Ok((_, ImportRecord::Profile(profile))) => items.push(WriteItem { receipt: None, ops: vec![WriteOp::Profile(profile)] }),
+                Ok((_, ImportRecord::Order(order))) => items.push(WriteItem {
+                    receipt: None,
+                    ops: vec![WriteOp::Order(OrderChange::Upsert(order))],
+                }),
+                Ok((_, ImportRecord::Profile(profile))) => items.push(WriteItem {
+                    receipt: None,
+                    ops: vec![WriteOp::Profile(profile)],
+                }),
                 Err(e) => summary.rejected.push(e),
             }
         }
@@ -83,7 +92,11 @@ pub async fn run(
     }
     match parser.await {
         Ok(result) => result?,
-        Err(e) => return Err(ImportError::File(FileError::Unreadable(format!("the parser stopped: {e}")))),
+        Err(e) => {
+            return Err(ImportError::File(FileError::Unreadable(format!(
+                "the parser stopped: {e}"
+            ))));
+        }
     }
     Ok(summary)
 }

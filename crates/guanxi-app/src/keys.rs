@@ -26,13 +26,28 @@ pub struct CreatedSource {
     pub secret: String,
 }
 
-pub async fn create_source(store: &dyn Store, name: &str, kind: &str) -> Result<CreatedSource, KeyError> {
+pub async fn create_source(
+    store: &dyn Store,
+    name: &str,
+    kind: &str,
+) -> Result<CreatedSource, KeyError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(KeyError::Invalid("name", "must be 1–64 letters, digits, - or _".into()));
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(KeyError::Invalid(
+            "name",
+            "must be 1–64 letters, digits, - or _".into(),
+        ));
     }
     if !SOURCE_KINDS.contains(&kind) {
-        return Err(KeyError::Invalid("kind", format!("must be one of {}", SOURCE_KINDS.join(", "))));
+        return Err(KeyError::Invalid(
+            "kind",
+            format!("must be one of {}", SOURCE_KINDS.join(", ")),
+        ));
     }
     let write_key = random_secret("wk_");
     let webhook_secret = (kind == "shopify").then(|| random_secret("whsec_"));
@@ -44,31 +59,54 @@ pub async fn create_source(store: &dyn Store, name: &str, kind: &str) -> Result<
             webhook_secret: webhook_secret.clone(),
         })
         .await?;
-    Ok(CreatedSource { source, secret: webhook_secret.unwrap_or(write_key) })
+    Ok(CreatedSource {
+        source,
+        secret: webhook_secret.unwrap_or(write_key),
+    })
 }
 
 /// The source a file import writes as: the named one, or a new one of the file's kind.
-pub async fn source_for_import(store: &dyn Store, name: &str, kind: &str) -> Result<Source, KeyError> {
+pub async fn source_for_import(
+    store: &dyn Store,
+    name: &str,
+    kind: &str,
+) -> Result<Source, KeyError> {
     match store.source_by_name(name).await {
         Ok(source) => Ok(source),
-        Err(guanxi_store::StoreError::NotFound(_)) => Ok(create_source(store, name, kind).await?.source),
+        Err(guanxi_store::StoreError::NotFound(_)) => {
+            Ok(create_source(store, name, kind).await?.source)
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn create_api_key(store: &dyn Store, name: &str, scopes: &[String]) -> Result<(ApiKey, String), KeyError> {
+pub async fn create_api_key(
+    store: &dyn Store,
+    name: &str,
+    scopes: &[String],
+) -> Result<(ApiKey, String), KeyError> {
     if name.trim().is_empty() {
         return Err(KeyError::Invalid("name", "is empty".into()));
     }
     if scopes.is_empty() {
-        return Err(KeyError::Invalid("scopes", format!("give at least one of {}", SCOPES.join(", "))));
+        return Err(KeyError::Invalid(
+            "scopes",
+            format!("give at least one of {}", SCOPES.join(", ")),
+        ));
     }
     if let Some(bad) = scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
-        return Err(KeyError::Invalid("scopes", format!("{bad:?} is not one of {}", SCOPES.join(", "))));
+        return Err(KeyError::Invalid(
+            "scopes",
+            format!("{bad:?} is not one of {}", SCOPES.join(", ")),
+        ));
     }
     let key = random_secret("gx_");
     let stored = store
-        .create_api_key(&NewApiKey { name: name.trim().to_owned(), key_hash: hash_key(&key), scopes: scopes.to_vec() })
+        .create_api_key(&NewApiKey {
+            name: name.trim().to_owned(),
+            key_hash: hash_key(&key),
+            scopes: scopes.to_vec(),
+        })
         .await?;
     Ok((stored, key))
 }
@@ -80,7 +118,9 @@ pub async fn authenticate(store: &dyn Store, token: &str) -> StoreResult<ApiKey>
 
 /// Whether a key's scopes allow `scope`; `admin` allows everything, `write` includes `read`.
 pub fn allows(key: &ApiKey, scope: &str) -> bool {
-    key.scopes.iter().any(|s| s == scope || s == "admin" || (s == "write" && scope == "read"))
+    key.scopes
+        .iter()
+        .any(|s| s == scope || s == "admin" || (s == "write" && scope == "read"))
 }
 
 #[derive(Debug, thiserror::Error)]

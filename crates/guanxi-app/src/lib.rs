@@ -8,5 +8,5 @@ pub mod ingest;
 pub mod keys;
 pub mod settings;
 
-pub use ingest::{Ingestor, IngestError, Outcome, OutcomeStatus, WriteItem, WriteOp};
+pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, WriteItem, WriteOp};
 pub use settings::Settings;

@@ -50,7 +50,10 @@ fn id_text(value: Option<&Value>, field: &str) -> Result<Option<String>, FieldEr
     }
 }
 
-fn object<'a>(message: &'a Map<String, Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, FieldError> {
+fn object<'a>(
+    message: &'a Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a Map<String, Value>>, FieldError> {
     match message.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o)),
@@ -64,7 +67,10 @@ fn instant(message: &Map<String, Value>, field: &str) -> Result<Option<Millis>, 
         Some(Value::String(s)) => parse_timestamp(s, 0)
             .map(Some)
             .ok_or_else(|| FieldError::new(field, "must be an ISO 8601 timestamp")),
-        Some(_) => Err(FieldError::new(field, "must be an ISO 8601 timestamp string")),
+        Some(_) => Err(FieldError::new(
+            field,
+            "must be an ISO 8601 timestamp string",
+        )),
     }
 }
 
@@ -75,13 +81,20 @@ fn content_id(message: &Map<String, Value>) -> String {
 }
 
 /// Parses one message. `implied` is the type given by the endpoint (`/v1/track`), if any.
-pub fn parse(raw: &Value, implied: Option<EventKind>, env: &Envelope<'_>) -> Result<Message, FieldError> {
+pub fn parse(
+    raw: &Value,
+    implied: Option<EventKind>,
+    env: &Envelope<'_>,
+) -> Result<Message, FieldError> {
     let Value::Object(message) = raw else {
         return Err(FieldError::new("", "must be a JSON object"));
     };
     let kind = match (message.get("type"), implied) {
         (Some(Value::String(t)), _) => EventKind::parse(t).ok_or_else(|| {
-            FieldError::new("type", "must be identify, track, page, screen, group or alias")
+            FieldError::new(
+                "type",
+                "must be identify, track, page, screen, group or alias",
+            )
         })?,
         (None | Some(Value::Null), Some(kind)) => kind,
         (None | Some(Value::Null), None) => return Err(FieldError::new("type", "is required")),
@@ -90,10 +103,18 @@ pub fn parse(raw: &Value, implied: Option<EventKind>, env: &Envelope<'_>) -> Res
     let user_id = id_text(message.get("userId"), "userId")?;
     let anonymous_id = id_text(message.get("anonymousId"), "anonymousId")?;
     if user_id.is_none() && anonymous_id.is_none() {
-        return Err(FieldError::new("userId", "userId or anonymousId is required"));
+        return Err(FieldError::new(
+            "userId",
+            "userId or anonymousId is required",
+        ));
     }
     let message_id = match id_text(message.get("messageId"), "messageId")? {
-        Some(id) if id.len() > 200 => return Err(FieldError::new("messageId", "is longer than 200 characters")),
+        Some(id) if id.len() > 200 => {
+            return Err(FieldError::new(
+                "messageId",
+                "is longer than 200 characters",
+            ));
+        }
         Some(id) => id,
         None => content_id(message),
     };
@@ -102,31 +123,45 @@ pub fn parse(raw: &Value, implied: Option<EventKind>, env: &Envelope<'_>) -> Res
     if let Some(Value::Object(t)) = context.and_then(|c| c.get("traits")) {
         traits.extend(t.clone());
     }
-    let traits_field = if matches!(kind, EventKind::Identify | EventKind::Group) { "traits" } else { "context.traits" };
+    let traits_field = if matches!(kind, EventKind::Identify | EventKind::Group) {
+        "traits"
+    } else {
+        "context.traits"
+    };
     if matches!(kind, EventKind::Identify) {
         if let Some(t) = object(message, "traits")? {
             traits.extend(t.clone());
         }
     }
     let properties = match kind {
-        EventKind::Identify | EventKind::Group => Value::Object(object(message, "traits")?.cloned().unwrap_or_default()),
+        EventKind::Identify | EventKind::Group => {
+            Value::Object(object(message, "traits")?.cloned().unwrap_or_default())
+        }
         _ => Value::Object(object(message, "properties")?.cloned().unwrap_or_default()),
     };
     let name = match kind {
         EventKind::Track => match message.get("event") {
             Some(Value::String(e)) if !e.trim().is_empty() => Some(e.clone()),
-            _ => return Err(FieldError::new("event", "is required for track and must be a non-empty string")),
+            _ => {
+                return Err(FieldError::new(
+                    "event",
+                    "is required for track and must be a non-empty string",
+                ));
+            }
         },
         EventKind::Page | EventKind::Screen => id_text(message.get("name"), "name")?,
         EventKind::Group => Some(
-            id_text(message.get("groupId"), "groupId")?.ok_or_else(|| FieldError::new("groupId", "is required for group"))?,
+            id_text(message.get("groupId"), "groupId")?
+                .ok_or_else(|| FieldError::new("groupId", "is required for group"))?,
         ),
         EventKind::Alias | EventKind::Identify => None,
     };
 
     // Identifiers, highest priority first.
     let key = |kind: IdentityKind, raw: &str| IdentityKey::new(kind, raw, env.region);
-    let user_kind = || IdentityKind::UserId { source: env.source_name.to_owned() };
+    let user_kind = || IdentityKind::UserId {
+        source: env.source_name.to_owned(),
+    };
     let mut identities = Vec::new();
     if let Some(u) = &user_id {
         identities.push(key(user_kind(), u).map_err(|e| FieldError::new("userId", e.reason))?);
@@ -136,24 +171,36 @@ pub fn parse(raw: &Value, implied: Option<EventKind>, env: &Envelope<'_>) -> Res
             .ok_or_else(|| FieldError::new("previousId", "is required for alias"))?;
         // The previous id may have been an anonymous id or an earlier user id.
         for k in [user_kind(), IdentityKind::AnonymousId] {
-            identities.push(key(k, &previous).map_err(|e| FieldError::new("previousId", e.reason))?);
+            identities
+                .push(key(k, &previous).map_err(|e| FieldError::new("previousId", e.reason))?);
         }
     }
     for (trait_name, kind) in PLATFORM_TRAITS {
         if let Some(raw) = id_text(traits.get(*trait_name), trait_name)? {
-            identities.push(key(kind.clone(), &raw).map_err(|e| FieldError::new(format!("{traits_field}.{trait_name}"), e.reason))?);
+            identities.push(
+                key(kind.clone(), &raw).map_err(|e| {
+                    FieldError::new(format!("{traits_field}.{trait_name}"), e.reason)
+                })?,
+            );
         }
     }
-    for (trait_name, kind) in [("email", IdentityKind::Email), ("phone", IdentityKind::Phone)] {
+    for (trait_name, kind) in [
+        ("email", IdentityKind::Email),
+        ("phone", IdentityKind::Phone),
+    ] {
         if let Some(raw) = id_text(traits.get(trait_name), trait_name)? {
-            let k = key(kind, &raw).map_err(|e| FieldError::new(format!("{traits_field}.{trait_name}"), e.reason))?;
+            let k = key(kind, &raw)
+                .map_err(|e| FieldError::new(format!("{traits_field}.{trait_name}"), e.reason))?;
             // Store the normalised form, so the profile shows what identifies the customer.
             traits.insert(trait_name.to_owned(), Value::String(k.value().to_owned()));
             identities.push(k);
         }
     }
     if let Some(a) = &anonymous_id {
-        identities.push(key(IdentityKind::AnonymousId, a).map_err(|e| FieldError::new("anonymousId", e.reason))?);
+        identities.push(
+            key(IdentityKind::AnonymousId, a)
+                .map_err(|e| FieldError::new("anonymousId", e.reason))?,
+        );
     }
     identities.dedup();
 
@@ -211,7 +258,13 @@ mod tests {
     use serde_json::json;
 
     fn env() -> Envelope<'static> {
-        Envelope { source: SourceId(1), source_name: "web", region: DefaultRegion::default(), received_at: 10_000, sent_at: None }
+        Envelope {
+            source: SourceId(1),
+            source_name: "web",
+            region: DefaultRegion::default(),
+            received_at: 10_000,
+            sent_at: None,
+        }
     }
 
     #[test]
@@ -230,11 +283,21 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field() {
-        let e = |v: Value| parse(&v, Some(EventKind::Track), &env()).expect_err("invalid").field;
+        let e = |v: Value| {
+            parse(&v, Some(EventKind::Track), &env())
+                .expect_err("invalid")
+                .field
+        };
         assert_eq!(e(json!({"event":"x"})), "userId");
         assert_eq!(e(json!({"userId":"u"})), "event");
-        assert_eq!(e(json!({"userId":"u","event":"x","context":{"traits":{"email":"nope"}}})), "context.traits.email");
-        assert_eq!(e(json!({"userId":"u","event":"x","timestamp":"yesterday"})), "timestamp");
+        assert_eq!(
+            e(json!({"userId":"u","event":"x","context":{"traits":{"email":"nope"}}})),
+            "context.traits.email"
+        );
+        assert_eq!(
+            e(json!({"userId":"u","event":"x","timestamp":"yesterday"})),
+            "timestamp"
+        );
         assert_eq!(e(json!({"userId":{"a":1},"event":"x"})), "userId");
     }
 

@@ -49,12 +49,23 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(Email::parse(" Li.Na@Example.COM ").map(|e| e.0), Ok("li.na@example.com".into()));
+        assert_eq!(
+            Email::parse(" Li.Na@Example.COM ").map(|e| e.0),
+            Ok("li.na@example.com".into())
+        );
     }
 
     #[test]
     fn rejects_junk_and_masked() {
-        for bad in ["", "no-at", "@x.com", "a@b", "a@.com", "a b@x.com", "li***@qq.com"] {
+        for bad in [
+            "",
+            "no-at",
+            "@x.com",
+            "a@b",
+            "a@.com",
+            "a b@x.com",
+            "li***@qq.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -77,7 +77,10 @@ impl IdentityKind {
 
 fn scoped(source: &str) -> Result<String, FieldError> {
     if source.is_empty() || source.contains(':') {
-        Err(FieldError::new("identity", "scoped identity types are written TYPE:SOURCE"))
+        Err(FieldError::new(
+            "identity",
+            "scoped identity types are written TYPE:SOURCE",
+        ))
     } else {
         Ok(source.to_owned())
     }
@@ -92,13 +95,35 @@ pub struct IdentityKey {
 
 /// Values integrations send when they have nothing; they must never link two people.
 const JUNK_VALUES: &[&str] = &[
-    "", "null", "nil", "none", "undefined", "unknown", "0", "-1", "-", "n/a", "na", "guest",
-    "anonymous", "test", "[object object]", "false", "true",
+    "",
+    "null",
+    "nil",
+    "none",
+    "undefined",
+    "unknown",
+    "0",
+    "-1",
+    "-",
+    "n/a",
+    "na",
+    "guest",
+    "anonymous",
+    "test",
+    "[object object]",
+    "false",
+    "true",
 ];
 /// Placeholder contacts that many unrelated people type in.
 const JUNK_CONTACTS: &[&str] = &[
-    "test@test.com", "test@example.com", "noreply@example.com", "a@a.com", "example@example.com",
-    "+8613800138000", "+8613888888888", "+8618888888888", "+8613000000000",
+    "test@test.com",
+    "test@example.com",
+    "noreply@example.com",
+    "a@a.com",
+    "example@example.com",
+    "+8613800138000",
+    "+8613888888888",
+    "+8618888888888",
+    "+8613000000000",
 ];
 
 impl IdentityKey {
@@ -123,8 +148,13 @@ impl IdentityKey {
                 value.to_owned()
             }
         };
-        if JUNK_VALUES.contains(&value.to_lowercase().as_str()) || JUNK_CONTACTS.contains(&value.as_str()) {
-            return Err(FieldError::new(field, "is a placeholder that identifies nobody"));
+        if JUNK_VALUES.contains(&value.to_lowercase().as_str())
+            || JUNK_CONTACTS.contains(&value.as_str())
+        {
+            return Err(FieldError::new(
+                field,
+                "is a placeholder that identifies nobody",
+            ));
         }
         Ok(Self { kind, value })
     }
@@ -181,8 +211,18 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_through_their_names() {
-        for name in ["email", "phone", "user_id:web", "external:erp", "taobao_buyer", "anonymous_id"] {
-            assert_eq!(IdentityKind::parse(name).map(|k| k.name()), Ok(name.to_owned()));
+        for name in [
+            "email",
+            "phone",
+            "user_id:web",
+            "external:erp",
+            "taobao_buyer",
+            "anonymous_id",
+        ] {
+            assert_eq!(
+                IdentityKind::parse(name).map(|k| k.name()),
+                Ok(name.to_owned())
+            );
         }
         assert!(IdentityKind::parse("user_id:").is_err());
         assert!(IdentityKind::parse("fax").is_err());

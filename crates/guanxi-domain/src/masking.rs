@@ -3,7 +3,11 @@
 /// `+8613812345678` → `138****5678`; other numbers keep their last four digits.
 pub fn mask_phone(e164: &str) -> String {
     let digits: Vec<char> = e164.chars().filter(char::is_ascii_digit).collect();
-    let national: &[char] = if e164.starts_with("+86") && digits.len() == 13 { &digits[2..] } else { &digits };
+    let national: &[char] = if e164.starts_with("+86") && digits.len() == 13 {
+        &digits[2..]
+    } else {
+        &digits
+    };
     if national.len() < 7 {
         return "****".into();
     }

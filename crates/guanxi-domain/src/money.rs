@@ -6,7 +6,9 @@ use serde::{Serialize, Serializer};
 pub struct Currency([u8; 3]);
 
 /// Currencies whose minor unit is not the cent; every other code has two decimals.
-const ZERO_DECIMAL: &[&str] = &["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"];
+const ZERO_DECIMAL: &[&str] = &[
+    "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG",
+];
 const THREE_DECIMAL: &[&str] = &["BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"];
 
 impl Currency {
@@ -19,7 +21,10 @@ impl Currency {
             .try_into()
             .map_err(|_| FieldError::new("currency", "must be a three-letter ISO 4217 code"))?;
         if !bytes.iter().all(u8::is_ascii_uppercase) {
-            return Err(FieldError::new("currency", "must be a three-letter ISO 4217 code"));
+            return Err(FieldError::new(
+                "currency",
+                "must be a three-letter ISO 4217 code",
+            ));
         }
         Ok(Self(bytes))
     }
@@ -80,7 +85,11 @@ impl Money {
         if whole.is_empty() && fraction.is_empty() {
             return invalid(format!("{raw:?} is not a decimal amount"));
         }
-        if !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+        if !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+        {
             return invalid(format!("{raw:?} is not a decimal amount"));
         }
         if fraction.len() > decimals {
@@ -91,11 +100,18 @@ impl Money {
         }
         let padded = format!("{whole}{fraction:0<decimals$}");
         let Ok(magnitude) = padded.trim_start_matches('0').parse::<i64>().or_else(|e| {
-            if padded.chars().all(|c| c == '0') { Ok(0) } else { Err(e) }
+            if padded.chars().all(|c| c == '0') {
+                Ok(0)
+            } else {
+                Err(e)
+            }
         }) else {
             return invalid(format!("{raw:?} is too large"));
         };
-        Ok(Self::from_minor(if negative { -magnitude } else { magnitude }, currency))
+        Ok(Self::from_minor(
+            if negative { -magnitude } else { magnitude },
+            currency,
+        ))
     }
 
     pub fn minor(&self) -> i64 {

@@ -31,7 +31,11 @@ const NAMES: &[(&str, OrderStatus)] = &[
 impl OrderStatus {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim().to_lowercase();
-        let raw = if raw == "canceled" { "cancelled" } else { raw.as_str() };
+        let raw = if raw == "canceled" {
+            "cancelled"
+        } else {
+            raw.as_str()
+        };
         NAMES
             .iter()
             .find(|(name, _)| *name == raw)
@@ -133,7 +137,10 @@ impl OrderInput {
         for (i, item) in self.items.iter().enumerate() {
             let at = |e: FieldError| e.within(&format!("items[{i}]"));
             if item.price.currency() != self.currency() {
-                return Err(at(FieldError::new("price", "has another currency than the order")));
+                return Err(at(FieldError::new(
+                    "price",
+                    "has another currency than the order",
+                )));
             }
             if item.quantity <= 0 {
                 return Err(at(FieldError::new("quantity", "must be at least 1")));
@@ -147,8 +154,11 @@ impl OrderInput {
         }
         for (i, refund) in self.refunds.iter().enumerate() {
             if refund.amount.currency() != self.currency() || refund.amount.minor() < 0 {
-                return Err(FieldError::new("amount", "must be a non-negative amount in the order's currency")
-                    .within(&format!("refunds[{i}]")));
+                return Err(FieldError::new(
+                    "amount",
+                    "must be a non-negative amount in the order's currency",
+                )
+                .within(&format!("refunds[{i}]")));
             }
         }
         Ok(())
@@ -198,9 +208,18 @@ mod tests {
 
     #[test]
     fn refunds_move_the_status() {
-        assert_eq!(OrderStatus::Paid.after_refunds(100, 30), OrderStatus::PartiallyRefunded);
-        assert_eq!(OrderStatus::Completed.after_refunds(100, 100), OrderStatus::Refunded);
-        assert_eq!(OrderStatus::Cancelled.after_refunds(100, 100), OrderStatus::Cancelled);
+        assert_eq!(
+            OrderStatus::Paid.after_refunds(100, 30),
+            OrderStatus::PartiallyRefunded
+        );
+        assert_eq!(
+            OrderStatus::Completed.after_refunds(100, 100),
+            OrderStatus::Refunded
+        );
+        assert_eq!(
+            OrderStatus::Cancelled.after_refunds(100, 100),
+            OrderStatus::Cancelled
+        );
         assert_eq!(OrderStatus::Paid.after_refunds(100, 0), OrderStatus::Paid);
     }
 

@@ -46,7 +46,11 @@ impl Phone {
             && digits.len() == 11
             && digits.starts_with('1')
             && !trimmed.starts_with("00");
-        let region = if mainland_mobile { Region::CN } else { region.0 };
+        let region = if mainland_mobile {
+            Region::CN
+        } else {
+            region.0
+        };
         let Ok(number) = phonenumber::parse(Some(region), trimmed) else {
             return invalid("is not a phone number");
         };
@@ -77,7 +81,10 @@ mod tests {
         assert_eq!(cn("138 1234 5678"), Ok("+8613812345678".into()));
         assert_eq!(cn("+86 138-1234-5678"), Ok("+8613812345678".into()));
         let us: DefaultRegion = "US".parse().expect("region");
-        assert_eq!(Phone::parse("13812345678", us).map(|p| p.0), Ok("+8613812345678".into()));
+        assert_eq!(
+            Phone::parse("13812345678", us).map(|p| p.0),
+            Ok("+8613812345678".into())
+        );
     }
 
     #[test]

@@ -93,9 +93,9 @@ impl IdentityGraph {
             .get(&customer)
             .into_iter()
             .flat_map(|kinds| {
-                kinds
-                    .iter()
-                    .flat_map(|(kind, values)| values.iter().map(move |v| (kind.clone(), v.as_str())))
+                kinds.iter().flat_map(|(kind, values)| {
+                    values.iter().map(move |v| (kind.clone(), v.as_str()))
+                })
             })
             .collect()
     }
@@ -141,7 +141,10 @@ impl IdentityGraph {
             };
             match current {
                 None => {
-                    let pending: Vec<_> = unowned.iter().map(|k| (k.kind().clone(), k.value())).collect();
+                    let pending: Vec<_> = unowned
+                        .iter()
+                        .map(|k| (k.kind().clone(), k.value()))
+                        .collect();
                     if force || self.fits(owner, &pending) {
                         current = Some(owner);
                     }
@@ -207,7 +210,12 @@ pub struct ResolutionPlan {
 impl ResolutionPlan {
     /// Gives the new customers their stored ids (same order as `new_customers`).
     pub fn allocate(&mut self, ids: &[CustomerId]) {
-        self.allocated = self.new_customers.iter().copied().zip(ids.iter().copied()).collect();
+        self.allocated = self
+            .new_customers
+            .iter()
+            .copied()
+            .zip(ids.iter().copied())
+            .collect();
     }
 
     /// The final stored id for any id the batch used.
@@ -225,14 +233,21 @@ mod tests {
     use crate::phone::DefaultRegion;
 
     fn key(kind: &str, value: &str) -> IdentityKey {
-        IdentityKey::new(IdentityKind::parse(kind).expect("kind"), value, DefaultRegion::default())
-            .expect("key")
+        IdentityKey::new(
+            IdentityKind::parse(kind).expect("kind"),
+            value,
+            DefaultRegion::default(),
+        )
+        .expect("key")
     }
 
     #[test]
     fn unknown_identifiers_make_one_new_customer() {
         let mut g = IdentityGraph::default();
-        let a = g.resolve(&[key("email", "a@x.cn"), key("anonymous_id", "anon-1")], false);
+        let a = g.resolve(
+            &[key("email", "a@x.cn"), key("anonymous_id", "anon-1")],
+            false,
+        );
         let b = g.resolve(&[key("anonymous_id", "anon-1")], false);
         assert_eq!(a, b);
         let mut plan = g.finish();
@@ -252,8 +267,14 @@ mod tests {
             ],
             [],
         );
-        let c = g.resolve(&[key("email", "a@x.cn"), key("phone", "13812345678")], false);
-        let d = g.resolve(&[key("taobao_buyer", "tb1"), key("phone", "13812345678")], false);
+        let c = g.resolve(
+            &[key("email", "a@x.cn"), key("phone", "13812345678")],
+            false,
+        );
+        let d = g.resolve(
+            &[key("taobao_buyer", "tb1"), key("phone", "13812345678")],
+            false,
+        );
         assert_eq!((c, d), (CustomerId(1), CustomerId(1)));
         let plan = g.finish();
         assert_eq!(plan.merges.len(), 2);
@@ -265,20 +286,31 @@ mod tests {
     fn limits_keep_two_accounts_sharing_an_email_apart() {
         let u1 = key("user_id:web", "u1");
         let mut g = IdentityGraph::new(
-            [(u1.clone(), CustomerId(1)), (key("email", "family@x.cn"), CustomerId(1))],
+            [
+                (u1.clone(), CustomerId(1)),
+                (key("email", "family@x.cn"), CustomerId(1)),
+            ],
             [(CustomerId(1), u1)],
         );
-        let c = g.resolve(&[key("user_id:web", "u2"), key("email", "family@x.cn")], false);
+        let c = g.resolve(
+            &[key("user_id:web", "u2"), key("email", "family@x.cn")],
+            false,
+        );
         assert!(c.0 < 0, "u2 becomes its own customer");
         let plan = g.finish();
         assert!(plan.merges.is_empty());
-        assert_eq!(plan.attaches.len(), 1, "the shared e-mail stays with its first owner");
+        assert_eq!(
+            plan.attaches.len(),
+            1,
+            "the shared e-mail stays with its first owner"
+        );
     }
 
     #[test]
     fn alias_links_across_limits() {
         let u1 = key("user_id:web", "u1");
-        let mut g = IdentityGraph::new([(u1.clone(), CustomerId(4))], [(CustomerId(4), u1.clone())]);
+        let mut g =
+            IdentityGraph::new([(u1.clone(), CustomerId(4))], [(CustomerId(4), u1.clone())]);
         let c = g.resolve(&[key("user_id:web", "u2"), u1], true);
         assert_eq!(c, CustomerId(4));
     }

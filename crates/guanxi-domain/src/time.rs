@@ -26,15 +26,20 @@ pub fn parse_timestamp(raw: &str, naive_offset_hours: i32) -> Option<Millis> {
         return Some(at.timestamp_millis());
     }
     let offset = chrono::FixedOffset::east_opt(naive_offset_hours * 3600)?;
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
-        .or_else(|| {
-            ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
-                .iter()
-                .find_map(|f| chrono::NaiveDate::parse_from_str(raw, f).ok())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+    .or_else(|| {
+        ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
+            .iter()
+            .find_map(|f| chrono::NaiveDate::parse_from_str(raw, f).ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })?;
     offset
         .from_local_datetime(&naive)
         .single()

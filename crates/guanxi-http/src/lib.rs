@@ -1,1 +1,65 @@
+//! The HTTP edge: the Segment-compatible tracking API, the JSON API under `/api/v1`, Shopify
+//! webhooks, and health/metrics. Everything is parsed and validated here; use cases live in
+//! `guanxi-app`.
 
+mod api;
+mod auth;
+mod body;
+mod error;
+mod health;
+mod metrics;
+mod segment;
+mod shopify;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+use axum::Router;
+use guanxi_app::{Ingestor, Settings};
+use guanxi_store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub ingestor: Ingestor,
+    pub settings: Settings,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(segment::router())
+        .merge(shopify::router())
+        .merge(health::router())
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = Arc::clone(&openapi);
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::NotFound("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -40,7 +40,10 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
             let code = db.code().unwrap_or_default();
             // SQLite: 5 BUSY, 6 LOCKED (and their extended codes); PostgreSQL: 40001 serialization,
             // 40P01 deadlock, 55P03 lock not available, 57P03 cannot connect now.
-            let busy = matches!(code.as_ref(), "5" | "6" | "261" | "517" | "262" | "40001" | "40P01" | "55P03" | "57P03");
+            let busy = matches!(
+                code.as_ref(),
+                "5" | "6" | "261" | "517" | "262" | "40001" | "40P01" | "55P03" | "57P03"
+            );
             if busy {
                 StoreError::Busy(Box::new(e))
             } else if db.is_unique_violation() {

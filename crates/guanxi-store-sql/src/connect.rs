@@ -60,7 +60,10 @@ impl SqlStore {
         }
         let pool = pool.connect(&url).await.map_err(|e| match e {
             sqlx::Error::Database(_) => map_err(e),
-            other => StoreError::other(format!("cannot connect to the {} database: {other}", backend.name())),
+            other => StoreError::other(format!(
+                "cannot connect to the {} database: {other}",
+                backend.name()
+            )),
         })?;
         let store = Self { pool, backend };
         if options.migrate {
@@ -109,12 +112,27 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
-        return Err(StoreError::other("an in-memory SQLite database loses everything; give a file path"));
+        return Err(StoreError::other(
+            "an in-memory SQLite database loses everything; give a file path",
+        ));
     }
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::other(format!("cannot create the database folder {}: {e}", dir.display())))?;
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::other(format!(
+                "cannot create the database folder {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
-    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
     Ok(format!("sqlite://{path}?{query}"))
 }

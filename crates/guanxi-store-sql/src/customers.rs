@@ -1,10 +1,10 @@
 //! Reading customers: the 360 parts, look-ups that follow merges, search, and the change feed.
 
+use crate::SqlStore;
 use crate::backend::map_err;
 use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
 use crate::sql;
 use crate::write::SqlWriteTx;
-use crate::SqlStore;
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
 use guanxi_store::{
@@ -12,6 +12,76 @@ use guanxi_store::{
     MergeRecord, OrderItemRow, OrderRecord, RefundRow, Store, StoreError, StoreResult, WriteTx,
 };
 use std::collections::HashMap;
+
+const ORDER_COLUMNS: &str = "id, source_id, customer_id, external_id, status, currency, total_minor, refunded_minor, created_at, updated_at";
+
+fn order_record(r: &sqlx::any::AnyRow) -> StoreResult<OrderRecord> {
+    Ok(OrderRecord {
+        id: get(r, "id")?,
+        source: source_id(r, "source_id")?,
+        customer: customer_id(r, "customer_id")?,
+        external_id: get(r, "external_id")?,
+        status: status(&get::<String>(r, "status")?)?,
+        currency: get(r, "currency")?,
+        total: get(r, "total_minor")?,
+        refunded: get(r, "refunded_minor")?,
+        created_at: get(r, "created_at")?,
+        updated_at: get(r, "updated_at")?,
+        items: Vec::new(),
+        refunds: Vec::new(),
+    })
+}
+
+impl SqlStore {
+    /// Loads the items and refunds of these orders in two queries.
+    async fn attach_lines(&self, orders: &mut [OrderRecord]) -> StoreResult<()> {
+        if orders.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let item_sql = format!(
+            "SELECT order_id, sku, name, category, quantity, price_minor FROM order_items \
+             WHERE order_id IN ({}) ORDER BY order_id, line",
+            sql::list(ids.len(), 1)
+        );
+        let mut q = sqlx::query(&item_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+            if let Some(i) = index.get(&get::<i64>(&r, "order_id")?) {
+                orders[*i].items.push(OrderItemRow {
+                    sku: get(&r, "sku")?,
+                    name: get(&r, "name")?,
+                    category: get(&r, "category")?,
+                    quantity: get(&r, "quantity")?,
+                    price: get(&r, "price_minor")?,
+                });
+            }
+        }
+        let refund_sql = format!(
+            "SELECT order_id, external_id, amount_minor, created_at, reason FROM refunds \
+             WHERE order_id IN ({}) ORDER BY order_id, created_at",
+            sql::list(ids.len(), 1)
+        );
+        let mut q = sqlx::query(&refund_sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+            if let Some(i) = index.get(&get::<i64>(&r, "order_id")?) {
+                orders[*i].refunds.push(RefundRow {
+                    external_id: get(&r, "external_id")?,
+                    amount: get(&r, "amount_minor")?,
+                    created_at: get(&r, "created_at")?,
+                    reason: get(&r, "reason")?,
+                });
+            }
+        }
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl CustomerStore for SqlStore {
@@ -82,7 +152,12 @@ impl CustomerStore for SqlStore {
         })
     }
 
-    async fn customer_events(&self, id: CustomerId, before: Option<i64>, limit: u32) -> StoreResult<Vec<EventRecord>> {
+    async fn customer_events(
+        &self,
+        id: CustomerId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
         let rows = sqlx::query(
             "SELECT id, source_id, message_id, kind, name, properties, timestamp, received_at \
              FROM events WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
@@ -109,90 +184,54 @@ impl CustomerStore for SqlStore {
             .collect()
     }
 
-    async fn customer_orders(&self, id: CustomerId, before: Option<i64>, limit: u32) -> StoreResult<Vec<OrderRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, source_id, external_id, status, currency, total_minor, refunded_minor, created_at, updated_at \
-             FROM orders WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(id.0)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        let mut orders = rows
-            .iter()
-            .map(|r| {
-                Ok(OrderRecord {
-                    id: get(r, "id")?,
-                    source: source_id(r, "source_id")?,
-                    external_id: get(r, "external_id")?,
-                    status: status(&get::<String>(r, "status")?)?,
-                    currency: get(r, "currency")?,
-                    total: get(r, "total_minor")?,
-                    refunded: get(r, "refunded_minor")?,
-                    created_at: get(r, "created_at")?,
-                    updated_at: get(r, "updated_at")?,
-                    items: Vec::new(),
-                    refunds: Vec::new(),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        if orders.is_empty() {
-            return Ok(orders);
-        }
-        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-        let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let item_sql = format!(
-            "SELECT order_id, sku, name, category, quantity, price_minor FROM order_items \
-             WHERE order_id IN ({}) ORDER BY order_id, line",
-            sql::list(ids.len(), 1)
+    async fn customer_orders(
+        &self,
+        id: CustomerId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderRecord>> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
         );
-        let mut q = sqlx::query(&item_sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
-            let order: i64 = get(&r, "order_id")?;
-            if let Some(i) = index.get(&order) {
-                orders[*i].items.push(OrderItemRow {
-                    sku: get(&r, "sku")?,
-                    name: get(&r, "name")?,
-                    category: get(&r, "category")?,
-                    quantity: get(&r, "quantity")?,
-                    price: get(&r, "price_minor")?,
-                });
-            }
-        }
-        let refund_sql = format!(
-            "SELECT order_id, external_id, amount_minor, created_at, reason FROM refunds \
-             WHERE order_id IN ({}) ORDER BY order_id, created_at",
-            sql::list(ids.len(), 1)
-        );
-        let mut q = sqlx::query(&refund_sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
-            let order: i64 = get(&r, "order_id")?;
-            if let Some(i) = index.get(&order) {
-                orders[*i].refunds.push(RefundRow {
-                    external_id: get(&r, "external_id")?,
-                    amount: get(&r, "amount_minor")?,
-                    created_at: get(&r, "created_at")?,
-                    reason: get(&r, "reason")?,
-                });
-            }
-        }
-        Ok(orders)
-    }
-
-    async fn customer_merges(&self, id: CustomerId) -> StoreResult<Vec<MergeRecord>> {
-        let rows = sqlx::query("SELECT from_id, into_id, reason, at FROM merges WHERE into_id = $1 OR from_id = $1 ORDER BY id")
+        let rows = sqlx::query(&sql)
             .bind(id.0)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
+        let mut orders = rows
+            .iter()
+            .map(order_record)
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.attach_lines(&mut orders).await?;
+        Ok(orders)
+    }
+
+    async fn order(&self, id: i64) -> StoreResult<OrderRecord> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound("order"))?;
+        let mut orders = vec![order_record(&row)?];
+        self.attach_lines(&mut orders).await?;
+        Ok(orders.remove(0))
+    }
+
+    async fn customer_merges(&self, id: CustomerId) -> StoreResult<Vec<MergeRecord>> {
+        // Path compression points every customer folded into a survivor straight at it, so its
+        // whole history is the merges of those customers as well as its own.
+        let rows = sqlx::query(
+            "SELECT from_id, into_id, reason, at FROM merges WHERE into_id = $1 OR from_id = $1 \
+             OR from_id IN (SELECT id FROM customers WHERE merged_into = $1) ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .map(|r| {
                 Ok(MergeRecord {
@@ -236,7 +275,9 @@ impl CustomerStore for SqlStore {
             conditions.push(format!("({})", any_of.join(" OR ")));
         }
         if query.tag.is_some() {
-            conditions.push(format!("c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ${next})"));
+            conditions.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ${next})"
+            ));
             next += 1;
         }
         let sql = format!(
@@ -248,13 +289,21 @@ impl CustomerStore for SqlStore {
             q = q.bind(key.kind().name()).bind(key.value().to_owned());
         }
         if let Some(name) = &query.name_contains {
-            let escaped = name.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = name
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             q = q.bind(format!("%{escaped}%"));
         }
         if let Some(tag) = &query.tag {
             q = q.bind(tag.clone());
         }
-        let rows = q.bind(i64::from(query.limit)).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = q
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(|r| customer_id(r, "id")).collect()
     }
 }
@@ -270,17 +319,22 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
     async fn changes_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChangeRecord>> {
-        let rows = sqlx::query("SELECT seq, customer_id, kind, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after_seq)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT seq, customer_id, kind, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .map(|r| {
                 Ok(ChangeRecord {
@@ -296,14 +350,20 @@ impl Store for SqlStore {
     async fn table_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
         let mut counts = Vec::new();
         for (name, sql) in [
-            ("customers", "SELECT COUNT(*) AS n FROM customers WHERE merged_into IS NULL"),
+            (
+                "customers",
+                "SELECT COUNT(*) AS n FROM customers WHERE merged_into IS NULL",
+            ),
             ("identities", "SELECT COUNT(*) AS n FROM identities"),
             ("merges", "SELECT COUNT(*) AS n FROM merges"),
             ("orders", "SELECT COUNT(*) AS n FROM orders"),
             ("events", "SELECT COUNT(*) AS n FROM events"),
             ("sources", "SELECT COUNT(*) AS n FROM sources"),
         ] {
-            let row = sqlx::query(sql).fetch_one(&self.pool).await.map_err(map_err)?;
+            let row = sqlx::query(sql)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
             counts.push((name, get::<i64>(&row, "n")?));
         }
         Ok(counts)

@@ -1,9 +1,9 @@
 //! The durable job queue. PostgreSQL claims with `FOR UPDATE SKIP LOCKED` so replicas never
 //! take the same job; SQLite has one writer, so a plain `UPDATE … RETURNING` is enough.
 
+use crate::SqlStore;
 use crate::backend::{Backend, map_err};
 use crate::rows::{get, json};
-use crate::SqlStore;
 use async_trait::async_trait;
 use guanxi_domain::Millis;
 use guanxi_store::{Job, JobCounts, JobStore, NewJob, StoreResult};
@@ -27,7 +27,12 @@ impl JobStore for SqlStore {
         row.map(|r| get::<i64>(&r, "id")).transpose()
     }
 
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> StoreResult<Vec<Job>> {
+    async fn claim_jobs(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>> {
         // A running job whose lease ran out belonged to a worker that died: claim it again.
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -62,12 +67,14 @@ impl JobStore for SqlStore {
     }
 
     async fn complete_job(&self, id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET status = 'done', finished_at = $1, last_error = NULL WHERE id = $2")
-            .bind(chrono::Utc::now().timestamp_millis())
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = $1, last_error = NULL WHERE id = $2",
+        )
+        .bind(chrono::Utc::now().timestamp_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 
@@ -88,10 +95,12 @@ impl JobStore for SqlStore {
     }
 
     async fn job_counts(&self) -> StoreResult<JobCounts> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs WHERE status <> 'done' GROUP BY status")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM jobs WHERE status <> 'done' GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         let mut counts = JobCounts::default();
         for row in rows {
             let n: i64 = row.try_get("n").map_err(map_err)?;

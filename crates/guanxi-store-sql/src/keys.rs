@@ -24,7 +24,11 @@ fn api_key(row: &AnyRow) -> StoreResult<ApiKey> {
     Ok(ApiKey {
         id: get(row, "id")?,
         name: get(row, "name")?,
-        scopes: scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        scopes: scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         created_at: get(row, "created_at")?,
     })
 }
@@ -40,7 +44,9 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(source).unwrap_or(Err(StoreError::NotFound("source")))
+        row.as_ref()
+            .map(source)
+            .unwrap_or(Err(StoreError::NotFound("source")))
     }
 }
 
@@ -67,8 +73,11 @@ impl KeyStore for SqlStore {
     }
 
     async fn source_by_name(&self, name: &str) -> StoreResult<Source> {
-        self.one_source(format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = $1"), name)
-            .await
+        self.one_source(
+            format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = $1"),
+            name,
+        )
+        .await
     }
 
     async fn source_by_write_key(&self, write_key_hash: &str) -> StoreResult<Source> {
@@ -114,6 +123,8 @@ impl KeyStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        row.as_ref().map(api_key).unwrap_or(Err(StoreError::NotFound("api key")))
+        row.as_ref()
+            .map(api_key)
+            .unwrap_or(Err(StoreError::NotFound("api key")))
     }
 }

@@ -14,15 +14,18 @@ where
 }
 
 pub(crate) fn traits(text: &str) -> StoreResult<Traits> {
-    serde_json::from_str(text).map_err(|e| StoreError::other(format!("stored traits are not JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::other(format!("stored traits are not JSON: {e}")))
 }
 
 pub(crate) fn json(text: &str) -> StoreResult<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| StoreError::other(format!("stored JSON is corrupt: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::other(format!("stored JSON is corrupt: {e}")))
 }
 
 pub(crate) fn identity(kind: &str, value: &str) -> StoreResult<IdentityKey> {
-    IdentityKey::from_stored(kind, value).map_err(|e| StoreError::other(format!("stored identity kind: {e}")))
+    IdentityKey::from_stored(kind, value)
+        .map_err(|e| StoreError::other(format!("stored identity kind: {e}")))
 }
 
 pub(crate) fn status(text: &str) -> StoreResult<OrderStatus> {

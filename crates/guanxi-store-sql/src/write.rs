@@ -1,16 +1,16 @@
 //! The write transaction every ingest batch commits in. Multi-row statements keep a batch of
 //! hundreds of messages to a handful of round trips.
 
+use crate::SqlStore;
 use crate::backend::{Backend, map_err};
 use crate::rows::{customer_id, get, identity, status, traits};
 use crate::sql::{self, CHUNK};
-use crate::SqlStore;
 use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
 use guanxi_store::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
-    StoreError, StoreResult, Traits, WriteTx,
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
+    StoreResult, Traits, WriteTx,
 };
 use sqlx::{Any, Transaction};
 use std::collections::HashSet;
@@ -29,22 +29,39 @@ impl SqlWriteTx {
             Backend::Postgres => store.pool.begin().await,
         }
         .map_err(map_err)?;
-        Ok(Self { tx, backend: store.backend })
+        Ok(Self {
+            tx,
+            backend: store.backend,
+        })
     }
 
-    async fn execute<'q>(&mut self, query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>) -> StoreResult<u64> {
-        query.execute(&mut *self.tx).await.map(|r| r.rows_affected()).map_err(map_err)
+    async fn execute<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> StoreResult<u64> {
+        query
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_err)
     }
 }
 
 /// Name as stored for case-insensitive search.
 fn name_search(traits: &Traits) -> Option<String> {
-    traits.get("name").and_then(|v| v.as_str()).map(str::to_lowercase)
+    traits
+        .get("name")
+        .and_then(|v| v.as_str())
+        .map(str::to_lowercase)
 }
 
 #[async_trait]
 impl WriteTx for SqlWriteTx {
-    async fn claim_receipts(&mut self, keys: &[(SourceId, String)], at: Millis) -> StoreResult<HashSet<(SourceId, String)>> {
+    async fn claim_receipts(
+        &mut self,
+        keys: &[(SourceId, String)],
+        at: Millis,
+    ) -> StoreResult<HashSet<(SourceId, String)>> {
         let mut fresh = HashSet::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
@@ -56,13 +73,19 @@ impl WriteTx for SqlWriteTx {
                 q = q.bind(source.0).bind(key.clone()).bind(at);
             }
             for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
-                fresh.insert((SourceId(get(&row, "source_id")?), get::<String>(&row, "key")?));
+                fresh.insert((
+                    SourceId(get(&row, "source_id")?),
+                    get::<String>(&row, "key")?,
+                ));
             }
         }
         Ok(fresh)
     }
 
-    async fn identity_owners(&mut self, keys: &[IdentityKey]) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
+    async fn identity_owners(
+        &mut self,
+        keys: &[IdentityKey],
+    ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
         let mut owners = Vec::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
@@ -74,14 +97,20 @@ impl WriteTx for SqlWriteTx {
                 q = q.bind(key.kind().name()).bind(key.value().to_owned());
             }
             for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
-                let key = identity(&get::<String>(&row, "kind")?, &get::<String>(&row, "value")?)?;
+                let key = identity(
+                    &get::<String>(&row, "kind")?,
+                    &get::<String>(&row, "value")?,
+                )?;
                 owners.push((key, customer_id(&row, "customer_id")?));
             }
         }
         Ok(owners)
     }
 
-    async fn limited_identities(&mut self, customers: &[CustomerId]) -> StoreResult<Vec<(CustomerId, IdentityKey)>> {
+    async fn limited_identities(
+        &mut self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, IdentityKey)>> {
         let mut held = Vec::new();
         for chunk in customers.chunks(CHUNK) {
             let sql = format!(
@@ -93,7 +122,10 @@ impl WriteTx for SqlWriteTx {
                 q = q.bind(c.0);
             }
             for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
-                let key = identity(&get::<String>(&row, "kind")?, &get::<String>(&row, "value")?)?;
+                let key = identity(
+                    &get::<String>(&row, "kind")?,
+                    &get::<String>(&row, "value")?,
+                )?;
                 if key.kind().limit().is_some() {
                     held.push((customer_id(&row, "customer_id")?, key));
                 }
@@ -125,11 +157,16 @@ impl WriteTx for SqlWriteTx {
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(map_err)?;
-                rows.iter().map(|r| get::<i64>(r, "id")).collect::<StoreResult<_>>()?
+                rows.iter()
+                    .map(|r| get::<i64>(r, "id"))
+                    .collect::<StoreResult<_>>()?
             }
         };
         for chunk in ids.chunks(CHUNK) {
-            let sql = format!("INSERT INTO customers (id, created_at, updated_at) VALUES {}", sql::values(chunk.len(), 3, 1));
+            let sql = format!(
+                "INSERT INTO customers (id, created_at, updated_at) VALUES {}",
+                sql::values(chunk.len(), 3, 1)
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id).bind(at).bind(at);
@@ -151,31 +188,45 @@ impl WriteTx for SqlWriteTx {
         ] {
             self.execute(sqlx::query(sql).bind(into).bind(from)).await?;
         }
-        self.execute(sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(from)).await?;
+        self.execute(sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(from))
+            .await?;
         // Traits: the survivor's values win; the merged customer fills what the survivor lacks.
         let both = self.customer_traits(&[merge.from, merge.into]).await?;
         let mut merged = Traits::new();
-        for (id, t) in both.iter().filter(|(id, _)| *id == merge.from).chain(both.iter().filter(|(id, _)| *id == merge.into)) {
+        for (id, t) in both
+            .iter()
+            .filter(|(id, _)| *id == merge.from)
+            .chain(both.iter().filter(|(id, _)| *id == merge.into))
+        {
             let _ = id;
             merged.extend(t.clone());
         }
         self.set_traits(&[(merge.into, merged)], at).await?;
         self.execute(
-            sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3").bind(into).bind(at).bind(from),
+            sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3")
+                .bind(into)
+                .bind(at)
+                .bind(from),
         )
         .await?;
         self.execute(
-            sqlx::query("INSERT INTO merges (from_id, into_id, reason, at) VALUES ($1, $2, $3, $4)")
-                .bind(from)
-                .bind(into)
-                .bind(merge.reason.clone())
-                .bind(at),
+            sqlx::query(
+                "INSERT INTO merges (from_id, into_id, reason, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(from)
+            .bind(into)
+            .bind(merge.reason.clone())
+            .bind(at),
         )
         .await?;
         Ok(())
     }
 
-    async fn attach_identities(&mut self, identities: &[(IdentityKey, CustomerId, SourceId)], at: Millis) -> StoreResult<()> {
+    async fn attach_identities(
+        &mut self,
+        identities: &[(IdentityKey, CustomerId, SourceId)],
+        at: Millis,
+    ) -> StoreResult<()> {
         for chunk in identities.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO identities (kind, value, customer_id, source_id, created_at) VALUES {} ON CONFLICT DO NOTHING",
@@ -183,23 +234,37 @@ impl WriteTx for SqlWriteTx {
             );
             let mut q = sqlx::query(&sql);
             for (key, customer, source) in chunk {
-                q = q.bind(key.kind().name()).bind(key.value().to_owned()).bind(customer.0).bind(source.0).bind(at);
+                q = q
+                    .bind(key.kind().name())
+                    .bind(key.value().to_owned())
+                    .bind(customer.0)
+                    .bind(source.0)
+                    .bind(at);
             }
             self.execute(q).await?;
         }
         Ok(())
     }
 
-    async fn customer_traits(&mut self, ids: &[CustomerId]) -> StoreResult<Vec<(CustomerId, Traits)>> {
+    async fn customer_traits(
+        &mut self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, Traits)>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let sql = format!("SELECT id, traits FROM customers WHERE id IN ({})", sql::list(chunk.len(), 1));
+            let sql = format!(
+                "SELECT id, traits FROM customers WHERE id IN ({})",
+                sql::list(chunk.len(), 1)
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(id.0);
             }
             for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
-                out.push((customer_id(&row, "id")?, traits(&get::<String>(&row, "traits")?)?));
+                out.push((
+                    customer_id(&row, "id")?,
+                    traits(&get::<String>(&row, "traits")?)?,
+                ));
             }
         }
         Ok(out)
@@ -224,7 +289,10 @@ impl WriteTx for SqlWriteTx {
         if tags.is_empty() {
             return Ok(());
         }
-        let sql = format!("INSERT INTO customer_tags (customer_id, tag) VALUES {} ON CONFLICT DO NOTHING", sql::values(tags.len(), 2, 1));
+        let sql = format!(
+            "INSERT INTO customer_tags (customer_id, tag) VALUES {} ON CONFLICT DO NOTHING",
+            sql::values(tags.len(), 2, 1)
+        );
         let mut q = sqlx::query(&sql);
         for tag in tags {
             q = q.bind(customer.0).bind(tag.clone());
@@ -234,8 +302,12 @@ impl WriteTx for SqlWriteTx {
 
     async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {
         for tag in tags {
-            self.execute(sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1 AND tag = $2").bind(customer.0).bind(tag.clone()))
-                .await?;
+            self.execute(
+                sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1 AND tag = $2")
+                    .bind(customer.0)
+                    .bind(tag.clone()),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -263,7 +335,11 @@ impl WriteTx for SqlWriteTx {
         Ok(())
     }
 
-    async fn order_head(&mut self, source: SourceId, external_id: &str) -> StoreResult<Option<OrderHead>> {
+    async fn order_head(
+        &mut self,
+        source: SourceId,
+        external_id: &str,
+    ) -> StoreResult<Option<OrderHead>> {
         let row = sqlx::query(
             "SELECT id, customer_id, status, currency, total_minor, refunded_minor, fingerprint FROM orders \
              WHERE source_id = $1 AND external_id = $2",
@@ -308,7 +384,8 @@ impl WriteTx for SqlWriteTx {
         .await
         .map_err(map_err)?;
         let id: i64 = get(&row, "id")?;
-        self.execute(sqlx::query("DELETE FROM order_items WHERE order_id = $1").bind(id)).await?;
+        self.execute(sqlx::query("DELETE FROM order_items WHERE order_id = $1").bind(id))
+            .await?;
         for (chunk_no, chunk) in items.chunks(CHUNK).enumerate() {
             let sql = format!(
                 "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor) VALUES {}",
@@ -330,10 +407,20 @@ impl WriteTx for SqlWriteTx {
         Ok(id)
     }
 
-    async fn set_order_status(&mut self, order_id: i64, status: OrderStatus, at: Millis) -> StoreResult<()> {
-        self.execute(sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3").bind(status.as_str()).bind(at).bind(order_id))
-            .await
-            .map(|_| ())
+    async fn set_order_status(
+        &mut self,
+        order_id: i64,
+        status: OrderStatus,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.execute(
+            sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(at)
+                .bind(order_id),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool> {
@@ -366,7 +453,11 @@ impl WriteTx for SqlWriteTx {
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {
         // One row per SKU per statement: PostgreSQL refuses to update one row twice in one INSERT.
         let mut seen = HashSet::new();
-        let unique: Vec<&ProductRow> = products.iter().rev().filter(|p| seen.insert(p.sku.clone())).collect();
+        let unique: Vec<&ProductRow> = products
+            .iter()
+            .rev()
+            .filter(|p| seen.insert(p.sku.clone()))
+            .collect();
         for chunk in unique.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO products (sku, name, category, price_minor, currency, updated_at) VALUES {} \
@@ -376,7 +467,13 @@ impl WriteTx for SqlWriteTx {
             );
             let mut q = sqlx::query(&sql);
             for p in chunk {
-                q = q.bind(p.sku.clone()).bind(p.name.clone()).bind(p.category.clone()).bind(p.price).bind(p.currency.clone()).bind(at);
+                q = q
+                    .bind(p.sku.clone())
+                    .bind(p.name.clone())
+                    .bind(p.category.clone())
+                    .bind(p.price)
+                    .bind(p.currency.clone())
+                    .bind(at);
             }
             self.execute(q).await?;
         }
@@ -385,7 +482,10 @@ impl WriteTx for SqlWriteTx {
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {
         for chunk in changes.chunks(CHUNK) {
-            let sql = format!("INSERT INTO changes (customer_id, kind, at) VALUES {}", sql::values(chunk.len(), 3, 1));
+            let sql = format!(
+                "INSERT INTO changes (customer_id, kind, at) VALUES {}",
+                sql::values(chunk.len(), 3, 1)
+            );
             let mut q = sqlx::query(&sql);
             for c in chunk {
                 q = q.bind(c.customer.0).bind(c.kind.as_str()).bind(at);

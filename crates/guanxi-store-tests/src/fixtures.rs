@@ -1,7 +1,11 @@
 //! Small builders the stories share. Times are fixed instants so runs are repeatable.
 
-use guanxi_domain::{CustomerId, DefaultRegion, EventKind, IdentityKey, Millis, OrderStatus, SourceId};
-use guanxi_store::{NewEvent, NewSource, OrderItemRow, OrderRow, Source, Store, StoreError, Traits};
+use guanxi_domain::{
+    CustomerId, DefaultRegion, EventKind, IdentityKey, Millis, OrderStatus, SourceId,
+};
+use guanxi_store::{
+    NewEvent, NewSource, OrderItemRow, OrderRow, Source, Store, StoreError, Traits,
+};
 use serde_json::Value;
 
 /// 2024-05-01T00:00:00Z.
@@ -38,22 +42,39 @@ pub async fn source(store: &dyn Store, name: &str) -> Source {
 /// Creates and commits `count` customers; answers their ids.
 pub async fn customers(store: &dyn Store, count: usize, at: Millis) -> Vec<CustomerId> {
     let mut tx = store.begin_write().await.expect("begin");
-    let ids = tx.create_customers(count, at).await.expect("create customers");
+    let ids = tx
+        .create_customers(count, at)
+        .await
+        .expect("create customers");
     tx.commit().await.expect("commit");
     ids
 }
 
 /// Creates and commits one customer holding these identities.
-pub async fn customer_with(store: &dyn Store, source: SourceId, lookups: &[&str], at: Millis) -> CustomerId {
+pub async fn customer_with(
+    store: &dyn Store,
+    source: SourceId,
+    lookups: &[&str],
+    at: Millis,
+) -> CustomerId {
     let mut tx = store.begin_write().await.expect("begin");
     let id = tx.create_customers(1, at).await.expect("create a customer")[0];
     let keys: Vec<_> = lookups.iter().map(|l| (key(l), id, source)).collect();
-    tx.attach_identities(&keys, at).await.expect("attach identities");
+    tx.attach_identities(&keys, at)
+        .await
+        .expect("attach identities");
     tx.commit().await.expect("commit");
     id
 }
 
-pub fn order(source: SourceId, external_id: &str, customer: CustomerId, status: OrderStatus, total: i64, at: Millis) -> OrderRow {
+pub fn order(
+    source: SourceId,
+    external_id: &str,
+    customer: CustomerId,
+    status: OrderStatus,
+    total: i64,
+    at: Millis,
+) -> OrderRow {
     OrderRow {
         source,
         external_id: external_id.to_owned(),

@@ -31,13 +31,21 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("create a temporary folder");
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let store = connect(&url).await;
-        Self { store, url, _dir: Some(dir), created: None }
+        Self {
+            store,
+            url,
+            _dir: Some(dir),
+            created: None,
+        }
     }
 
     /// A store over a new PostgreSQL database, or `None` (after a one-time notice on stderr)
     /// when `GUANXI_TEST_POSTGRES_URL` is not set.
     pub async fn postgres() -> Option<Self> {
-        let Some(server) = std::env::var(POSTGRES_URL_VAR).ok().filter(|v| !v.trim().is_empty()) else {
+        let Some(server) = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        else {
             SKIP_NOTICE.call_once(|| {
                 eprintln!("SKIPPED postgres conformance: {POSTGRES_URL_VAR} is not set");
             });
@@ -55,7 +63,12 @@ impl TestDb {
         let _ = admin.close().await;
         let url = with_database(&server, &name);
         let store = connect(&url).await;
-        Some(Self { store, url, _dir: None, created: Some((server, name)) })
+        Some(Self {
+            store,
+            url,
+            _dir: None,
+            created: Some((server, name)),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -74,22 +87,34 @@ impl TestDb {
 
     /// Runs one statement directly, for what the store has no call for (revoking a key).
     pub async fn execute(&self, sql: &str) {
-        let mut conn = sqlx::AnyConnection::connect(&self.url).await.expect("connect directly");
-        conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect directly");
+        conn.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         let _ = conn.close().await;
     }
 
     /// Rows of a query whose columns are all text or integers, rendered as strings.
     pub async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
-        let mut conn = sqlx::AnyConnection::connect(&self.url).await.expect("connect directly");
-        let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect directly");
+        let rows = sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         let _ = conn.close().await;
         rows.iter()
             .map(|row| {
                 (0..row.len())
                     .map(|i| match row.try_get::<Option<i64>, _>(i) {
                         Ok(n) => n.map_or("NULL".to_owned(), |n| n.to_string()),
-                        Err(_) => row.try_get::<Option<String>, _>(i).expect("text column").unwrap_or_else(|| "NULL".to_owned()),
+                        Err(_) => row
+                            .try_get::<Option<String>, _>(i)
+                            .expect("text column")
+                            .unwrap_or_else(|| "NULL".to_owned()),
                     })
                     .collect()
             })
@@ -102,7 +127,9 @@ impl TestDb {
         if let Some((server, name)) = &self.created {
             let dropped = async {
                 let mut admin = PgConnection::connect(server).await?;
-                admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await?;
                 admin.close().await
             };
             if let Err(e) = dropped.await {
@@ -122,9 +149,13 @@ async fn connect(url: &str) -> SqlStore {
 
 /// `postgres://u@h:p/db?opts` with its database replaced by `name`.
 fn with_database(server: &str, name: &str) -> String {
-    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut url = format!("{}/{name}", &base[..host_end]);
     if let Some(query) = query {
         url.push('?');
@@ -139,8 +170,17 @@ mod tests {
 
     #[test]
     fn the_database_part_of_a_url_is_replaced() {
-        assert_eq!(with_database("postgres://p@h:5432/postgres", "t1"), "postgres://p@h:5432/t1");
-        assert_eq!(with_database("postgres://p@h:5432", "t1"), "postgres://p@h:5432/t1");
-        assert_eq!(with_database("postgresql://h/x?sslmode=disable", "t1"), "postgresql://h/t1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://p@h:5432/postgres", "t1"),
+            "postgres://p@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://p@h:5432", "t1"),
+            "postgres://p@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgresql://h/x?sslmode=disable", "t1"),
+            "postgresql://h/t1?sslmode=disable"
+        );
     }
 }

@@ -142,6 +142,7 @@ pub struct RefundRow {
 pub struct OrderRecord {
     pub id: i64,
     pub source: SourceId,
+    pub customer: CustomerId,
     pub external_id: String,
     pub status: OrderStatus,
     pub currency: String,

@@ -48,6 +48,8 @@ pub trait CustomerStore {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<OrderRecord>>;
+    /// One order with its items and refunds, by its Guanxi id.
+    async fn order(&self, id: i64) -> StoreResult<OrderRecord>;
     async fn customer_merges(&self, id: CustomerId) -> StoreResult<Vec<MergeRecord>>;
     /// The surviving owner of an identifier.
     async fn find_by_identity(&self, key: &IdentityKey) -> StoreResult<CustomerId>;
@@ -70,7 +72,12 @@ pub trait KeyStore {
 #[async_trait]
 pub trait JobStore {
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<Option<i64>>;
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> StoreResult<Vec<Job>>;
+    async fn claim_jobs(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>>;
     async fn complete_job(&self, id: i64) -> StoreResult<()>;
     /// Records a failure: retried at `retry_at`, or dead-lettered with the reason when `None`.
     async fn fail_job(&self, id: i64, error: &str, retry_at: Option<Millis>) -> StoreResult<()>;

@@ -42,14 +42,21 @@ pub trait WriteTx: Send {
         at: Millis,
     ) -> StoreResult<()>;
 
-    async fn customer_traits(&mut self, ids: &[CustomerId]) -> StoreResult<Vec<(CustomerId, Traits)>>;
+    async fn customer_traits(
+        &mut self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, Traits)>>;
     async fn set_traits(&mut self, traits: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()>;
     async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
     async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
 
     async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;
 
-    async fn order_head(&mut self, source: SourceId, external_id: &str) -> StoreResult<Option<OrderHead>>;
+    async fn order_head(
+        &mut self,
+        source: SourceId,
+        external_id: &str,
+    ) -> StoreResult<Option<OrderHead>>;
     /// Inserts or replaces the order and its items; returns the order id.
     async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64>;
     async fn set_order_status(

@@ -27,16 +27,25 @@ fn source_of(op: &WriteOp) -> Option<SourceId> {
     }
 }
 
-pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[WriteItem]) -> StoreResult<Vec<Outcome>> {
+pub(crate) async fn commit(
+    store: &dyn Store,
+    settings: &Settings,
+    items: &[WriteItem],
+) -> StoreResult<Vec<Outcome>> {
     let _ = settings;
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
 
     // Receipts first: a retried message is answered as a duplicate and touches nothing.
-    let mut receipt_keys: Vec<(SourceId, String)> = items.iter().filter_map(|i| i.receipt.clone()).collect();
+    let mut receipt_keys: Vec<(SourceId, String)> =
+        items.iter().filter_map(|i| i.receipt.clone()).collect();
     receipt_keys.sort();
     receipt_keys.dedup();
-    let fresh = if receipt_keys.is_empty() { HashSet::new() } else { tx.claim_receipts(&receipt_keys, now).await? };
+    let fresh = if receipt_keys.is_empty() {
+        HashSet::new()
+    } else {
+        tx.claim_receipts(&receipt_keys, now).await?
+    };
     let mut claimed = HashSet::new();
     let live: Vec<bool> = items
         .iter()
@@ -45,10 +54,19 @@ pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[Writ
             Some(key) => fresh.contains(key) && claimed.insert(key.clone()),
         })
         .collect();
-    let live_ops = || items.iter().zip(&live).filter(|(_, l)| **l).flat_map(|(i, _)| i.ops.iter());
+    let live_ops = || {
+        items
+            .iter()
+            .zip(&live)
+            .filter(|(_, l)| **l)
+            .flat_map(|(i, _)| i.ops.iter())
+    };
 
     // Identity resolution over everything the batch names, decided in memory.
-    let mut wanted: Vec<IdentityKey> = live_ops().filter_map(identities_of).flat_map(|(k, _)| k.iter().cloned()).collect();
+    let mut wanted: Vec<IdentityKey> = live_ops()
+        .filter_map(identities_of)
+        .flat_map(|(k, _)| k.iter().cloned())
+        .collect();
     wanted.sort();
     wanted.dedup();
     let owners = tx.identity_owners(&wanted).await?;
@@ -78,18 +96,34 @@ pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[Writ
     let mut plan = graph.finish();
     let created = tx.create_customers(plan.new_customers.len(), now).await?;
     plan.allocate(&created);
-    let mut changes: HashSet<Change> = created.iter().map(|c| Change { customer: *c, kind: ChangeKind::Created }).collect();
+    let mut changes: HashSet<Change> = created
+        .iter()
+        .map(|c| Change {
+            customer: *c,
+            kind: ChangeKind::Created,
+        })
+        .collect();
     for merge in &plan.merges {
         tx.merge_customer(merge, now).await?;
-        changes.insert(Change { customer: merge.into, kind: ChangeKind::Merged });
+        changes.insert(Change {
+            customer: merge.into,
+            kind: ChangeKind::Merged,
+        });
     }
     let attaches: Vec<_> = plan
         .attaches
         .iter()
         .map(|(key, c)| {
             let customer = plan.resolve(*c);
-            changes.insert(Change { customer, kind: ChangeKind::Identified });
-            (key.clone(), customer, key_source.get(key).copied().unwrap_or(SourceId(0)))
+            changes.insert(Change {
+                customer,
+                kind: ChangeKind::Identified,
+            });
+            (
+                key.clone(),
+                customer,
+                key_source.get(key).copied().unwrap_or(SourceId(0)),
+            )
         })
         .collect();
     tx.attach_identities(&attaches, now).await?;
@@ -101,7 +135,11 @@ pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[Writ
     let mut products = Vec::new();
     for ((item, is_live), customers) in items.iter().zip(&live).zip(&resolved) {
         if !is_live {
-            outcomes.push(Outcome { status: OutcomeStatus::Duplicate, customer: None, order_id: None });
+            outcomes.push(Outcome {
+                status: OutcomeStatus::Duplicate,
+                customer: None,
+                order_id: None,
+            });
             continue;
         }
         let mut first: Option<Outcome> = None;
@@ -121,16 +159,30 @@ pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[Writ
                         timestamp: e.timestamp,
                         received_at: e.received_at,
                     });
-                    changes.insert(Change { customer, kind: ChangeKind::Event });
-                    Outcome { status: OutcomeStatus::Created, customer: Some(customer), order_id: None }
+                    changes.insert(Change {
+                        customer,
+                        kind: ChangeKind::Event,
+                    });
+                    Outcome {
+                        status: OutcomeStatus::Created,
+                        customer: Some(customer),
+                        order_id: None,
+                    }
                 }
                 WriteOp::Order(change) => {
                     if let (OrderChange::Upsert(o), Some(c)) = (change, customer) {
                         patches.push((c, &o.customer.traits));
                     }
-                    let outcome = orders::apply(tx.as_mut(), change, customer, now, &mut products).await?;
-                    if let Some(c) = outcome.customer.filter(|_| outcome.status != OutcomeStatus::Unchanged) {
-                        changes.insert(Change { customer: c, kind: ChangeKind::Order });
+                    let outcome =
+                        orders::apply(tx.as_mut(), change, customer, now, &mut products).await?;
+                    if let Some(c) = outcome
+                        .customer
+                        .filter(|_| outcome.status != OutcomeStatus::Unchanged)
+                    {
+                        changes.insert(Change {
+                            customer: c,
+                            kind: ChangeKind::Order,
+                        });
                     }
                     outcome
                 }
@@ -139,27 +191,53 @@ pub(crate) async fn commit(store: &dyn Store, settings: &Settings, items: &[Writ
                     patches.push((customer, &p.traits));
                     if !p.tags.is_empty() {
                         tx.add_tags(customer, &p.tags).await?;
-                        changes.insert(Change { customer, kind: ChangeKind::Tags });
+                        changes.insert(Change {
+                            customer,
+                            kind: ChangeKind::Tags,
+                        });
                     }
-                    Outcome { status: OutcomeStatus::Updated, customer: Some(customer), order_id: None }
+                    Outcome {
+                        status: OutcomeStatus::Updated,
+                        customer: Some(customer),
+                        order_id: None,
+                    }
                 }
-                WriteOp::EditCustomer { customer, traits, add_tags, remove_tags } => {
+                WriteOp::EditCustomer {
+                    customer,
+                    traits,
+                    add_tags,
+                    remove_tags,
+                } => {
                     let customer = plan.resolve(*customer);
                     patches.push((customer, traits));
                     if !add_tags.is_empty() || !remove_tags.is_empty() {
                         tx.add_tags(customer, add_tags).await?;
                         tx.remove_tags(customer, remove_tags).await?;
-                        changes.insert(Change { customer, kind: ChangeKind::Tags });
+                        changes.insert(Change {
+                            customer,
+                            kind: ChangeKind::Tags,
+                        });
                     }
-                    Outcome { status: OutcomeStatus::Updated, customer: Some(customer), order_id: None }
+                    Outcome {
+                        status: OutcomeStatus::Updated,
+                        customer: Some(customer),
+                        order_id: None,
+                    }
                 }
             };
             first.get_or_insert(outcome);
         }
-        outcomes.push(first.unwrap_or(Outcome { status: OutcomeStatus::Unchanged, customer: None, order_id: None }));
+        outcomes.push(first.unwrap_or(Outcome {
+            status: OutcomeStatus::Unchanged,
+            customer: None,
+            order_id: None,
+        }));
     }
     for customer in traits::apply(tx.as_mut(), &patches, now).await? {
-        changes.insert(Change { customer, kind: ChangeKind::Traits });
+        changes.insert(Change {
+            customer,
+            kind: ChangeKind::Traits,
+        });
     }
     tx.insert_events(&events).await?;
     tx.upsert_products(&products, now).await?;

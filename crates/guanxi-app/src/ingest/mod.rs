@@ -29,7 +29,12 @@ pub enum WriteOp {
     Order(OrderChange),
     Profile(ProfileInput),
     /// An operator or integrator edits a known customer: traits (null removes) and tags.
-    EditCustomer { customer: CustomerId, traits: Traits, add_tags: Vec<String>, remove_tags: Vec<String> },
+    EditCustomer {
+        customer: CustomerId,
+        traits: Traits,
+        add_tags: Vec<String>,
+        remove_tags: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +86,20 @@ pub struct Ingestor {
 impl Ingestor {
     /// Starts the writer task. It stops when every `Ingestor` clone is dropped, after
     /// answering what it already accepted; await the returned handle to wait for that.
-    pub fn start(store: Arc<dyn Store>, settings: crate::Settings, config: WriterConfig) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Arc<dyn Store>,
+        settings: crate::Settings,
+        config: WriterConfig,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(config.queue_requests);
         let handle = tokio::spawn(writer::run(store, settings, config.clone(), rx));
-        (Self { tx, overload_wait: config.overload_wait }, handle)
+        (
+            Self {
+                tx,
+                overload_wait: config.overload_wait,
+            },
+            handle,
+        )
     }
 
     /// Writes the items in one of the writer's transactions and answers one outcome per item,

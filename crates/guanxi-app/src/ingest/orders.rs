@@ -40,11 +40,20 @@ fn refund_row(refund: &RefundInput) -> RefundRow {
 }
 
 fn outcome(status: OutcomeStatus, customer: Option<CustomerId>, order_id: Option<i64>) -> Outcome {
-    Outcome { status, customer, order_id }
+    Outcome {
+        status,
+        customer,
+        order_id,
+    }
 }
 
 /// Moves a paid order to (partially) refunded once refunds reach it.
-async fn settle(tx: &mut dyn WriteTx, source: guanxi_domain::SourceId, external_id: &str, at: Millis) -> StoreResult<()> {
+async fn settle(
+    tx: &mut dyn WriteTx,
+    source: guanxi_domain::SourceId,
+    external_id: &str,
+    at: Millis,
+) -> StoreResult<()> {
     if let Some(head) = tx.order_head(source, external_id).await? {
         let settled = head.status.after_refunds(head.total, head.refunded);
         if settled != head.status {
@@ -92,17 +101,27 @@ pub(crate) async fn apply(
                         })
                         .collect();
                     let id = tx.upsert_order(&row, &items).await?;
-                    let status = if head.is_some() { OutcomeStatus::Updated } else { OutcomeStatus::Created };
+                    let status = if head.is_some() {
+                        OutcomeStatus::Updated
+                    } else {
+                        OutcomeStatus::Created
+                    };
                     (id, status)
                 }
             };
-            products.extend(order.items.iter().filter(|i| !i.sku.trim().is_empty()).map(|i| ProductRow {
-                sku: i.sku.clone(),
-                name: i.name.clone(),
-                category: i.category.clone(),
-                price: Some(i.price.minor()),
-                currency: i.price.currency().code().to_owned(),
-            }));
+            products.extend(
+                order
+                    .items
+                    .iter()
+                    .filter(|i| !i.sku.trim().is_empty())
+                    .map(|i| ProductRow {
+                        sku: i.sku.clone(),
+                        name: i.name.clone(),
+                        category: i.category.clone(),
+                        price: Some(i.price.minor()),
+                        currency: i.price.currency().code().to_owned(),
+                    }),
+            );
             let mut new_refund = false;
             for refund in &order.refunds {
                 new_refund |= tx.insert_refund(id, &refund_row(refund)).await?;
@@ -115,28 +134,58 @@ pub(crate) async fn apply(
             }
             Ok(outcome(status, Some(customer), Some(id)))
         }
-        OrderChange::Status { source, external_id, status, at } => {
+        OrderChange::Status {
+            source,
+            external_id,
+            status,
+            at,
+        } => {
             let Some(head) = tx.order_head(*source, external_id).await? else {
                 return Ok(outcome(OutcomeStatus::NotFound, None, None));
             };
             if head.status == *status {
-                return Ok(outcome(OutcomeStatus::Unchanged, Some(head.customer), Some(head.id)));
+                return Ok(outcome(
+                    OutcomeStatus::Unchanged,
+                    Some(head.customer),
+                    Some(head.id),
+                ));
             }
-            tx.set_order_status(head.id, *status, (*at).max(now)).await?;
-            Ok(outcome(OutcomeStatus::Updated, Some(head.customer), Some(head.id)))
+            tx.set_order_status(head.id, *status, (*at).max(now))
+                .await?;
+            Ok(outcome(
+                OutcomeStatus::Updated,
+                Some(head.customer),
+                Some(head.id),
+            ))
         }
-        OrderChange::Refund { source, order_external_id, refund } => {
+        OrderChange::Refund {
+            source,
+            order_external_id,
+            refund,
+        } => {
             let Some(head) = tx.order_head(*source, order_external_id).await? else {
                 return Ok(outcome(OutcomeStatus::NotFound, None, None));
             };
             if head.currency != refund.amount.currency().code() {
-                return Ok(outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id)));
+                return Ok(outcome(
+                    OutcomeStatus::Rejected,
+                    Some(head.customer),
+                    Some(head.id),
+                ));
             }
             if !tx.insert_refund(head.id, &refund_row(refund)).await? {
-                return Ok(outcome(OutcomeStatus::Unchanged, Some(head.customer), Some(head.id)));
+                return Ok(outcome(
+                    OutcomeStatus::Unchanged,
+                    Some(head.customer),
+                    Some(head.id),
+                ));
             }
             settle(tx, *source, order_external_id, now).await?;
-            Ok(outcome(OutcomeStatus::Updated, Some(head.customer), Some(head.id)))
+            Ok(outcome(
+                OutcomeStatus::Updated,
+                Some(head.customer),
+                Some(head.id),
+            ))
         }
     }
 }

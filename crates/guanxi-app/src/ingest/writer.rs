@@ -19,14 +19,23 @@ pub struct WriterConfig {
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { queue_requests: 1024, max_batch_items: 5_000, overload_wait: Duration::from_millis(500) }
+        Self {
+            queue_requests: 1024,
+            max_batch_items: 5_000,
+            overload_wait: Duration::from_millis(500),
+        }
     }
 }
 
 /// A busy database (another process writing) is retried this often before the batch fails.
 const BUSY_RETRIES: u32 = 5;
 
-pub(crate) async fn run(store: Arc<dyn Store>, settings: Settings, config: WriterConfig, mut rx: mpsc::Receiver<Request>) {
+pub(crate) async fn run(
+    store: Arc<dyn Store>,
+    settings: Settings,
+    config: WriterConfig,
+    mut rx: mpsc::Receiver<Request>,
+) {
     while let Some(first) = rx.recv().await {
         let mut requests = vec![first];
         let mut items = requests[0].items.len();
@@ -39,12 +48,22 @@ pub(crate) async fn run(store: Arc<dyn Store>, settings: Settings, config: Write
                 Err(_) => break,
             }
         }
-        let all: Vec<_> = requests.iter().flat_map(|r| r.items.iter().cloned()).collect();
+        let all: Vec<_> = requests
+            .iter()
+            .flat_map(|r| r.items.iter().cloned())
+            .collect();
         let started = std::time::Instant::now();
         let result = commit_with_retry(store.as_ref(), &settings, &all).await;
         match &result {
-            Ok(_) => tracing::debug!(requests = requests.len(), items, duration_ms = started.elapsed().as_millis() as u64, "batch committed"),
-            Err(e) => tracing::error!(requests = requests.len(), items, error = %e, "batch failed; nothing of it was stored"),
+            Ok(_) => tracing::debug!(
+                requests = requests.len(),
+                items,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "batch committed"
+            ),
+            Err(e) => {
+                tracing::error!(requests = requests.len(), items, error = %e, "batch failed; nothing of it was stored")
+            }
         }
         let mut result = result.map_err(Arc::new);
         for request in requests {
@@ -59,7 +78,11 @@ pub(crate) async fn run(store: Arc<dyn Store>, settings: Settings, config: Write
     }
 }
 
-async fn commit_with_retry(store: &dyn Store, settings: &Settings, items: &[super::WriteItem]) -> Result<Vec<super::Outcome>, StoreError> {
+async fn commit_with_retry(
+    store: &dyn Store,
+    settings: &Settings,
+    items: &[super::WriteItem],
+) -> Result<Vec<super::Outcome>, StoreError> {
     let mut attempt = 0;
     loop {
         match batch::commit(store, settings, items).await {

@@ -9,15 +9,26 @@ pub async fn ids_are_distinct_and_increasing(store: &dyn Store) {
     let first = customers(store, 3, T0).await;
     let mut tx = store.begin_write().await.expect("begin");
     let second = tx.create_customers(2, T0).await.expect("create");
-    let third = tx.create_customers(1, T0).await.expect("create again in the same transaction");
-    assert!(tx.create_customers(0, T0).await.expect("create none").is_empty());
+    let third = tx
+        .create_customers(1, T0)
+        .await
+        .expect("create again in the same transaction");
+    assert!(
+        tx.create_customers(0, T0)
+            .await
+            .expect("create none")
+            .is_empty()
+    );
     tx.commit().await.expect("commit");
 
     let all: Vec<_> = first.iter().chain(&second).chain(&third).copied().collect();
     assert_eq!(all.len(), 6);
     assert!(all.windows(2).all(|w| w[0] < w[1]), "ids increase: {all:?}");
     for id in &all {
-        let record = store.customer(*id).await.expect("every created customer exists");
+        let record = store
+            .customer(*id)
+            .await
+            .expect("every created customer exists");
         assert_eq!(record.id, *id);
         assert_eq!(record.created_at, T0);
         assert!(record.traits.is_empty());
@@ -38,38 +49,83 @@ pub async fn identities_attach_and_resolve(store: &dyn Store) {
     ];
     tx.attach_identities(&attached, T0).await.expect("attach");
     // Attaching again (a retried batch) changes nothing.
-    tx.attach_identities(&attached[..1], T0 + MINUTE).await.expect("attach again");
+    tx.attach_identities(&attached[..1], T0 + MINUTE)
+        .await
+        .expect("attach again");
 
     // The transaction reads its own writes.
     let mut owners = tx
-        .identity_owners(&[key("email:ann@shop.cn"), key("user_id:web:42"), key("email:nobody@shop.cn")])
+        .identity_owners(&[
+            key("email:ann@shop.cn"),
+            key("user_id:web:42"),
+            key("email:nobody@shop.cn"),
+        ])
         .await
         .expect("owners");
     owners.sort();
-    let mut expected = vec![(key("email:ann@shop.cn"), ann), (key("user_id:web:42"), bob)];
+    let mut expected = vec![
+        (key("email:ann@shop.cn"), ann),
+        (key("user_id:web:42"), bob),
+    ];
     expected.sort();
     assert_eq!(owners, expected, "unknown identities have no owner");
 
     let mut limited = tx.limited_identities(&[ann, bob]).await.expect("limited");
     limited.sort();
-    let mut expected = vec![(ann, key("email:ann@shop.cn")), (ann, key("phone:13912345678")), (bob, key("user_id:web:42"))];
+    let mut expected = vec![
+        (ann, key("email:ann@shop.cn")),
+        (ann, key("phone:13912345678")),
+        (bob, key("user_id:web:42")),
+    ];
     expected.sort();
-    assert_eq!(limited, expected, "anonymous ids have no limit and are left out");
-    assert!(limited.iter().all(|(_, k)| *k.kind() != IdentityKind::AnonymousId));
+    assert_eq!(
+        limited, expected,
+        "anonymous ids have no limit and are left out"
+    );
+    assert!(
+        limited
+            .iter()
+            .all(|(_, k)| *k.kind() != IdentityKind::AnonymousId)
+    );
 
     // Nothing is visible to readers before commit.
     assert_not_found(store.customer(ann).await, "uncommitted customer");
-    assert_not_found(store.find_by_identity(&key("email:ann@shop.cn")).await, "uncommitted identity");
+    assert_not_found(
+        store.find_by_identity(&key("email:ann@shop.cn")).await,
+        "uncommitted identity",
+    );
     tx.commit().await.expect("commit");
 
-    assert_eq!(store.find_by_identity(&key("email:ann@shop.cn")).await.expect("find"), ann);
-    assert_eq!(store.find_by_identity(&key("user_id:web:42")).await.expect("find"), bob);
+    assert_eq!(
+        store
+            .find_by_identity(&key("email:ann@shop.cn"))
+            .await
+            .expect("find"),
+        ann
+    );
+    assert_eq!(
+        store
+            .find_by_identity(&key("user_id:web:42"))
+            .await
+            .expect("find"),
+        bob
+    );
     // The same value under another kind or another source scope is someone else.
-    assert_not_found(store.find_by_identity(&key("user_id:app:42")).await, "other scope");
-    assert_not_found(store.find_by_identity(&key("external:web:42")).await, "other kind");
+    assert_not_found(
+        store.find_by_identity(&key("user_id:app:42")).await,
+        "other scope",
+    );
+    assert_not_found(
+        store.find_by_identity(&key("external:web:42")).await,
+        "other kind",
+    );
     let mut held = store.customer_identities(ann).await.expect("identities");
     held.sort();
-    let mut expected = vec![key("email:ann@shop.cn"), key("anonymous_id:a-1"), key("phone:13912345678")];
+    let mut expected = vec![
+        key("email:ann@shop.cn"),
+        key("anonymous_id:a-1"),
+        key("phone:13912345678"),
+    ];
     expected.sort();
     assert_eq!(held, expected);
 }
@@ -80,9 +136,18 @@ pub async fn traits_round_trip(store: &dyn Store) {
         "name": "王芳", "vip": true, "points": 1200, "address": { "city": "杭州" }, "tags": ["a", "b"]
     }));
     let mut tx = store.begin_write().await.expect("begin");
-    tx.set_traits(&[(id, profile.clone())], T0 + MINUTE).await.expect("set traits");
-    assert_eq!(tx.customer_traits(&[id]).await.expect("read in tx"), vec![(id, profile.clone())]);
-    assert_eq!(store.customer(id).await.expect("customer").traits, traits(json!({})), "not before commit");
+    tx.set_traits(&[(id, profile.clone())], T0 + MINUTE)
+        .await
+        .expect("set traits");
+    assert_eq!(
+        tx.customer_traits(&[id]).await.expect("read in tx"),
+        vec![(id, profile.clone())]
+    );
+    assert_eq!(
+        store.customer(id).await.expect("customer").traits,
+        traits(json!({})),
+        "not before commit"
+    );
     tx.commit().await.expect("commit");
 
     let record = store.customer(id).await.expect("customer");
@@ -97,14 +162,28 @@ pub async fn dropped_transactions_leave_nothing(store: &dyn Store) {
     {
         let mut tx = store.begin_write().await.expect("begin");
         let gone = tx.create_customers(2, T0).await.expect("create");
-        tx.attach_identities(&[(key("email:ghost@shop.cn"), gone[0], web.id)], T0).await.expect("attach");
+        tx.attach_identities(&[(key("email:ghost@shop.cn"), gone[0], web.id)], T0)
+            .await
+            .expect("attach");
         tx.add_tags(kept, &["ghost".to_owned()]).await.expect("tag");
-        tx.set_traits(&[(kept, traits(json!({ "name": "Ghost" })))], T0).await.expect("traits");
+        tx.set_traits(&[(kept, traits(json!({ "name": "Ghost" })))], T0)
+            .await
+            .expect("traits");
         // Dropped without commit: a failed batch.
     }
-    assert_not_found(store.find_by_identity(&key("email:ghost@shop.cn")).await, "rolled-back identity");
+    assert_not_found(
+        store.find_by_identity(&key("email:ghost@shop.cn")).await,
+        "rolled-back identity",
+    );
     assert!(store.customer_tags(kept).await.expect("tags").is_empty());
-    assert!(store.customer(kept).await.expect("customer").traits.is_empty());
+    assert!(
+        store
+            .customer(kept)
+            .await
+            .expect("customer")
+            .traits
+            .is_empty()
+    );
     assert_eq!(count(store, "customers").await, 1);
 
     // The store is usable afterwards and the next transaction commits normally.

@@ -29,9 +29,21 @@ pub async fn sources(store: &dyn Store) {
         .expect("create a second source");
     assert_ne!(web.id, shop.id);
 
-    assert_eq!(store.source_by_name("shopify-main").await.expect("by name"), shop);
-    assert_eq!(store.source_by_write_key("bb22").await.expect("by write key"), web);
-    assert_eq!(store.list_sources().await.expect("list"), vec![shop.clone(), web.clone()]);
+    assert_eq!(
+        store.source_by_name("shopify-main").await.expect("by name"),
+        shop
+    );
+    assert_eq!(
+        store
+            .source_by_write_key("bb22")
+            .await
+            .expect("by write key"),
+        web
+    );
+    assert_eq!(
+        store.list_sources().await.expect("list"),
+        vec![shop.clone(), web.clone()]
+    );
 
     let same_name = NewSource {
         name: "web".to_owned(),
@@ -43,12 +55,20 @@ pub async fn sources(store: &dyn Store) {
         Err(StoreError::Conflict(_)) => {}
         other => panic!("a duplicate source name must conflict, got {other:?}"),
     }
-    let same_key = NewSource { name: "other".to_owned(), write_key_hash: "bb22".to_owned(), ..same_name };
+    let same_key = NewSource {
+        name: "other".to_owned(),
+        write_key_hash: "bb22".to_owned(),
+        ..same_name
+    };
     match store.create_source(&same_key).await {
         Err(StoreError::Conflict(_)) => {}
         other => panic!("a duplicate write key must conflict, got {other:?}"),
     }
-    assert_eq!(store.list_sources().await.expect("list").len(), 2, "conflicts store nothing");
+    assert_eq!(
+        store.list_sources().await.expect("list").len(),
+        2,
+        "conflicts store nothing"
+    );
 
     assert_not_found(store.source_by_name("nope").await, "unknown source name");
     assert_not_found(store.source_by_write_key("ffff").await, "unknown write key");
@@ -58,9 +78,17 @@ pub async fn sources(store: &dyn Store) {
 
 pub async fn api_keys(db: &TestDb) {
     let store: &dyn Store = &db.store;
-    let scopes = vec!["customers:read".to_owned(), "orders:write".to_owned(), "pii:reveal".to_owned()];
+    let scopes = vec![
+        "customers:read".to_owned(),
+        "orders:write".to_owned(),
+        "pii:reveal".to_owned(),
+    ];
     let key = store
-        .create_api_key(&NewApiKey { name: "ERP sync".to_owned(), key_hash: "k1".to_owned(), scopes: scopes.clone() })
+        .create_api_key(&NewApiKey {
+            name: "ERP sync".to_owned(),
+            key_hash: "k1".to_owned(),
+            scopes: scopes.clone(),
+        })
         .await
         .expect("create an API key");
     assert_eq!(key.name, "ERP sync");
@@ -70,14 +98,29 @@ pub async fn api_keys(db: &TestDb) {
     assert_eq!(found, key);
 
     let bare = store
-        .create_api_key(&NewApiKey { name: "no scopes".to_owned(), key_hash: "k2".to_owned(), scopes: vec![] })
+        .create_api_key(&NewApiKey {
+            name: "no scopes".to_owned(),
+            key_hash: "k2".to_owned(),
+            scopes: vec![],
+        })
         .await
         .expect("create a key without scopes");
-    assert!(store.api_key_by_hash("k2").await.expect("find").scopes.is_empty());
+    assert!(
+        store
+            .api_key_by_hash("k2")
+            .await
+            .expect("find")
+            .scopes
+            .is_empty()
+    );
     assert_ne!(bare.id, key.id);
 
     match store
-        .create_api_key(&NewApiKey { name: "again".to_owned(), key_hash: "k1".to_owned(), scopes: vec![] })
+        .create_api_key(&NewApiKey {
+            name: "again".to_owned(),
+            key_hash: "k1".to_owned(),
+            scopes: vec![],
+        })
         .await
     {
         Err(StoreError::Conflict(_)) => {}
@@ -86,7 +129,14 @@ pub async fn api_keys(db: &TestDb) {
     assert_not_found(store.api_key_by_hash("unknown").await, "unknown API key");
 
     // There is no revoke call yet (the CLI edits the row); a revoked key must stop working.
-    db.execute("UPDATE api_keys SET revoked_at = 1 WHERE key_hash = 'k1'").await;
+    db.execute("UPDATE api_keys SET revoked_at = 1 WHERE key_hash = 'k1'")
+        .await;
     assert_not_found(store.api_key_by_hash("k1").await, "revoked API key");
-    assert_eq!(store.api_key_by_hash("k2").await.expect("other keys still work"), bare);
+    assert_eq!(
+        store
+            .api_key_by_hash("k2")
+            .await
+            .expect("other keys still work"),
+        bare
+    );
 }

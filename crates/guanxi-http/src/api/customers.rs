@@ -1,0 +1,250 @@
+//! Customers: search, the 360 profile, look-up by identifier, their events and orders, and
+//! edits of traits and tags. Personal data is masked unless an admin key asks `reveal=true`.
+
+use super::views::{CustomerPage, CustomerView, EventPage, OrderPage};
+use super::{limit, parse_cursor};
+use crate::{ApiError, AppState, auth, body};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use guanxi_app::customers::{self, LookupError, Visibility};
+use guanxi_app::keys;
+use guanxi_app::{WriteItem, WriteOp};
+use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
+use guanxi_store::StoreError;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Name, e-mail, phone, or any identifier (`TYPE:VALUE` or a bare value).
+    q: Option<String>,
+    /// Only customers with this tag.
+    tag: Option<String>,
+    /// Only members of this segment (segments arrive with the intelligence engine).
+    segment: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+    reveal: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RevealParams {
+    /// Show personal data unmasked (admin keys only).
+    reveal: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LookupParams {
+    email: Option<String>,
+    phone: Option<String>,
+    /// `TYPE:VALUE`, e.g. `taobao_buyer:tb123` or `user_id:web:42`.
+    identity: Option<String>,
+    reveal: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    reveal: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    /// Traits to set; `null` removes one.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    traits: serde_json::Map<String, Value>,
+    #[serde(default)]
+    add_tags: Vec<String>,
+    #[serde(default)]
+    remove_tags: Vec<String>,
+}
+
+/// Reads need `read`; unmasked personal data needs `admin`.
+async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    reveal: Option<bool>,
+) -> Result<Visibility, ApiError> {
+    let key = auth::api_key(state, headers, "read").await?;
+    if reveal.unwrap_or(false) {
+        if !keys::allows(&key, "admin") {
+            return Err(ApiError::Forbidden("admin"));
+        }
+        tracing::info!(api_key.id = key.id, "personal data revealed");
+        return Ok(Visibility::Revealed);
+    }
+    Ok(Visibility::Masked)
+}
+
+async fn view(
+    state: &AppState,
+    id: CustomerId,
+    visibility: Visibility,
+) -> Result<CustomerView, ApiError> {
+    let profile = customers::profile(state.store.as_ref(), &state.settings, id, visibility).await?;
+    Ok(CustomerView::new(profile, visibility == Visibility::Masked))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams), responses((status = 200, body = CustomerPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<ListParams>,
+) -> Result<Json<CustomerPage>, ApiError> {
+    let visibility = reader(&state, &headers, p.reveal).await?;
+    if p.segment.is_some() {
+        return Err(ApiError::NotFound("segment"));
+    }
+    let mut query = customers::query_for(p.q.as_deref().unwrap_or_default(), &state.settings);
+    query.tag = p.tag.filter(|t| !t.is_empty());
+    query.limit = limit(p.limit)?;
+    query.before = parse_cursor(p.cursor.as_deref())?.map(CustomerId);
+    let ids = state.store.search_customers(&query).await?;
+    let next_cursor = (ids.len() == query.limit as usize)
+        .then(|| ids.last().map(|c| c.0.to_string()))
+        .flatten();
+    let mut data = Vec::with_capacity(ids.len());
+    for id in ids {
+        data.push(view(&state, id, visibility).await?);
+    }
+    Ok(Json(CustomerPage { data, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/lookup", tag = "customers", params(LookupParams), responses((status = 200, body = CustomerView), (status = 404)))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<LookupParams>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let visibility = reader(&state, &headers, p.reveal).await?;
+    let id = customers::lookup(
+        state.store.as_ref(),
+        &state.settings,
+        p.email.as_deref(),
+        p.phone.as_deref(),
+        p.identity.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        LookupError::Invalid(f) => ApiError::Invalid(f),
+        LookupError::Store(StoreError::NotFound(_)) => ApiError::NotFound("customer"),
+        LookupError::Store(s) => s.into(),
+    })?;
+    Ok(Json(view(&state, id, visibility).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path), RevealParams),
+    responses((status = 200, body = CustomerView, description = "the 360 profile; a merged-away id answers with its survivor"), (status = 404)))]
+pub async fn get_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(p): Query<RevealParams>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let visibility = reader(&state, &headers, p.reveal).await?;
+    Ok(Json(view(&state, CustomerId(id), visibility).await?))
+}
+
+/// Sets or removes traits and adds or removes tags.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = EditBody,
+    responses((status = 200, body = CustomerView), (status = 400), (status = 404)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Body,
+) -> Result<Json<CustomerView>, ApiError> {
+    auth::api_key(&state, &headers, "write").await?;
+    let bytes = body::read(&headers, body, 64 * 1024).await?;
+    let mut edit: EditBody = body::json(&bytes)?;
+    for (name, kind) in [
+        ("email", IdentityKind::Email),
+        ("phone", IdentityKind::Phone),
+    ] {
+        if let Some(Value::String(raw)) = edit.traits.get(name) {
+            let key = IdentityKey::new(kind, raw, state.settings.region)
+                .map_err(|e| FieldError::new(format!("traits.{name}"), e.reason))?;
+            edit.traits
+                .insert(name.to_owned(), Value::String(key.value().to_owned()));
+        }
+    }
+    for (field, tags) in [
+        ("add_tags", &edit.add_tags),
+        ("remove_tags", &edit.remove_tags),
+    ] {
+        if let Some(i) = tags
+            .iter()
+            .position(|t| t.trim().is_empty() || t.len() > 64)
+        {
+            return Err(FieldError::new(format!("{field}[{i}]"), "must be 1–64 characters").into());
+        }
+    }
+    let customer = state.store.customer(CustomerId(id)).await?.id;
+    let op = WriteOp::EditCustomer {
+        customer,
+        traits: edit.traits,
+        add_tags: edit.add_tags,
+        remove_tags: edit.remove_tags,
+    };
+    state
+        .ingestor
+        .write(vec![WriteItem {
+            receipt: None,
+            ops: vec![op],
+        }])
+        .await?;
+    Ok(Json(view(&state, customer, Visibility::Masked).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/events", tag = "customers", params(("id" = i64, Path), PageParams), responses((status = 200, body = EventPage), (status = 404)))]
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> Result<Json<EventPage>, ApiError> {
+    let visibility = reader(&state, &headers, p.reveal).await?;
+    let customer = state.store.customer(CustomerId(id)).await?.id;
+    let limit = limit(p.limit)?;
+    let records = state
+        .store
+        .customer_events(customer, parse_cursor(p.cursor.as_deref())?, limit)
+        .await?;
+    let next_cursor = (records.len() == limit as usize)
+        .then(|| records.last().map(|e| e.id.to_string()))
+        .flatten();
+    let data = records
+        .into_iter()
+        .map(|e| customers::show_event(e, visibility).into())
+        .collect();
+    Ok(Json(EventPage { data, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/orders", tag = "customers", params(("id" = i64, Path), PageParams), responses((status = 200, body = OrderPage), (status = 404)))]
+pub async fn orders(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(p): Query<PageParams>,
+) -> Result<Json<OrderPage>, ApiError> {
+    reader(&state, &headers, p.reveal).await?;
+    let customer = state.store.customer(CustomerId(id)).await?.id;
+    let limit = limit(p.limit)?;
+    let records = state
+        .store
+        .customer_orders(customer, parse_cursor(p.cursor.as_deref())?, limit)
+        .await?;
+    let next_cursor = (records.len() == limit as usize)
+        .then(|| records.last().map(|o| o.id.to_string()))
+        .flatten();
+    Ok(Json(OrderPage {
+        data: records.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}

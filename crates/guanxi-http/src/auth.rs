@@ -1,0 +1,69 @@
+//! Who is calling: an API key (`Authorization: Bearer KEY`) with scopes, or a source's write
+//! key (HTTP Basic user name, or `writeKey` in a Segment body).
+
+use crate::{ApiError, AppState};
+use axum::http::HeaderMap;
+use base64::Engine;
+use guanxi_app::keys;
+use guanxi_store::{ApiKey, Source, StoreError};
+
+/// The API key behind the request, which must allow `scope`.
+pub async fn api_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: &'static str,
+) -> Result<ApiKey, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized(
+            "send an API key as Authorization: Bearer KEY",
+        ))?;
+    let key = match keys::authenticate(state.store.as_ref(), token).await {
+        Ok(key) => key,
+        Err(StoreError::NotFound(_)) => {
+            return Err(ApiError::Unauthorized("unknown or revoked API key"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !keys::allows(&key, scope) {
+        return Err(ApiError::Forbidden(scope));
+    }
+    Ok(key)
+}
+
+/// The write key from HTTP Basic auth (user name; the password is ignored, as Segment does).
+pub fn basic_user(headers: &HeaderMap) -> Option<String> {
+    let encoded = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let user = text.split(':').next().unwrap_or_default();
+    (!user.is_empty()).then(|| user.to_owned())
+}
+
+/// The source a write key belongs to.
+pub async fn source_by_write_key(
+    state: &AppState,
+    write_key: Option<String>,
+) -> Result<Source, ApiError> {
+    let write_key = write_key.ok_or(ApiError::Unauthorized(
+        "send the source's write key as the Basic auth user name or writeKey",
+    ))?;
+    match state
+        .store
+        .source_by_write_key(&keys::hash_key(&write_key))
+        .await
+    {
+        Ok(source) => Ok(source),
+        Err(StoreError::NotFound(_)) => Err(ApiError::Unauthorized("unknown write key")),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,112 @@
+//! Writers that collide, and databases that are not there.
+
+use crate::stories::customers::count;
+use crate::{T0, TestDb};
+use guanxi_store::{Store, StoreError};
+use guanxi_store_sql::{Backend, ConnectOptions, SqlStore};
+
+/// SQLite has one writer. While a write transaction is open, a writer from another process
+/// waits for the busy timeout and then gets `Busy` (retryable), never a generic failure; the
+/// first transaction's commit is durable, and the second writer succeeds once it is done.
+pub async fn second_writer_waits_or_is_busy(db: &TestDb) {
+    if db.backend() != Backend::Sqlite {
+        return postgres_writers_run_side_by_side(db).await;
+    }
+    let other: SqlStore = db.reopen().await;
+
+    let mut first = db
+        .store
+        .begin_write()
+        .await
+        .expect("begin the first writer");
+    first.create_customers(2, T0).await.expect("create");
+
+    // The first writer holds the lock for as long as the second one waits: deterministic.
+    match other.begin_write().await {
+        Err(StoreError::Busy(_)) => {}
+        Ok(_) => panic!("a second SQLite writer must not start while the first holds the lock"),
+        Err(e) => panic!("a locked database must answer Busy, got {e:?}"),
+    }
+    // Readers are not blocked by the writer, and do not see its work.
+    assert_eq!(count(&other, "customers").await, 0);
+
+    first.commit().await.expect("commit the first writer");
+    let mut second = other
+        .begin_write()
+        .await
+        .expect("the second writer starts after the first commits");
+    assert_eq!(
+        second.create_customers(1, T0).await.expect("create").len(),
+        1
+    );
+    second.commit().await.expect("commit the second writer");
+
+    other.close().await;
+    let reopened = db.reopen().await;
+    assert_eq!(
+        count(&reopened, "customers").await,
+        3,
+        "both commits are durable"
+    );
+    reopened.close().await;
+}
+
+/// PostgreSQL writers do not exclude each other: both commit, with distinct ids.
+async fn postgres_writers_run_side_by_side(db: &TestDb) {
+    let other: SqlStore = db.reopen().await;
+    let mut first = db
+        .store
+        .begin_write()
+        .await
+        .expect("begin the first writer");
+    let mine = first.create_customers(2, T0).await.expect("create");
+    let mut second = other
+        .begin_write()
+        .await
+        .expect("a second writer starts while the first is open");
+    let theirs = second.create_customers(2, T0).await.expect("create");
+    second
+        .commit()
+        .await
+        .expect("commit the second writer first");
+    assert_eq!(
+        count(&db.store, "customers").await,
+        2,
+        "only the committed writer is visible"
+    );
+    first.commit().await.expect("commit the first writer");
+    assert!(
+        mine.iter().all(|id| !theirs.contains(id)),
+        "ids are never handed out twice"
+    );
+    assert_eq!(count(&db.store, "customers").await, 4);
+    other.close().await;
+}
+
+/// A store that cannot reach its database says so, instead of hanging or blaming the query.
+pub async fn unreachable_database_is_reported() {
+    let mut options = ConnectOptions::new("postgres://postgres@127.0.0.1:1/x");
+    options.max_connections = 1;
+    let error = match SqlStore::connect(&options).await {
+        Err(e) => e,
+        Ok(_) => panic!("nothing listens on port 1"),
+    };
+    let message = error.to_string();
+    assert!(
+        matches!(error, StoreError::Other(_)),
+        "an outage is Other, not {error:?}"
+    );
+    assert!(
+        message.contains("cannot connect"),
+        "the message says it cannot connect: {message}"
+    );
+
+    match SqlStore::connect(&ConnectOptions::new("mysql://localhost/x")).await {
+        Err(e) => assert!(e.to_string().contains("unsupported database URL"), "{e}"),
+        Ok(_) => panic!("only SQLite and PostgreSQL are supported"),
+    }
+    match SqlStore::connect(&ConnectOptions::new("sqlite://:memory:")).await {
+        Err(e) => assert!(e.to_string().contains("in-memory"), "{e}"),
+        Ok(_) => panic!("an in-memory SQLite database would lose everything"),
+    }
+}

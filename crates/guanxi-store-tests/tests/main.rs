@@ -1,0 +1,64 @@
+//! Runs every conformance story against SQLite and, when `GUANXI_TEST_POSTGRES_URL` names a
+//! server, against PostgreSQL: `sqlite_<story>` and `postgres_<story>` for each.
+
+use futures::FutureExt;
+use guanxi_store_tests::{TestDb, stories};
+use std::panic::AssertUnwindSafe;
+
+/// `store` stories take `&dyn Store`; `db` stories take the whole `&TestDb`.
+macro_rules! conformance {
+    ($($arg:ident $story:path => $sqlite:ident, $postgres:ident;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            let db = TestDb::sqlite().await;
+            conformance!(@run $arg $story, db);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            let Some(db) = TestDb::postgres().await else { return };
+            conformance!(@run $arg $story, db);
+        }
+    )*};
+    (@run $arg:ident $story:path, $db:ident) => {
+        // Tear down (drop the PostgreSQL database) even when the story fails.
+        let outcome = AssertUnwindSafe(async { conformance!(@call $arg $story, &$db) }).catch_unwind().await;
+        $db.teardown().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    };
+    (@call store $story:path, $db:expr) => { $story(&$db.store).await };
+    (@call db $story:path, $db:expr) => { $story($db).await };
+}
+
+conformance! {
+    store stories::keys::sources => sqlite_sources, postgres_sources;
+    db stories::keys::api_keys => sqlite_api_keys, postgres_api_keys;
+    store stories::customers::ids_are_distinct_and_increasing => sqlite_customer_ids, postgres_customer_ids;
+    store stories::customers::identities_attach_and_resolve => sqlite_identities, postgres_identities;
+    store stories::customers::traits_round_trip => sqlite_traits, postgres_traits;
+    store stories::customers::dropped_transactions_leave_nothing => sqlite_dropped_tx, postgres_dropped_tx;
+    store stories::merges::merge_moves_everything => sqlite_merge, postgres_merge;
+    store stories::merges::merges_compress_paths => sqlite_merge_chain, postgres_merge_chain;
+    store stories::receipts::receipts_answer_only_new_keys => sqlite_receipts, postgres_receipts;
+    store stories::receipts::many_receipts_in_one_batch => sqlite_receipts_batch, postgres_receipts_batch;
+    store stories::orders::upsert_keeps_one_order => sqlite_order_upsert, postgres_order_upsert;
+    store stories::orders::refunds_are_deduplicated => sqlite_refunds, postgres_refunds;
+    store stories::orders::stats_count_only_money_that_changed_hands => sqlite_stats, postgres_stats;
+    store stories::orders::orders_page_newest_first => sqlite_order_pages, postgres_order_pages;
+    store stories::events::events_page_newest_first => sqlite_events, postgres_events;
+    store stories::search::search_finds_customers => sqlite_search, postgres_search;
+    store stories::changes::changes_come_back_in_order => sqlite_changes, postgres_changes;
+    store stories::jobs::enqueue_deduplicates => sqlite_job_dedupe, postgres_job_dedupe;
+    store stories::jobs::claims_respect_due_time_limit_and_lease => sqlite_job_claims, postgres_job_claims;
+    store stories::jobs::failures_retry_then_dead_letter => sqlite_job_failures, postgres_job_failures;
+    store stories::jobs::concurrent_claimers_never_share_a_job => sqlite_job_concurrent_claims, postgres_job_concurrent_claims;
+    db stories::products::products_upsert => sqlite_products, postgres_products;
+    db stories::concurrency::second_writer_waits_or_is_busy => sqlite_busy_writer, postgres_busy_writer;
+}
+
+#[tokio::test]
+async fn unreachable_database_is_reported() {
+    stories::concurrency::unreachable_database_is_reported().await;
+}

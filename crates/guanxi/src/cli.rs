@@ -1,0 +1,129 @@
+//! The command line, as DESIGN.md fixes it: scripts rely on these names and on secrets being
+//! printed alone on the last line of stdout.
+
+use crate::commands;
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "guanxi",
+    version,
+    about = "Guanxi (关系): a self-hosted CRM for online shops"
+)]
+pub struct Cli {
+    /// Configuration file (optional; GUANXI_* environment variables override it).
+    #[arg(long, global = true, default_value = "guanxi.toml")]
+    pub config: PathBuf,
+    /// Database URL: sqlite://PATH (default sqlite://guanxi-data/guanxi.db) or postgres://…
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and console.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo shop when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Copy a consistent snapshot of the SQLite database to FILE.
+    Backup { file: PathBuf },
+    /// Import a channel's export file.
+    Import {
+        file: PathBuf,
+        /// taobao, jd, shopify, orders-csv or customers-csv
+        #[arg(long)]
+        format: String,
+        /// The source (channel) to import as; created with the file's kind if missing.
+        #[arg(long)]
+        source: String,
+    },
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// Manage sources (channels).
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+    /// Generate the demo shop into the database.
+    Demo {
+        #[arg(long, default_value_t = 10_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create an API key; prints it alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: ingest, read, write, admin
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Register a channel; prints its write key (Shopify: webhook secret) alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// segment, shopify, taobao, jd or api
+        #[arg(long)]
+        kind: String,
+    },
+    /// List the registered channels.
+    List,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let mut config = Config::load(&cli.config, &env)?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    }
+    crate::telemetry::init(&config.log_format);
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            commands::serve::run(&config, demo).await
+        }
+        Command::Migrate => commands::keys::migrate(&config).await,
+        Command::Backup { file } => commands::keys::backup(&config, &file).await,
+        Command::Import {
+            file,
+            format,
+            source,
+        } => commands::import::run(&config, &file, &format, &source).await,
+        Command::Apikey {
+            command: ApikeyCommand::Create { name, scopes },
+        } => commands::keys::create_api_key(&config, &name, &scopes).await,
+        Command::Source {
+            command: SourceCommand::Create { name, kind },
+        } => commands::keys::create_source(&config, &name, &kind).await,
+        Command::Source {
+            command: SourceCommand::List,
+        } => commands::keys::list_sources(&config).await,
+        Command::Demo { customers, seed } => commands::demo::run(&config, customers, seed).await,
+    }
+}

@@ -1,0 +1,6 @@
+//! One file per CLI command.
+
+pub mod demo;
+pub mod import;
+pub mod keys;
+pub mod serve;

@@ -1,0 +1,132 @@
+//! Configuration: `guanxi.toml` (optional), then `GUANXI_*` environment variables, then command
+//! line flags; later wins. A value passed in, never a global.
+
+use anyhow::Context;
+use guanxi_domain::{Currency, DefaultRegion};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://guanxi-data/guanxi.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    /// Key for encrypting personal data at rest (used from the data-protection release on).
+    pub secret_key: Option<SecretString>,
+    /// Region for phone numbers written without a country code (ISO 3166, default CN).
+    pub default_region: String,
+    /// The shop's currency (ISO 4217, default CNY).
+    pub currency: String,
+    /// Hours east of UTC of the shop's time zone (Asia/Shanghai: 8).
+    pub utc_offset_hours: i32,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            listen: DEFAULT_LISTEN.into(),
+            secret_key: None,
+            default_region: "CN".into(),
+            currency: "CNY".into(),
+            utc_offset_hours: 8,
+            log_format: "pretty".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` if it exists, then applies `GUANXI_*` variables from `env`.
+    pub fn load(path: &Path, env: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let mut config: Config = if path.exists() {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("{} is not valid configuration", path.display()))?
+        } else {
+            Config::default()
+        };
+        let var = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+        if let Some(v) = var("GUANXI_DATABASE_URL") {
+            config.database_url = v;
+        }
+        if let Some(v) = var("GUANXI_LISTEN") {
+            config.listen = v;
+        }
+        if let Some(v) = var("GUANXI_SECRET_KEY") {
+            config.secret_key = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("GUANXI_DEFAULT_REGION") {
+            config.default_region = v;
+        }
+        if let Some(v) = var("GUANXI_CURRENCY") {
+            config.currency = v;
+        }
+        if let Some(v) = var("GUANXI_UTC_OFFSET_HOURS") {
+            config.utc_offset_hours = v
+                .parse()
+                .context("GUANXI_UTC_OFFSET_HOURS must be a whole number of hours")?;
+        }
+        if let Some(v) = var("GUANXI_LOG_FORMAT") {
+            config.log_format = v;
+        }
+        if let Some(v) = var("GUANXI_MAX_CONNECTIONS") {
+            config.max_connections = v
+                .parse()
+                .context("GUANXI_MAX_CONNECTIONS must be a number")?;
+        }
+        config.settings()?;
+        Ok(config)
+    }
+
+    /// The shop settings the use cases need, validated.
+    pub fn settings(&self) -> anyhow::Result<guanxi_app::Settings> {
+        let region: DefaultRegion = self
+            .default_region
+            .parse()
+            .map_err(|e| anyhow::anyhow!("default_region: {e}"))?;
+        let currency =
+            Currency::parse(&self.currency).map_err(|e| anyhow::anyhow!("currency: {e}"))?;
+        if !(-12..=14).contains(&self.utc_offset_hours) {
+            anyhow::bail!("utc_offset_hours must be between -12 and 14");
+        }
+        Ok(guanxi_app::Settings {
+            region,
+            currency,
+            utc_offset_hours: self.utc_offset_hours,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("guanxi.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ncurrency = \"USD\"\n").expect("write");
+        let env = HashMap::from([("GUANXI_LISTEN".to_string(), "127.0.0.1:7000".to_string())]);
+        let config = Config::load(&path, &env).expect("loads");
+        assert_eq!(config.listen, "127.0.0.1:7000");
+        assert_eq!(config.currency, "USD");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn bad_values_are_start_up_errors() {
+        let env = HashMap::from([("GUANXI_CURRENCY".to_string(), "yuan".to_string())]);
+        let err = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect_err("invalid");
+        assert!(err.to_string().contains("currency"));
+    }
+}
