@@ -1,0 +1,13 @@
+//! End-to-end tests of the guanxi binary and its HTTP API: one test binary, one module per area.
+
+mod helpers;
+
+mod cli;
+mod crash;
+mod customers;
+mod identity_story;
+mod import;
+mod orders;
+mod python_sdk;
+mod segment;
+mod shopify;
