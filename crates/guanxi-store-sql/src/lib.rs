@@ -12,6 +12,7 @@ mod keys;
 mod rows;
 mod sql;
 mod write;
+mod write_orders;
 
 pub use backend::Backend;
 pub use connect::{ConnectOptions, SqlStore};

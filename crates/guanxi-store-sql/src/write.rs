@@ -3,7 +3,7 @@
 
 use crate::SqlStore;
 use crate::backend::{Backend, map_err};
-use crate::rows::{customer_id, get, identity, status, traits};
+use crate::rows::{customer_id, get, identity, traits};
 use crate::sql::{self, CHUNK};
 use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
@@ -16,7 +16,7 @@ use sqlx::{Any, Transaction};
 use std::collections::HashSet;
 
 pub(crate) struct SqlWriteTx {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
     backend: Backend,
 }
 
@@ -35,7 +35,7 @@ impl SqlWriteTx {
         })
     }
 
-    async fn execute<'q>(
+    pub(crate) async fn execute<'q>(
         &mut self,
         query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     ) -> StoreResult<u64> {
@@ -340,71 +340,37 @@ impl WriteTx for SqlWriteTx {
         source: SourceId,
         external_id: &str,
     ) -> StoreResult<Option<OrderHead>> {
-        let row = sqlx::query(
-            "SELECT id, customer_id, status, currency, total_minor, refunded_minor, fingerprint FROM orders \
-             WHERE source_id = $1 AND external_id = $2",
-        )
-        .bind(source.0)
-        .bind(external_id.to_owned())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
-        row.map(|r| {
-            Ok(OrderHead {
-                id: get(&r, "id")?,
-                customer: customer_id(&r, "customer_id")?,
-                status: status(&get::<String>(&r, "status")?)?,
-                currency: get(&r, "currency")?,
-                total: get(&r, "total_minor")?,
-                refunded: get(&r, "refunded_minor")?,
-                fingerprint: get(&r, "fingerprint")?,
-            })
-        })
-        .transpose()
+        let heads = self
+            .order_heads(&[(source, external_id.to_owned())])
+            .await?;
+        Ok(heads.into_iter().next().map(|(_, _, head)| head))
+    }
+
+    async fn order_heads(
+        &mut self,
+        keys: &[(SourceId, String)],
+    ) -> StoreResult<Vec<(SourceId, String, OrderHead)>> {
+        self.heads_by_keys(keys).await
+    }
+
+    async fn order_heads_by_id(&mut self, ids: &[i64]) -> StoreResult<Vec<OrderHead>> {
+        self.heads_by_ids(ids).await
     }
 
     async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64> {
-        let row = sqlx::query(
-            "INSERT INTO orders (source_id, external_id, customer_id, status, currency, total_minor, created_at, updated_at, fingerprint) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (source_id, external_id) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status, \
-             currency = excluded.currency, total_minor = excluded.total_minor, created_at = excluded.created_at, \
-             updated_at = excluded.updated_at, fingerprint = excluded.fingerprint RETURNING id",
-        )
-        .bind(order.source.0)
-        .bind(order.external_id.clone())
-        .bind(order.customer.0)
-        .bind(order.status.as_str())
-        .bind(order.currency.clone())
-        .bind(order.total)
-        .bind(order.created_at)
-        .bind(order.updated_at)
-        .bind(order.fingerprint.clone())
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
-        let id: i64 = get(&row, "id")?;
-        self.execute(sqlx::query("DELETE FROM order_items WHERE order_id = $1").bind(id))
+        let ids = self
+            .write_orders(&[(order.clone(), items.to_vec())])
             .await?;
-        for (chunk_no, chunk) in items.chunks(CHUNK).enumerate() {
-            let sql = format!(
-                "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor) VALUES {}",
-                sql::values(chunk.len(), 7, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (i, item) in chunk.iter().enumerate() {
-                q = q
-                    .bind(id)
-                    .bind((chunk_no * CHUNK + i) as i64)
-                    .bind(item.sku.clone())
-                    .bind(item.name.clone())
-                    .bind(item.category.clone())
-                    .bind(item.quantity)
-                    .bind(item.price);
-            }
-            self.execute(q).await?;
-        }
-        Ok(id)
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::other("the order upsert returned no id"))
+    }
+
+    async fn upsert_orders(
+        &mut self,
+        orders: &[(OrderRow, Vec<OrderItemRow>)],
+    ) -> StoreResult<Vec<i64>> {
+        self.write_orders(orders).await
     }
 
     async fn set_order_status(
@@ -413,41 +379,20 @@ impl WriteTx for SqlWriteTx {
         status: OrderStatus,
         at: Millis,
     ) -> StoreResult<()> {
-        self.execute(
-            sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(status.as_str())
-                .bind(at)
-                .bind(order_id),
-        )
-        .await
-        .map(|_| ())
+        let q = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(at)
+            .bind(order_id);
+        self.execute(q).await.map(|_| ())
     }
 
     async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool> {
-        let inserted = self
-            .execute(
-                sqlx::query(
-                    "INSERT INTO refunds (order_id, external_id, amount_minor, created_at, reason) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(order_id)
-                .bind(refund.external_id.clone())
-                .bind(refund.amount)
-                .bind(refund.created_at)
-                .bind(refund.reason.clone()),
-            )
-            .await?;
-        if inserted > 0 {
-            self.execute(
-                sqlx::query(
-                    "UPDATE orders SET refunded_minor = (SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM refunds WHERE order_id = $1) \
-                     WHERE id = $1",
-                )
-                .bind(order_id),
-            )
-            .await?;
-        }
-        Ok(inserted > 0)
+        let new = self.write_refunds(&[(order_id, refund.clone())]).await?;
+        Ok(new.first().copied().unwrap_or(false))
+    }
+
+    async fn insert_refunds(&mut self, refunds: &[(i64, RefundRow)]) -> StoreResult<Vec<bool>> {
+        self.write_refunds(refunds).await
     }
 
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {

@@ -133,6 +133,9 @@ pub(crate) async fn commit(
     let mut events = Vec::new();
     let mut outcomes = Vec::with_capacity(items.len());
     let mut products = Vec::new();
+    let mut pending_orders = Vec::new();
+    // Where each order's outcome goes: (item index, whether it is the item's first op).
+    let mut order_slots = Vec::new();
     for ((item, is_live), customers) in items.iter().zip(&live).zip(&resolved) {
         if !is_live {
             outcomes.push(Outcome {
@@ -173,18 +176,9 @@ pub(crate) async fn commit(
                     if let (OrderChange::Upsert(o), Some(c)) = (change, customer) {
                         patches.push((c, &o.customer.traits));
                     }
-                    let outcome =
-                        orders::apply(tx.as_mut(), change, customer, now, &mut products).await?;
-                    if let Some(c) = outcome
-                        .customer
-                        .filter(|_| outcome.status != OutcomeStatus::Unchanged)
-                    {
-                        changes.insert(Change {
-                            customer: c,
-                            kind: ChangeKind::Order,
-                        });
-                    }
-                    outcome
+                    order_slots.push((outcomes.len(), first.is_none()));
+                    pending_orders.push(orders::Pending { change, customer });
+                    Outcome { status: OutcomeStatus::Unchanged, customer, order_id: None }
                 }
                 WriteOp::Profile(p) => {
                     let customer = customer.unwrap_or(CustomerId(0));
@@ -232,6 +226,15 @@ pub(crate) async fn commit(
             customer: None,
             order_id: None,
         }));
+    }
+    let order_outcomes = orders::apply(tx.as_mut(), &pending_orders, now, &mut products).await?;
+    for ((item, is_first), outcome) in order_slots.into_iter().zip(order_outcomes) {
+        if let Some(c) = outcome.customer.filter(|_| matches!(outcome.status, OutcomeStatus::Created | OutcomeStatus::Updated)) {
+            changes.insert(Change { customer: c, kind: ChangeKind::Order });
+        }
+        if is_first {
+            outcomes[item] = outcome;
+        }
     }
     for customer in traits::apply(tx.as_mut(), &patches, now).await? {
         changes.insert(Change {
