@@ -8,12 +8,15 @@ pub enum StoreError {
     /// A unique value is taken (a source name, an API key).
     #[error("{0} already exists")]
     Conflict(&'static str),
-    /// The database is locked or busy beyond its timeout: worth retrying later (HTTP 503/429).
-    #[error("the database is busy")]
+    /// The database is locked, busy beyond its timeout, or unreachable: worth retrying later
+    /// (HTTP 503 with Retry-After).
+    #[error("the database is busy or unreachable")]
     Busy(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Anything else: the database is down, a query failed, stored data is corrupt.
+    /// The cause is shown in the message, not also as `source()`, so that error chains
+    /// (`{:#}`) do not print it twice.
     #[error("storage failed: {0}")]
-    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Other(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl StoreError {
