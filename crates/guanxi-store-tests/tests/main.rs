@@ -39,10 +39,12 @@ conformance! {
     store stories::customers::identities_attach_and_resolve => sqlite_identities, postgres_identities;
     store stories::customers::traits_round_trip => sqlite_traits, postgres_traits;
     store stories::customers::dropped_transactions_leave_nothing => sqlite_dropped_tx, postgres_dropped_tx;
+    store stories::customers::large_batches => sqlite_large_batches, postgres_large_batches;
     store stories::merges::merge_moves_everything => sqlite_merge, postgres_merge;
     store stories::merges::merges_compress_paths => sqlite_merge_chain, postgres_merge_chain;
     store stories::receipts::receipts_answer_only_new_keys => sqlite_receipts, postgres_receipts;
     store stories::receipts::many_receipts_in_one_batch => sqlite_receipts_batch, postgres_receipts_batch;
+    store stories::receipts::concurrent_claims_count_once => sqlite_receipts_concurrent, postgres_receipts_concurrent;
     store stories::orders::upsert_keeps_one_order => sqlite_order_upsert, postgres_order_upsert;
     store stories::orders::refunds_are_deduplicated => sqlite_refunds, postgres_refunds;
     store stories::orders::stats_count_only_money_that_changed_hands => sqlite_stats, postgres_stats;

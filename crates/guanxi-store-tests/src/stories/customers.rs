@@ -192,6 +192,54 @@ pub async fn dropped_transactions_leave_nothing(store: &dyn Store) {
     assert_eq!(count(store, "customers").await, 2);
 }
 
+/// Batches bigger than one multi-row statement behave like small ones.
+pub async fn large_batches(store: &dyn Store) {
+    const N: usize = 1_234;
+    let web = source(store, "web").await;
+    let mut tx = store.begin_write().await.expect("begin");
+    let ids = tx.create_customers(N, T0).await.expect("create");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let attached: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (key(&format!("anonymous_id:v{i}")), *id, web.id))
+        .collect();
+    tx.attach_identities(&attached, T0).await.expect("attach");
+    let wanted: Vec<_> = attached.iter().map(|(k, _, _)| k.clone()).collect();
+    let mut owners = tx.identity_owners(&wanted).await.expect("owners");
+    owners.sort_by_key(|(_, id)| *id);
+    assert_eq!(
+        owners,
+        attached
+            .iter()
+            .map(|(k, id, _)| (k.clone(), *id))
+            .collect::<Vec<_>>()
+    );
+    let events: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| crate::event(web.id, &format!("m{i}"), *id, T0))
+        .collect();
+    tx.insert_events(&events).await.expect("events");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(count(store, "customers").await, N as i64);
+    assert_eq!(count(store, "identities").await, N as i64);
+    assert_eq!(count(store, "events").await, N as i64);
+    let last = *ids.last().expect("ids");
+    assert_eq!(
+        store
+            .find_by_identity(&key(&format!("anonymous_id:v{}", N - 1)))
+            .await
+            .expect("find"),
+        last
+    );
+    assert_eq!(
+        store.customer_events(last, None, 10).await.expect("events")[0].message_id,
+        format!("m{}", N - 1)
+    );
+}
+
 /// One of `table_counts`.
 pub async fn count(store: &dyn Store, table: &str) -> i64 {
     let counts = store.table_counts().await.expect("table counts");

@@ -1,6 +1,6 @@
 //! Orders, refunds and the spend they add up to.
 
-use crate::{DAY, T0, customers, item, order, source};
+use crate::{DAY, T0, assert_not_found, customers, item, order, source};
 use guanxi_domain::OrderStatus;
 use guanxi_store::{CustomerStats, RefundRow, Store};
 
@@ -102,6 +102,12 @@ pub async fn upsert_keeps_one_order(store: &dyn Store) {
             .len(),
         1
     );
+
+    // One order by its id reads the same as in the customer's list, and knows its customer.
+    let one = store.order(id).await.expect("order by id");
+    assert_eq!(&one, stored);
+    assert_eq!(one.customer, ann);
+    assert_not_found(store.order(id + 1_000).await, "unknown order id");
 }
 
 pub async fn refunds_are_deduplicated(store: &dyn Store) {

@@ -93,3 +93,32 @@ pub async fn many_receipts_in_one_batch(store: &dyn Store) {
     assert_eq!(fresh, [(web, "msg-new".to_owned())].into_iter().collect());
     tx.commit().await.expect("commit");
 }
+
+/// Two PostgreSQL replicas committing the same retried message: exactly one sees it as new.
+/// (SQLite has a single writer, so its second transaction cannot even begin meanwhile.)
+pub async fn concurrent_claims_count_once(store: &dyn Store) {
+    if store.backend() != "postgres" {
+        return;
+    }
+    let web = source(store, "web").await.id;
+    let mut first = store.begin_write().await.expect("begin");
+    let mut second = store
+        .begin_write()
+        .await
+        .expect("begin a concurrent writer");
+    let fresh = first
+        .claim_receipts(&keys(web, &["retried"]), T0)
+        .await
+        .expect("claim");
+    assert_eq!(fresh.len(), 1);
+    // The second claim waits for the first transaction, whichever order these run in.
+    let retry = keys(web, &["retried", "other"]);
+    let (again, committed) = tokio::join!(second.claim_receipts(&retry, T0), first.commit());
+    committed.expect("commit the first");
+    assert_eq!(
+        again.expect("claim"),
+        keys(web, &["other"]).into_iter().collect(),
+        "the retried message is not new"
+    );
+    second.commit().await.expect("commit the second");
+}

@@ -28,6 +28,7 @@ pub async fn search_finds_customers(store: &dyn Store) {
         "tea_lover",
         "王芳",
         "Zhao Lei",
+        r"C:\Users",
     ];
     let mut ids = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -78,6 +79,12 @@ pub async fn search_finds_customers(store: &dyn Store) {
     assert_eq!(search(store, by_name("a_l")).await, vec![ids[4]]);
     assert!(search(store, by_name("0%t")).await.is_empty());
     assert!(search(store, by_name("nobody")).await.is_empty());
+    assert_eq!(
+        search(store, by_name(r"\")).await,
+        vec![ids[7]],
+        "a backslash matches itself"
+    );
+    assert_eq!(search(store, by_name(r"c:\u")).await, vec![ids[7]]);
 
     let by_identity = CustomerQuery {
         identities: vec![

@@ -2,7 +2,8 @@
 #![allow(clippy::print_stdout)] // These commands print their results; secrets alone on the last line.
 
 use crate::{App, Config};
-use guanxi_store::KeyStore;
+use guanxi_app::keys::KeyError;
+use guanxi_store::{KeyStore, StoreError};
 use std::path::Path;
 
 pub async fn create_api_key(config: &Config, name: &str, scopes: &[String]) -> anyhow::Result<()> {
@@ -21,7 +22,15 @@ pub async fn create_api_key(config: &Config, name: &str, scopes: &[String]) -> a
 
 pub async fn create_source(config: &Config, name: &str, kind: &str) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    let created = guanxi_app::keys::create_source(app.store.as_ref(), name, kind).await?;
+    let created = guanxi_app::keys::create_source(app.store.as_ref(), name, kind)
+        .await
+        .map_err(|e| match e {
+            KeyError::Store(StoreError::Conflict(_)) => anyhow::anyhow!(
+                "a source named {:?} already exists (see `guanxi source list`)",
+                name.trim()
+            ),
+            e => e.into(),
+        })?;
     let what = if kind == "shopify" {
         "webhook secret"
     } else {
