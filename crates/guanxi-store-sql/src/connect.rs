@@ -2,7 +2,7 @@ use crate::backend::{Backend, map_err};
 use guanxi_store::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -58,6 +58,15 @@ impl SqlStore {
                 })
             });
         }
+        // One direct attempt first: a refused or misconfigured database fails at once with its
+        // real cause, instead of after the pool's acquire timeout.
+        let probe = sqlx::AnyConnection::connect(&url).await.map_err(|e| {
+            StoreError::other(format!(
+                "cannot connect to the {} database: {e}",
+                backend.name()
+            ))
+        })?;
+        let _ = probe.close().await;
         let pool = pool.connect(&url).await.map_err(|e| match e {
             sqlx::Error::Database(_) => map_err(e),
             other => StoreError::other(format!(
