@@ -128,10 +128,10 @@ pub fn parse(
     } else {
         "context.traits"
     };
-    if matches!(kind, EventKind::Identify) {
-        if let Some(t) = object(message, "traits")? {
-            traits.extend(t.clone());
-        }
+    if matches!(kind, EventKind::Identify)
+        && let Some(t) = object(message, "traits")?
+    {
+        traits.extend(t.clone());
     }
     let properties = match kind {
         EventKind::Identify | EventKind::Group => {

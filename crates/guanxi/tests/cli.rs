@@ -30,7 +30,12 @@ async fn list_customers(server: &ServeProcess, key: &str) -> Vec<Value> {
     let mut cursor = String::new();
     loop {
         let url = server.url(&format!("/api/v1/customers?limit=500&cursor={cursor}"));
-        let response = http.get(url).bearer_auth(key).send().await.expect("request");
+        let response = http
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), StatusCode::OK);
         let page: Value = response.json().await.expect("json");
         all.extend(page["data"].as_array().expect("data").iter().cloned());
@@ -44,30 +49,45 @@ async fn list_customers(server: &ServeProcess, key: &str) -> Vec<Value> {
 #[tokio::test]
 async fn source_create_prints_the_secret_alone_and_refuses_a_taken_name() {
     let (_dir, url) = fresh_database();
-    let created = guanxi_cli(&url, &["source", "create", "--name", "shop", "--kind", "shopify"])
-        .await
-        .success();
+    let created = guanxi_cli(
+        &url,
+        &["source", "create", "--name", "shop", "--kind", "shopify"],
+    )
+    .await
+    .success();
     let webhook_secret = secret(&created);
     assert!(webhook_secret.starts_with("whsec_"), "{webhook_secret}");
 
-    let again = guanxi_cli(&url, &["source", "create", "--name", "shop", "--kind", "shopify"])
-        .await
-        .failure();
+    let again = guanxi_cli(
+        &url,
+        &["source", "create", "--name", "shop", "--kind", "shopify"],
+    )
+    .await
+    .failure();
     assert!(
         again.stderr.contains("already exists") && again.stderr.contains("shop"),
         "the message should say the name is taken: {}",
         again.stderr
     );
-    assert!(!again.stdout.contains("whsec_"), "no secret for a refused source");
+    assert!(
+        !again.stdout.contains("whsec_"),
+        "no secret for a refused source"
+    );
 
-    let segment = guanxi_cli(&url, &["source", "create", "--name", "web", "--kind", "segment"])
-        .await
-        .success();
+    let segment = guanxi_cli(
+        &url,
+        &["source", "create", "--name", "web", "--kind", "segment"],
+    )
+    .await
+    .success();
     assert!(secret(&segment).starts_with("wk_"));
     let listed = guanxi_cli(&url, &["source", "list"]).await.success();
     for name in ["shop", "web"] {
         assert!(
-            listed.stdout.lines().any(|l| l.split('\t').nth(1) == Some(name)),
+            listed
+                .stdout
+                .lines()
+                .any(|l| l.split('\t').nth(1) == Some(name)),
             "{name} is listed: {}",
             listed.stdout
         );
@@ -79,7 +99,14 @@ async fn an_api_key_from_the_cli_opens_the_api_of_a_running_server() {
     let (_dir, url) = fresh_database();
     let created = guanxi_cli(
         &url,
-        &["apikey", "create", "--name", "ops", "--scopes", "read,write"],
+        &[
+            "apikey",
+            "create",
+            "--name",
+            "ops",
+            "--scopes",
+            "read,write",
+        ],
     )
     .await
     .success();
@@ -88,9 +115,19 @@ async fn an_api_key_from_the_cli_opens_the_api_of_a_running_server() {
     let server = ServeProcess::start(&url).await;
     let http = reqwest::Client::new();
     let customers = server.url("/api/v1/customers");
-    let ok = http.get(&customers).bearer_auth(&key).send().await.expect("request");
+    let ok = http
+        .get(&customers)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(ok.status(), StatusCode::OK);
-    let wrong = http.get(&customers).bearer_auth("gx_not-a-key").send().await.expect("request");
+    let wrong = http
+        .get(&customers)
+        .bearer_auth("gx_not-a-key")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -99,12 +136,23 @@ async fn a_bad_scope_is_refused_by_name() {
     let (_dir, url) = fresh_database();
     let run = guanxi_cli(
         &url,
-        &["apikey", "create", "--name", "ops", "--scopes", "read,superuser"],
+        &[
+            "apikey",
+            "create",
+            "--name",
+            "ops",
+            "--scopes",
+            "read,superuser",
+        ],
     )
     .await
     .failure();
     assert!(run.stderr.contains("superuser"), "{}", run.stderr);
-    assert!(!run.stdout.contains("gx_"), "no key is printed: {}", run.stdout);
+    assert!(
+        !run.stdout.contains("gx_"),
+        "no key is printed: {}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -114,9 +162,12 @@ async fn migrate_twice_succeeds_and_backup_writes_a_usable_sqlite_file() {
         let run = guanxi_cli(&url, &["migrate"]).await.success();
         assert!(run.stdout.contains("up to date"), "{}", run.stdout);
     }
-    guanxi_cli(&url, &["source", "create", "--name", "web", "--kind", "segment"])
-        .await
-        .success();
+    guanxi_cli(
+        &url,
+        &["source", "create", "--name", "web", "--kind", "segment"],
+    )
+    .await
+    .success();
 
     let file = dir.path().join("backup.db");
     let file_arg = file.to_str().expect("utf-8 path");
@@ -137,7 +188,11 @@ async fn migrate_twice_succeeds_and_backup_writes_a_usable_sqlite_file() {
 async fn an_unsupported_database_url_names_its_scheme() {
     let run = guanxi_cli("mysql://x", &["migrate"]).await.failure();
     assert!(run.stderr.contains("mysql"), "{}", run.stderr);
-    assert!(run.stderr.contains("sqlite://"), "says what works: {}", run.stderr);
+    assert!(
+        run.stderr.contains("sqlite://"),
+        "says what works: {}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -160,19 +215,30 @@ async fn demo_loads_a_shop_once_however_often_it_runs() {
     for sql in counts {
         before.push(sql_number(&pool, sql).await);
     }
-    assert!(before[0] > 0 && before[3] > 0, "the demo has orders and events: {before:?}");
+    assert!(
+        before[0] > 0 && before[3] > 0,
+        "the demo has orders and events: {before:?}"
+    );
     pool.close().await;
 
     let second = guanxi_cli(&url, &args).await.success();
     assert_ne!(secret(&second), key, "each run prints a new key");
     let pool = sqlite(&url).await;
     for (sql, was) in counts.iter().zip(&before) {
-        assert_eq!(sql_number(&pool, sql).await, *was, "{sql} changed on the second run");
+        assert_eq!(
+            sql_number(&pool, sql).await,
+            *was,
+            "{sql} changed on the second run"
+        );
     }
     pool.close().await;
 
     let server = ServeProcess::start(&url).await;
     let customers = list_customers(&server, &key).await;
     assert!(!customers.is_empty());
-    assert_eq!(customers.len() as i64, before[4], "the API lists every customer once");
+    assert_eq!(
+        customers.len() as i64,
+        before[4],
+        "the API lists every customer once"
+    );
 }

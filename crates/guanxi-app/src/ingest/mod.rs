@@ -47,7 +47,8 @@ pub enum OutcomeStatus {
     Duplicate,
     /// The target (an order to refund, a customer to edit) does not exist.
     NotFound,
-    /// Refused on what is stored: a refund in another currency than its order.
+    /// Refused on what is stored: a refund in another currency than its order, or one that
+    /// would refund more than what is left of the order's total.
     Rejected,
 }
 

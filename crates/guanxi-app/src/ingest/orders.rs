@@ -14,12 +14,12 @@ pub(crate) struct Pending<'a> {
     pub customer: Option<CustomerId>,
 }
 
-/// What the channel said about the order, hashed: the same input again changes nothing.
-fn fingerprint(order: &OrderInput, customer: CustomerId) -> String {
+/// What the channel said about the order, hashed: the same input again changes nothing. The
+/// customer is compared apart (a merge moves orders to the survivor without rewriting this).
+fn fingerprint(order: &OrderInput) -> String {
     let mut h = Sha256::new();
     h.update(format!(
-        "{}|{}|{}|{}|{}|",
-        customer.0,
+        "{}|{}|{}|{}|",
         order.status.as_str(),
         order.total.currency().code(),
         order.total.minor(),
@@ -99,6 +99,8 @@ pub(crate) async fn apply(tx: &mut dyn WriteTx, pending: &[Pending<'_>], now: Mi
                 outcomes[i] = Some(match tx.order_head(*source, order_external_id).await? {
                     None => outcome(OutcomeStatus::NotFound, None, None),
                     Some(head) if head.currency != refund.amount.currency().code() => outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id)),
+                    // Checked here, in the transaction, so concurrent refunds cannot add up to more than the order.
+                    Some(head) if head.refunded.saturating_add(refund.amount.minor()) > head.total => outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id)),
                     Some(head) => {
                         let new = tx.insert_refund(head.id, &refund_row(refund)).await?;
                         touched.insert(head.id);
@@ -135,9 +137,9 @@ async fn upsert_round(
     let mut to_write = Vec::new();
     let mut written_at = Vec::new();
     for (i, order, customer) in &orders {
-        let fp = fingerprint(order, *customer);
+        let fp = fingerprint(order);
         match heads.get(&(order.source, order.external_id.clone())) {
-            Some(head) if head.fingerprint == fp => outcomes[*i] = Some(outcome(OutcomeStatus::Unchanged, Some(*customer), Some(head.id))),
+            Some(head) if head.fingerprint == fp && head.customer == *customer => outcomes[*i] = Some(outcome(OutcomeStatus::Unchanged, Some(*customer), Some(head.id))),
             head => {
                 let status = if head.is_some() { OutcomeStatus::Updated } else { OutcomeStatus::Created };
                 outcomes[*i] = Some(outcome(status, Some(*customer), None));
