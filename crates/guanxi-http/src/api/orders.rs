@@ -171,12 +171,22 @@ fn order_input(
             price,
         });
     }
-    let refunds = body
+    let refunds: Vec<RefundInput> = body
         .refunds
         .iter()
         .enumerate()
         .map(|(i, r)| refund_input(r, currency).map_err(|e| e.within(&format!("refunds[{i}]"))))
         .collect::<Result<_, _>>()?;
+    let mut refunded: i64 = 0;
+    for (i, refund) in refunds.iter().enumerate() {
+        refunded = refunded.saturating_add(refund.amount.minor());
+        if refunded > total.minor() {
+            return Err(
+                FieldError::new("amount", "brings the refunds to more than the total")
+                    .within(&format!("refunds[{i}]")),
+            );
+        }
+    }
     let order = OrderInput {
         source,
         external_id: body.external_id.trim().to_owned(),
@@ -190,6 +200,14 @@ fn order_input(
     };
     order.validate()?;
     Ok(order)
+}
+
+fn more_than_left() -> ApiError {
+    FieldError::new(
+        "amount",
+        "is more than what is left to refund on this order",
+    )
+    .into()
 }
 
 fn result_name(status: OutcomeStatus) -> &'static str {
@@ -290,12 +308,9 @@ pub async fn refund_order(
         ));
     }
     if refund.amount.minor() > order.total - order.refunded {
-        return Err(FieldError::new(
-            "amount",
-            "is more than what is left to refund on this order",
-        )
-        .into());
+        return Err(more_than_left());
     }
+    let external_id = refund.external_id.clone();
     let change = OrderChange::Refund {
         source: order.source,
         order_external_id: order.external_id.clone(),
@@ -309,12 +324,16 @@ pub async fn refund_order(
         }])
         .await?
         .remove(0);
+    let order = state.store.order(id).await?;
     let code = match outcome.status {
         OutcomeStatus::NotFound => return Err(ApiError::NotFound("order")),
         OutcomeStatus::Updated => StatusCode::CREATED,
+        // A concurrent refund left too little, unless it was this very refund sent twice.
+        OutcomeStatus::Rejected if !order.refunds.iter().any(|r| r.external_id == external_id) => {
+            return Err(more_than_left());
+        }
         _ => StatusCode::OK,
     };
-    let order = state.store.order(id).await?;
     Ok((
         code,
         Json(WriteResult {
