@@ -6,8 +6,8 @@
 use crate::segment_ecommerce::{self, EcommerceEvent};
 use guanxi_domain::time::parse_timestamp;
 use guanxi_domain::{
-    DefaultRegion, EventInput, EventKind, FieldError, IdentityKey, IdentityKind, Millis,
-    OrderChange, SourceId,
+    DefaultRegion, Email, EventInput, EventKind, FieldError, IdentityKey, IdentityKind, Millis,
+    OrderChange, Phone, SourceId,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -188,9 +188,21 @@ pub fn parse(
         ("email", IdentityKind::Email),
         ("phone", IdentityKind::Phone),
     ] {
-        if let Some(raw) = id_text(traits.get(trait_name), trait_name)? {
-            let k = key(kind, &raw)
-                .map_err(|e| FieldError::new(format!("{traits_field}.{trait_name}"), e.reason))?;
+        let Some(raw) = id_text(traits.get(trait_name), trait_name)? else {
+            continue;
+        };
+        // Masked values (138****5678) and placeholders (test@test.com) are kept as traits but
+        // identify nobody; a malformed value is the sender's mistake and refused.
+        if raw.contains('*') {
+            continue;
+        }
+        let field = || format!("{traits_field}.{trait_name}");
+        match kind {
+            IdentityKind::Email => Email::parse(&raw).map(|_| ()),
+            _ => Phone::parse(&raw, env.region).map(|_| ()),
+        }
+        .map_err(|e| FieldError::new(field(), e.reason))?;
+        if let Ok(k) = key(kind, &raw) {
             // Store the normalised form, so the profile shows what identifies the customer.
             traits.insert(trait_name.to_owned(), Value::String(k.value().to_owned()));
             identities.push(k);
@@ -299,6 +311,19 @@ mod tests {
             "timestamp"
         );
         assert_eq!(e(json!({"userId":{"a":1},"event":"x"})), "userId");
+    }
+
+    #[test]
+    fn masked_and_placeholder_contacts_identify_nobody() {
+        let m = parse(
+            &json!({"type":"identify","userId":"u1","traits":{"phone":"138****5678","email":"test@test.com"}}),
+            None,
+            &env(),
+        )
+        .expect("accepted");
+        let kinds: Vec<String> = m.event.identities.iter().map(|k| k.kind().name()).collect();
+        assert_eq!(kinds, ["user_id:web"]);
+        assert_eq!(m.event.traits["phone"], "138****5678");
     }
 
     #[test]
