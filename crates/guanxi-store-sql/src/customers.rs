@@ -40,16 +40,8 @@ impl SqlStore {
         }
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
         let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let item_sql = format!(
-            "SELECT order_id, sku, name, category, quantity, price_minor FROM order_items \
-             WHERE order_id IN ({}) ORDER BY order_id, line",
-            sql::list(ids.len(), 1)
-        );
-        let mut q = sqlx::query(&item_sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+        let items = "SELECT order_id, sku, name, category, quantity, price_minor FROM order_items";
+        for r in self.rows_of_orders(items, "line", &ids).await? {
             if let Some(i) = index.get(&get::<i64>(&r, "order_id")?) {
                 orders[*i].items.push(OrderItemRow {
                     sku: get(&r, "sku")?,
@@ -60,16 +52,8 @@ impl SqlStore {
                 });
             }
         }
-        let refund_sql = format!(
-            "SELECT order_id, external_id, amount_minor, created_at, reason FROM refunds \
-             WHERE order_id IN ({}) ORDER BY order_id, created_at",
-            sql::list(ids.len(), 1)
-        );
-        let mut q = sqlx::query(&refund_sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&self.pool).await.map_err(map_err)? {
+        let refunds = "SELECT order_id, external_id, amount_minor, created_at, reason FROM refunds";
+        for r in self.rows_of_orders(refunds, "created_at", &ids).await? {
             if let Some(i) = index.get(&get::<i64>(&r, "order_id")?) {
                 orders[*i].refunds.push(RefundRow {
                     external_id: get(&r, "external_id")?,
@@ -80,6 +64,24 @@ impl SqlStore {
             }
         }
         Ok(())
+    }
+
+    /// Rows of a per-order table (`select` is a fixed statement prefix) for these orders.
+    async fn rows_of_orders(
+        &self,
+        select: &str,
+        then_by: &str,
+        ids: &[i64],
+    ) -> StoreResult<Vec<sqlx::any::AnyRow>> {
+        let sql = format!(
+            "{select} WHERE order_id IN ({}) ORDER BY order_id, {then_by}",
+            sql::list(ids.len(), 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&self.pool).await.map_err(map_err)
     }
 }
 
