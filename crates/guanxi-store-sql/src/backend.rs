@@ -36,9 +36,10 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::RowNotFound => StoreError::NotFound("row"),
         // Unreachable or overloaded databases are worth retrying: the caller answers 503.
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
-            StoreError::Busy(Box::new(e))
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Busy(Box::new(e)),
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             // SQLite: 5 BUSY, 6 LOCKED (and their extended codes); PostgreSQL: 40001 serialization,

@@ -145,3 +145,9 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
     };
     Ok(format!("sqlite://{path}?{query}"))
 }
+
+impl SqlStore {
+    pub(crate) fn placeholders(&self) -> crate::sql::Placeholders {
+        crate::sql::Placeholders::for_backend(self.backend)
+    }
+}

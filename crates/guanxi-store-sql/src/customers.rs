@@ -75,7 +75,7 @@ impl SqlStore {
     ) -> StoreResult<Vec<sqlx::any::AnyRow>> {
         let sql = format!(
             "{select} WHERE order_id IN ({}) ORDER BY order_id, {then_by}",
-            sql::list(ids.len(), 1)
+            sql::list(self.placeholders(), ids.len())
         );
         let mut q = sqlx::query(&sql);
         for id in ids {
@@ -265,7 +265,11 @@ impl CustomerStore for SqlStore {
         if !query.identities.is_empty() {
             any_of.push(format!(
                 "c.id IN (SELECT customer_id FROM identities WHERE (kind, value) IN (VALUES {}))",
-                sql::values(query.identities.len(), 2, next)
+                sql::values(
+                    sql::Placeholders::Numbered { first: next },
+                    query.identities.len(),
+                    2
+                )
             ));
             next += query.identities.len() * 2;
         }

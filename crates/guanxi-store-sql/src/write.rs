@@ -17,10 +17,14 @@ use std::collections::HashSet;
 
 pub(crate) struct SqlWriteTx {
     pub(crate) tx: Transaction<'static, Any>,
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 impl SqlWriteTx {
+    pub(crate) fn placeholders(&self) -> sql::Placeholders {
+        sql::Placeholders::for_backend(self.backend)
+    }
+
     pub(crate) async fn begin(store: &SqlStore) -> StoreResult<Self> {
         // SQLite: take the write lock up front so a concurrent writer waits (busy_timeout)
         // instead of failing mid-transaction.
@@ -66,7 +70,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO receipts (source_id, key, at) VALUES {} ON CONFLICT DO NOTHING RETURNING source_id, key",
-                sql::values(chunk.len(), 3, 1)
+                sql::values(self.placeholders(), chunk.len(), 3)
             );
             let mut q = sqlx::query(&sql);
             for (source, key) in chunk {
@@ -90,7 +94,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
                 "SELECT kind, value, customer_id FROM identities WHERE (kind, value) IN (VALUES {})",
-                sql::values(chunk.len(), 2, 1)
+                sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
             for key in chunk {
@@ -115,7 +119,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in customers.chunks(CHUNK) {
             let sql = format!(
                 "SELECT customer_id, kind, value FROM identities WHERE customer_id IN ({}) AND kind <> 'anonymous_id'",
-                sql::list(chunk.len(), 1)
+                sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for c in chunk {
@@ -165,7 +169,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO customers (id, created_at, updated_at) VALUES {}",
-                sql::values(chunk.len(), 3, 1)
+                sql::values(self.placeholders(), chunk.len(), 3)
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -230,7 +234,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in identities.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO identities (kind, value, customer_id, source_id, created_at) VALUES {} ON CONFLICT DO NOTHING",
-                sql::values(chunk.len(), 5, 1)
+                sql::values(self.placeholders(), chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
             for (key, customer, source) in chunk {
@@ -254,7 +258,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
                 "SELECT id, traits FROM customers WHERE id IN ({})",
-                sql::list(chunk.len(), 1)
+                sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -271,16 +275,22 @@ impl WriteTx for SqlWriteTx {
     }
 
     async fn set_traits(&mut self, all: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()> {
-        for (id, t) in all {
-            let text = serde_json::Value::Object(t.clone()).to_string();
-            self.execute(
-                sqlx::query("UPDATE customers SET traits = $1, name_search = $2, updated_at = $3 WHERE id = $4")
-                    .bind(text)
+        // One statement per chunk: VALUES columns are named column1… on both backends.
+        for chunk in all.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE customers SET traits = v.column2, name_search = v.column3, updated_at = v.column4 \
+                 FROM (VALUES {}) AS v WHERE customers.id = v.column1",
+                sql::values(self.placeholders(), chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, t) in chunk {
+                q = q
+                    .bind(id.0)
+                    .bind(serde_json::Value::Object(t.clone()).to_string())
                     .bind(name_search(t))
-                    .bind(at)
-                    .bind(id.0),
-            )
-            .await?;
+                    .bind(at);
+            }
+            self.execute(q).await?;
         }
         Ok(())
     }
@@ -291,7 +301,7 @@ impl WriteTx for SqlWriteTx {
         }
         let sql = format!(
             "INSERT INTO customer_tags (customer_id, tag) VALUES {} ON CONFLICT DO NOTHING",
-            sql::values(tags.len(), 2, 1)
+            sql::values(self.placeholders(), tags.len(), 2)
         );
         let mut q = sqlx::query(&sql);
         for tag in tags {
@@ -316,7 +326,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in events.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, timestamp, received_at) VALUES {}",
-                sql::values(chunk.len(), 8, 1)
+                sql::values(self.placeholders(), chunk.len(), 8)
             );
             let mut q = sqlx::query(&sql);
             for e in chunk {
@@ -408,7 +418,7 @@ impl WriteTx for SqlWriteTx {
                 "INSERT INTO products (sku, name, category, price_minor, currency, updated_at) VALUES {} \
                  ON CONFLICT (sku) DO UPDATE SET name = excluded.name, category = COALESCE(excluded.category, products.category), \
                  price_minor = COALESCE(excluded.price_minor, products.price_minor), currency = excluded.currency, updated_at = excluded.updated_at",
-                sql::values(chunk.len(), 6, 1)
+                sql::values(self.placeholders(), chunk.len(), 6)
             );
             let mut q = sqlx::query(&sql);
             for p in chunk {
@@ -429,7 +439,7 @@ impl WriteTx for SqlWriteTx {
         for chunk in changes.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO changes (customer_id, kind, at) VALUES {}",
-                sql::values(chunk.len(), 3, 1)
+                sql::values(self.placeholders(), chunk.len(), 3)
             );
             let mut q = sqlx::query(&sql);
             for c in chunk {

@@ -32,7 +32,7 @@ impl SqlWriteTx {
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
                 "SELECT {HEAD_COLUMNS} FROM orders WHERE (source_id, external_id) IN (VALUES {})",
-                sql::values(chunk.len(), 2, 1)
+                sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
             for (source, external_id) in chunk {
@@ -54,7 +54,7 @@ impl SqlWriteTx {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
                 "SELECT {HEAD_COLUMNS} FROM orders WHERE id IN ({})",
-                sql::list(chunk.len(), 1)
+                sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -80,7 +80,7 @@ impl SqlWriteTx {
                  status = excluded.status, currency = excluded.currency, total_minor = excluded.total_minor, \
                  created_at = excluded.created_at, updated_at = excluded.updated_at, fingerprint = excluded.fingerprint \
                  RETURNING id, source_id, external_id",
-                sql::values(chunk.len(), 9, 1)
+                sql::values(self.placeholders(), chunk.len(), 9)
             );
             let mut q = sqlx::query(&sql);
             for (o, _) in chunk {
@@ -113,7 +113,7 @@ impl SqlWriteTx {
         for chunk in ordered.chunks(CHUNK) {
             let sql = format!(
                 "DELETE FROM order_items WHERE order_id IN ({})",
-                sql::list(chunk.len(), 1)
+                sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -134,7 +134,7 @@ impl SqlWriteTx {
         for chunk in lines.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor) VALUES {}",
-                sql::values(chunk.len(), 7, 1)
+                sql::values(self.placeholders(), chunk.len(), 7)
             );
             let mut q = sqlx::query(&sql);
             for (id, line, item) in chunk {
@@ -162,7 +162,7 @@ impl SqlWriteTx {
             let sql = format!(
                 "INSERT INTO refunds (order_id, external_id, amount_minor, created_at, reason) VALUES {} \
                  ON CONFLICT DO NOTHING RETURNING order_id, external_id",
-                sql::values(chunk.len(), 5, 1)
+                sql::values(self.placeholders(), chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
             for (order, r) in chunk {
@@ -184,7 +184,7 @@ impl SqlWriteTx {
             let sql = format!(
                 "UPDATE orders SET refunded_minor = (SELECT CAST(COALESCE(SUM(r.amount_minor), 0) AS BIGINT) FROM refunds r \
                  WHERE r.order_id = orders.id) WHERE id IN ({})",
-                sql::list(chunk.len(), 1)
+                sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
