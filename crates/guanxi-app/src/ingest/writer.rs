@@ -48,10 +48,8 @@ pub(crate) async fn run(
                 Err(_) => break,
             }
         }
-        let all: Vec<_> = requests
-            .iter()
-            .flat_map(|r| r.items.iter().cloned())
-            .collect();
+        let sizes: Vec<usize> = requests.iter().map(|r| r.items.len()).collect();
+        let all: Vec<_> = requests.iter_mut().flat_map(|r| r.items.drain(..)).collect();
         let started = std::time::Instant::now();
         let result = commit_with_retry(store.as_ref(), &settings, &all).await;
         match &result {
@@ -66,8 +64,7 @@ pub(crate) async fn run(
             }
         }
         let mut result = result.map_err(Arc::new);
-        for request in requests {
-            let n = request.items.len();
+        for (request, n) in requests.into_iter().zip(sizes) {
             let answer = match &mut result {
                 Ok(outcomes) => Ok(outcomes.drain(..n).collect()),
                 Err(e) => Err(Arc::clone(e)),
