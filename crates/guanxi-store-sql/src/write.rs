@@ -15,6 +15,9 @@ use guanxi_store::{
 use sqlx::{Any, Transaction};
 use std::collections::HashSet;
 
+/// The PostgreSQL advisory lock key that serialises write transactions ("guanxi" in ASCII).
+const WRITER_LOCK: i64 = 0x6775_616e_7869;
+
 pub(crate) struct SqlWriteTx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) backend: Backend,
@@ -28,11 +31,20 @@ impl SqlWriteTx {
     pub(crate) async fn begin(store: &SqlStore) -> StoreResult<Self> {
         // SQLite: take the write lock up front so a concurrent writer waits (busy_timeout)
         // instead of failing mid-transaction.
-        let tx = match store.backend {
+        let mut tx = match store.backend {
             Backend::Sqlite => store.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => store.pool.begin().await,
         }
         .map_err(map_err)?;
+        if store.backend == Backend::Postgres {
+            // One writer at a time across every replica, as on SQLite: identity resolution reads
+            // owners before it attaches, and the change feed's seq must commit in order.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITER_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
         Ok(Self {
             tx,
             backend: store.backend,

@@ -10,7 +10,7 @@ use guanxi_store_sql::{Backend, ConnectOptions, SqlStore};
 /// first transaction's commit is durable, and the second writer succeeds once it is done.
 pub async fn second_writer_waits_or_is_busy(db: &TestDb) {
     if db.backend() != Backend::Sqlite {
-        return postgres_writers_run_side_by_side(db).await;
+        return postgres_writers_take_turns(db).await;
     }
     let other: SqlStore = db.reopen().await;
 
@@ -51,8 +51,9 @@ pub async fn second_writer_waits_or_is_busy(db: &TestDb) {
     reopened.close().await;
 }
 
-/// PostgreSQL writers do not exclude each other: both commit, with distinct ids.
-async fn postgres_writers_run_side_by_side(db: &TestDb) {
+/// PostgreSQL writers take turns too (an advisory lock, across every replica): a second writer
+/// waits for the first to finish instead of reading identities it is about to change.
+async fn postgres_writers_take_turns(db: &TestDb) {
     let other: SqlStore = db.reopen().await;
     let mut first = db
         .store
@@ -60,21 +61,17 @@ async fn postgres_writers_run_side_by_side(db: &TestDb) {
         .await
         .expect("begin the first writer");
     let mine = first.create_customers(2, T0).await.expect("create");
-    let mut second = other
-        .begin_write()
-        .await
-        .expect("a second writer starts while the first is open");
-    let theirs = second.create_customers(2, T0).await.expect("create");
-    second
-        .commit()
-        .await
-        .expect("commit the second writer first");
+    // The second writer can only start once the first has committed.
+    let (second, committed) = tokio::join!(other.begin_write(), first.commit());
+    committed.expect("commit the first writer");
+    let mut second = second.expect("the second writer starts after the first commits");
     assert_eq!(
         count(&db.store, "customers").await,
         2,
-        "only the committed writer is visible"
+        "the first writer's work is visible"
     );
-    first.commit().await.expect("commit the first writer");
+    let theirs = second.create_customers(2, T0).await.expect("create");
+    second.commit().await.expect("commit the second writer");
     assert!(
         mine.iter().all(|id| !theirs.contains(id)),
         "ids are never handed out twice"

@@ -102,21 +102,21 @@ pub async fn concurrent_claims_count_once(store: &dyn Store) {
     }
     let web = source(store, "web").await.id;
     let mut first = store.begin_write().await.expect("begin");
-    let mut second = store
-        .begin_write()
-        .await
-        .expect("begin a concurrent writer");
     let fresh = first
         .claim_receipts(&keys(web, &["retried"]), T0)
         .await
         .expect("claim");
     assert_eq!(fresh.len(), 1);
-    // The second claim waits for the first transaction, whichever order these run in.
-    let retry = keys(web, &["retried", "other"]);
-    let (again, committed) = tokio::join!(second.claim_receipts(&retry, T0), first.commit());
+    // A concurrent writer waits for the first transaction, then sees its receipt.
+    let (second, committed) = tokio::join!(store.begin_write(), first.commit());
     committed.expect("commit the first");
+    let mut second = second.expect("begin a concurrent writer");
+    let again = second
+        .claim_receipts(&keys(web, &["retried", "other"]), T0)
+        .await
+        .expect("claim");
     assert_eq!(
-        again.expect("claim"),
+        again,
         keys(web, &["other"]).into_iter().collect(),
         "the retried message is not new"
     );
