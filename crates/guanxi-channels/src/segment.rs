@@ -44,6 +44,10 @@ fn id_text(value: Option<&Value>, field: &str) -> Result<Option<String>, FieldEr
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        // Databases refuse NUL in text; no identifier or name legitimately has control characters.
+        Some(Value::String(s)) if s.chars().any(char::is_control) => {
+            Err(FieldError::new(field, "contains control characters"))
+        }
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(_) => Err(FieldError::new(field, "must be a string")),
@@ -141,11 +145,13 @@ pub fn parse(
     };
     let name = match kind {
         EventKind::Track => match message.get("event") {
-            Some(Value::String(e)) if !e.trim().is_empty() => Some(e.clone()),
+            Some(Value::String(e)) if !e.trim().is_empty() && !e.chars().any(char::is_control) => {
+                Some(e.clone())
+            }
             _ => {
                 return Err(FieldError::new(
                     "event",
-                    "is required for track and must be a non-empty string",
+                    "is required for track and must be a non-empty string without control characters",
                 ));
             }
         },

@@ -49,7 +49,10 @@ pub(crate) async fn run(
             }
         }
         let sizes: Vec<usize> = requests.iter().map(|r| r.items.len()).collect();
-        let all: Vec<_> = requests.iter_mut().flat_map(|r| r.items.drain(..)).collect();
+        let all: Vec<_> = requests
+            .iter_mut()
+            .flat_map(|r| r.items.drain(..))
+            .collect();
         let started = std::time::Instant::now();
         let result = commit_with_retry(store.as_ref(), &settings, &all).await;
         match &result {
@@ -63,17 +66,38 @@ pub(crate) async fn run(
                 tracing::error!(requests = requests.len(), items, error = %e, "batch failed; nothing of it was stored")
             }
         }
-        let mut result = result.map_err(Arc::new);
-        for (request, n) in requests.into_iter().zip(sizes) {
-            let answer = match &mut result {
-                Ok(outcomes) => Ok(outcomes.drain(..n).collect()),
-                Err(e) => Err(Arc::clone(e)),
-            };
+        let answers: Vec<Answer> = match result {
+            Ok(mut outcomes) => sizes
+                .iter()
+                .map(|n| Ok(outcomes.drain(..*n).collect()))
+                .collect(),
+            // One request's item broke the shared transaction (a value the database refuses):
+            // commit each request alone, so only the offender fails.
+            Err(e) if sizes.len() > 1 && !matches!(e, StoreError::Busy(_)) => {
+                let mut answers = Vec::with_capacity(sizes.len());
+                let mut offset = 0;
+                for n in &sizes {
+                    let alone =
+                        commit_with_retry(store.as_ref(), &settings, &all[offset..offset + n])
+                            .await;
+                    answers.push(alone.map_err(Arc::new));
+                    offset += n;
+                }
+                answers
+            }
+            Err(e) => {
+                let e = Arc::new(e);
+                sizes.iter().map(|_| Err(Arc::clone(&e))).collect()
+            }
+        };
+        for (request, answer) in requests.into_iter().zip(answers) {
             // A requester that gave up (client disconnected) no longer listens; its write stands.
             let _ = request.reply.send(answer);
         }
     }
 }
+
+type Answer = Result<Vec<super::Outcome>, Arc<StoreError>>;
 
 async fn commit_with_retry(
     store: &dyn Store,
