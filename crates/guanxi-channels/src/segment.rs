@@ -170,9 +170,13 @@ pub fn parse(
     };
     let mut identities = Vec::new();
     if let Some(u) = &user_id {
-        identities.push(key(user_kind(), u).map_err(|e| FieldError::new("userId", e.reason))?);
+        // A placeholder ("guest", "0") identifies nobody: the message still counts if another id does.
+        identities.extend(key(user_kind(), u).ok());
     }
     if kind == EventKind::Alias {
+        if identities.is_empty() {
+            return Err(FieldError::new("userId", "is required for alias"));
+        }
         let previous = id_text(message.get("previousId"), "previousId")?
             .ok_or_else(|| FieldError::new("previousId", "is required for alias"))?;
         // The previous id may have been an anonymous id or an earlier user id.
@@ -215,12 +219,15 @@ pub fn parse(
         }
     }
     if let Some(a) = &anonymous_id {
-        identities.push(
-            key(IdentityKind::AnonymousId, a)
-                .map_err(|e| FieldError::new("anonymousId", e.reason))?,
-        );
+        identities.extend(key(IdentityKind::AnonymousId, a).ok());
     }
     identities.dedup();
+    if identities.is_empty() {
+        return Err(FieldError::new(
+            "userId",
+            "neither userId nor anonymousId identifies anyone (placeholders such as \"guest\" or \"0\" do not)",
+        ));
+    }
 
     let timestamp = event_time(message, env)?;
     let order = match (kind, name.as_deref().and_then(EcommerceEvent::from_name)) {
@@ -330,6 +337,24 @@ mod tests {
         let kinds: Vec<String> = m.event.identities.iter().map(|k| k.kind().name()).collect();
         assert_eq!(kinds, ["user_id:web"]);
         assert_eq!(m.event.traits["phone"], "138****5678");
+    }
+
+    #[test]
+    fn placeholder_ids_are_ignored_when_another_id_remains() {
+        let m = parse(
+            &json!({"type":"track","userId":"guest","anonymousId":"a-1","event":"x"}),
+            None,
+            &env(),
+        )
+        .expect("accepted");
+        assert_eq!(m.event.identities.len(), 1);
+        let e = parse(
+            &json!({"type":"track","userId":"0","event":"x"}),
+            None,
+            &env(),
+        )
+        .expect_err("nobody");
+        assert_eq!(e.field, "userId");
     }
 
     #[test]

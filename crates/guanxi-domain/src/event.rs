@@ -49,7 +49,8 @@ pub struct EventInput {
     pub name: Option<String>,
     /// Identifiers the event carries, highest priority first.
     pub identities: Vec<IdentityKey>,
-    /// `alias` links even where per-kind limits would refuse: the integrator said so.
+    /// `alias` links even where per-kind limits would refuse: the integrator said so. The first
+    /// identity is the new id; the rest (the previous id's possible kinds) only link.
     pub force_link: bool,
     /// Traits to merge into the profile (identify, or context.traits).
     pub traits: serde_json::Map<String, serde_json::Value>,

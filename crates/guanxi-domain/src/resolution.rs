@@ -128,7 +128,9 @@ impl IdentityGraph {
     }
 
     /// Decides which customer a message with these identifiers (highest priority first)
-    /// belongs to. `force` (an explicit alias) links across per-kind limits.
+    /// belongs to. `force` (an explicit alias) links across per-kind limits; its first key is the
+    /// new id, and the others — candidates for the previous id — only link customers that
+    /// exist: they are never attached, so a guess never becomes an identity.
     pub fn resolve(&mut self, keys: &[IdentityKey], force: bool) -> CustomerId {
         let mut current: Option<CustomerId> = None;
         let mut unowned: Vec<&IdentityKey> = Vec::new();
@@ -153,7 +155,11 @@ impl IdentityGraph {
                 Some(c) => {
                     let theirs = self.held_pairs(owner);
                     if force || self.fits(c, &theirs) {
-                        let reason = format!("shared {}", key.kind().name());
+                        let reason = if force {
+                            "alias".to_owned()
+                        } else {
+                            format!("shared {}", key.kind().name())
+                        };
                         current = Some(self.merge(c, owner, reason));
                     }
                 }
@@ -164,6 +170,9 @@ impl IdentityGraph {
             CustomerId(self.provisional)
         });
         for key in unowned {
+            if force && Some(key) != keys.first() {
+                continue;
+            }
             if force || self.fits(customer, &[(key.kind().clone(), key.value())]) {
                 self.attach(key, customer);
             }
@@ -313,6 +322,24 @@ mod tests {
             IdentityGraph::new([(u1.clone(), CustomerId(4))], [(CustomerId(4), u1.clone())]);
         let c = g.resolve(&[key("user_id:web", "u2"), u1], true);
         assert_eq!(c, CustomerId(4));
+    }
+
+    #[test]
+    fn alias_never_attaches_its_guesses_for_the_previous_id() {
+        let anon = key("anonymous_id", "a-1");
+        let mut g = IdentityGraph::new([(anon.clone(), CustomerId(2))], []);
+        let c = g.resolve(
+            &[key("user_id:web", "u9"), key("user_id:web", "a-1"), anon],
+            true,
+        );
+        assert_eq!(c, CustomerId(2));
+        let plan = g.finish();
+        let attached: Vec<String> = plan
+            .attaches
+            .iter()
+            .map(|(k, _)| k.value().to_owned())
+            .collect();
+        assert_eq!(attached, ["u9"]);
     }
 
     #[test]
