@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use guanxi_app::{WriteItem, WriteOp};
 use guanxi_channels::shopify_webhook::{self, ShopifyRecord, ShopifyTopic};
+use guanxi_domain::{FieldError, IdentityKey, IdentityKind, OrderChange};
 use guanxi_store::StoreError;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -73,9 +74,42 @@ async fn receive(
         // Topics we do not use are acknowledged so Shopify does not retry them.
         return Ok(Json(json!({ "success": true, "ignored": true })));
     };
-    let payload: Value = body::json(&bytes)?;
-    let record = shopify_webhook::parse(topic, &payload, source.id, state.settings.region)?;
+    // Shopify retries a refused delivery for 48 hours and then deletes the subscription, so a
+    // payload we cannot use is acknowledged, logged by field, and skipped.
+    let record = match body::json::<Value>(&bytes)
+        .map_err(|e| FieldError::new("body", e.to_string()))
+        .and_then(|payload| {
+            Ok(shopify_webhook::parse(
+                topic,
+                &payload,
+                source.id,
+                state.settings.region,
+            )?)
+        }) {
+        Ok(record) => record,
+        Err(e) => {
+            tracing::warn!(source.id = source.id.0, topic = topic.as_str(), field = %e.field, "unusable Shopify webhook skipped");
+            return Ok(Json(
+                json!({ "success": true, "ignored": true, "error": { "field": e.field, "message": e.reason } }),
+            ));
+        }
+    };
     let op = match record {
+        ShopifyRecord::Order(OrderChange::Upsert(mut order)) => {
+            if order.customer.identities.is_empty() {
+                // A guest checkout with no usable contact: one stable customer per order, as imports do.
+                let kind = IdentityKind::External {
+                    source: source.name.clone(),
+                };
+                let key = IdentityKey::new(
+                    kind,
+                    &format!("order:{}", order.external_id),
+                    state.settings.region,
+                )?;
+                order.customer.identities.push(key);
+            }
+            WriteOp::Order(OrderChange::Upsert(order))
+        }
         ShopifyRecord::Order(change) => WriteOp::Order(change),
         ShopifyRecord::Profile(profile) => WriteOp::Profile(profile),
         ShopifyRecord::Nothing => return Ok(Json(json!({ "success": true, "ignored": true }))),
