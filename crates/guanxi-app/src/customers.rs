@@ -2,25 +2,11 @@
 //! masked unless the caller may see it — the one path every API and page goes through.
 
 use crate::Settings;
-use guanxi_domain::masking::{mask_email, mask_name, mask_other, mask_phone};
+pub use crate::privacy::{ShownIdentity, Visibility, show_event, show_identity, show_traits};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
 use guanxi_store::{
     CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits,
 };
-use serde_json::Value;
-
-/// Whether personal data is shown as stored or masked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    Masked,
-    Revealed,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShownIdentity {
-    pub kind: String,
-    pub value: String,
-}
 
 /// Everything known about one customer.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,47 +20,6 @@ pub struct Profile {
     pub stats: CustomerStats,
     pub currency: String,
     pub merges: Vec<MergeRecord>,
-}
-
-/// Traits that are personal data, and how each is masked.
-fn mask_trait(key: &str, value: &Value) -> Option<Value> {
-    let text = value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string());
-    let masked = match key {
-        "email" => mask_email(&text),
-        "phone" | "mobile" => mask_phone(&text),
-        "name" | "first_name" | "last_name" | "firstName" | "lastName" | "username" => {
-            mask_name(&text)
-        }
-        "address" | "street" | "birthday" | "id_card" => mask_other(&text),
-        _ => return None,
-    };
-    Some(Value::String(masked))
-}
-
-fn show_identity(key: &IdentityKey, visibility: Visibility) -> ShownIdentity {
-    let value = match (visibility, key.kind()) {
-        (Visibility::Revealed, _) => key.value().to_owned(),
-        (_, IdentityKind::Email) => mask_email(key.value()),
-        (_, IdentityKind::Phone) => mask_phone(key.value()),
-        _ => key.value().to_owned(),
-    };
-    ShownIdentity {
-        kind: key.kind().name(),
-        value,
-    }
-}
-
-pub fn show_traits(traits: &Traits, visibility: Visibility) -> Traits {
-    if visibility == Visibility::Revealed {
-        return traits.clone();
-    }
-    traits
-        .iter()
-        .map(|(k, v)| (k.clone(), mask_trait(k, v).unwrap_or_else(|| v.clone())))
-        .collect()
 }
 
 pub async fn profile(
@@ -169,15 +114,4 @@ pub enum LookupError {
     Invalid(#[from] FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Event payloads carry traits on identify and group calls; they are masked like the profile.
-pub fn show_event(
-    mut event: guanxi_store::EventRecord,
-    visibility: Visibility,
-) -> guanxi_store::EventRecord {
-    if let Value::Object(props) = &event.properties {
-        event.properties = Value::Object(show_traits(props, visibility));
-    }
-    event
 }

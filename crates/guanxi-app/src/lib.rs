@@ -6,6 +6,7 @@ pub mod customers;
 pub mod import;
 pub mod ingest;
 pub mod keys;
+pub mod privacy;
 pub mod settings;
 
 pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, WriteItem, WriteOp};

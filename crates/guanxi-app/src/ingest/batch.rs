@@ -178,7 +178,11 @@ pub(crate) async fn commit(
                     }
                     order_slots.push((outcomes.len(), first.is_none()));
                     pending_orders.push(orders::Pending { change, customer });
-                    Outcome { status: OutcomeStatus::Unchanged, customer, order_id: None }
+                    Outcome {
+                        status: OutcomeStatus::Unchanged,
+                        customer,
+                        order_id: None,
+                    }
                 }
                 WriteOp::Profile(p) => {
                     let customer = customer.unwrap_or(CustomerId(0));
@@ -229,8 +233,16 @@ pub(crate) async fn commit(
     }
     let order_outcomes = orders::apply(tx.as_mut(), &pending_orders, now, &mut products).await?;
     for ((item, is_first), outcome) in order_slots.into_iter().zip(order_outcomes) {
-        if let Some(c) = outcome.customer.filter(|_| matches!(outcome.status, OutcomeStatus::Created | OutcomeStatus::Updated)) {
-            changes.insert(Change { customer: c, kind: ChangeKind::Order });
+        if let Some(c) = outcome.customer.filter(|_| {
+            matches!(
+                outcome.status,
+                OutcomeStatus::Created | OutcomeStatus::Updated
+            )
+        }) {
+            changes.insert(Change {
+                customer: c,
+                kind: ChangeKind::Order,
+            });
         }
         if is_first {
             outcomes[item] = outcome;

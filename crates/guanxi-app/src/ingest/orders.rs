@@ -26,7 +26,14 @@ fn fingerprint(order: &OrderInput) -> String {
         order.created_at
     ));
     for item in &order.items {
-        h.update(format!("{}|{}|{:?}|{}|{}|", item.sku, item.name, item.category, item.quantity, item.price.minor()));
+        h.update(format!(
+            "{}|{}|{:?}|{}|{}|",
+            item.sku,
+            item.name,
+            item.category,
+            item.quantity,
+            item.price.minor()
+        ));
     }
     hex::encode(h.finalize())
 }
@@ -41,14 +48,29 @@ fn refund_row(refund: &RefundInput) -> RefundRow {
 }
 
 fn outcome(status: OutcomeStatus, customer: Option<CustomerId>, order_id: Option<i64>) -> Outcome {
-    Outcome { status, customer, order_id }
+    Outcome {
+        status,
+        customer,
+        order_id,
+    }
 }
 
-fn row(order: &OrderInput, customer: CustomerId, fingerprint: String, now: Millis) -> (OrderRow, Vec<OrderItemRow>) {
+fn row(
+    order: &OrderInput,
+    customer: CustomerId,
+    fingerprint: String,
+    now: Millis,
+) -> (OrderRow, Vec<OrderItemRow>) {
     let items = order
         .items
         .iter()
-        .map(|i| OrderItemRow { sku: i.sku.clone(), name: i.name.clone(), category: i.category.clone(), quantity: i.quantity, price: i.price.minor() })
+        .map(|i| OrderItemRow {
+            sku: i.sku.clone(),
+            name: i.name.clone(),
+            category: i.category.clone(),
+            quantity: i.quantity,
+            price: i.price.minor(),
+        })
         .collect();
     let row = OrderRow {
         source: order.source,
@@ -65,46 +87,85 @@ fn row(order: &OrderInput, customer: CustomerId, fingerprint: String, now: Milli
 }
 
 /// Applies the batch's order changes; one outcome per pending change, in order.
-pub(crate) async fn apply(tx: &mut dyn WriteTx, pending: &[Pending<'_>], now: Millis, products: &mut Vec<ProductRow>) -> StoreResult<Vec<Outcome>> {
+pub(crate) async fn apply(
+    tx: &mut dyn WriteTx,
+    pending: &[Pending<'_>],
+    now: Millis,
+    products: &mut Vec<ProductRow>,
+) -> StoreResult<Vec<Outcome>> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; pending.len()];
     let mut touched: HashSet<i64> = HashSet::new();
 
     // Upserts, in rounds of distinct keys so a later version of the same order wins.
-    let mut remaining: Vec<usize> = (0..pending.len()).filter(|i| matches!(pending[*i].change, OrderChange::Upsert(_))).collect();
+    let mut remaining: Vec<usize> = (0..pending.len())
+        .filter(|i| matches!(pending[*i].change, OrderChange::Upsert(_)))
+        .collect();
     while !remaining.is_empty() {
         let mut seen = HashSet::new();
-        let (round, later): (Vec<usize>, Vec<usize>) = remaining.iter().partition(|i| match pending[**i].change {
-            OrderChange::Upsert(o) => seen.insert((o.source, o.external_id.clone())),
-            _ => false,
-        });
+        let (round, later): (Vec<usize>, Vec<usize>) =
+            remaining.iter().partition(|i| match pending[**i].change {
+                OrderChange::Upsert(o) => seen.insert((o.source, o.external_id.clone())),
+                _ => false,
+            });
         remaining = later;
-        upsert_round(tx, pending, &round, now, &mut outcomes, &mut touched, products).await?;
+        upsert_round(
+            tx,
+            pending,
+            &round,
+            now,
+            &mut outcomes,
+            &mut touched,
+            products,
+        )
+        .await?;
     }
 
     // Status changes and refunds that name an order, in arrival order.
     for (i, p) in pending.iter().enumerate() {
         match p.change {
             OrderChange::Upsert(_) => {}
-            OrderChange::Status { source, external_id, status, at } => {
+            OrderChange::Status {
+                source,
+                external_id,
+                status,
+                at,
+            } => {
                 outcomes[i] = Some(match tx.order_head(*source, external_id).await? {
                     None => outcome(OutcomeStatus::NotFound, None, None),
-                    Some(head) if head.status == *status => outcome(OutcomeStatus::Unchanged, Some(head.customer), Some(head.id)),
+                    Some(head) if head.status == *status => {
+                        outcome(OutcomeStatus::Unchanged, Some(head.customer), Some(head.id))
+                    }
                     Some(head) => {
-                        tx.set_order_status(head.id, *status, (*at).max(now)).await?;
+                        tx.set_order_status(head.id, *status, (*at).max(now))
+                            .await?;
                         outcome(OutcomeStatus::Updated, Some(head.customer), Some(head.id))
                     }
                 });
             }
-            OrderChange::Refund { source, order_external_id, refund } => {
+            OrderChange::Refund {
+                source,
+                order_external_id,
+                refund,
+            } => {
                 outcomes[i] = Some(match tx.order_head(*source, order_external_id).await? {
                     None => outcome(OutcomeStatus::NotFound, None, None),
-                    Some(head) if head.currency != refund.amount.currency().code() => outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id)),
+                    Some(head) if head.currency != refund.amount.currency().code() => {
+                        outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id))
+                    }
                     // Checked here, in the transaction, so concurrent refunds cannot add up to more than the order.
-                    Some(head) if head.refunded.saturating_add(refund.amount.minor()) > head.total => outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id)),
+                    Some(head)
+                        if head.refunded.saturating_add(refund.amount.minor()) > head.total =>
+                    {
+                        outcome(OutcomeStatus::Rejected, Some(head.customer), Some(head.id))
+                    }
                     Some(head) => {
                         let new = tx.insert_refund(head.id, &refund_row(refund)).await?;
                         touched.insert(head.id);
-                        let status = if new { OutcomeStatus::Updated } else { OutcomeStatus::Unchanged };
+                        let status = if new {
+                            OutcomeStatus::Updated
+                        } else {
+                            OutcomeStatus::Unchanged
+                        };
                         outcome(status, Some(head.customer), Some(head.id))
                     }
                 });
@@ -113,7 +174,10 @@ pub(crate) async fn apply(tx: &mut dyn WriteTx, pending: &[Pending<'_>], now: Mi
     }
 
     settle(tx, touched, now).await?;
-    Ok(outcomes.into_iter().map(|o| o.unwrap_or_else(|| outcome(OutcomeStatus::Unchanged, None, None))).collect())
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| outcome(OutcomeStatus::Unchanged, None, None)))
+        .collect())
 }
 
 async fn upsert_round(
@@ -132,28 +196,52 @@ async fn upsert_round(
             _ => None,
         })
         .collect();
-    let keys: Vec<(SourceId, String)> = orders.iter().map(|(_, o, _)| (o.source, o.external_id.clone())).collect();
-    let heads: HashMap<(SourceId, String), guanxi_store::OrderHead> = tx.order_heads(&keys).await?.into_iter().map(|(s, e, h)| ((s, e), h)).collect();
+    let keys: Vec<(SourceId, String)> = orders
+        .iter()
+        .map(|(_, o, _)| (o.source, o.external_id.clone()))
+        .collect();
+    let heads: HashMap<(SourceId, String), guanxi_store::OrderHead> = tx
+        .order_heads(&keys)
+        .await?
+        .into_iter()
+        .map(|(s, e, h)| ((s, e), h))
+        .collect();
     let mut to_write = Vec::new();
     let mut written_at = Vec::new();
     for (i, order, customer) in &orders {
         let fp = fingerprint(order);
         match heads.get(&(order.source, order.external_id.clone())) {
-            Some(head) if head.fingerprint == fp && head.customer == *customer => outcomes[*i] = Some(outcome(OutcomeStatus::Unchanged, Some(*customer), Some(head.id))),
+            Some(head) if head.fingerprint == fp && head.customer == *customer => {
+                outcomes[*i] = Some(outcome(
+                    OutcomeStatus::Unchanged,
+                    Some(*customer),
+                    Some(head.id),
+                ))
+            }
             head => {
-                let status = if head.is_some() { OutcomeStatus::Updated } else { OutcomeStatus::Created };
+                let status = if head.is_some() {
+                    OutcomeStatus::Updated
+                } else {
+                    OutcomeStatus::Created
+                };
                 outcomes[*i] = Some(outcome(status, Some(*customer), None));
                 to_write.push(row(order, *customer, fp, now));
                 written_at.push(*i);
             }
         }
-        products.extend(order.items.iter().filter(|i| !i.sku.trim().is_empty()).map(|i| ProductRow {
-            sku: i.sku.clone(),
-            name: i.name.clone(),
-            category: i.category.clone(),
-            price: Some(i.price.minor()),
-            currency: i.price.currency().code().to_owned(),
-        }));
+        products.extend(
+            order
+                .items
+                .iter()
+                .filter(|i| !i.sku.trim().is_empty())
+                .map(|i| ProductRow {
+                    sku: i.sku.clone(),
+                    name: i.name.clone(),
+                    category: i.category.clone(),
+                    price: Some(i.price.minor()),
+                    currency: i.price.currency().code().to_owned(),
+                }),
+        );
     }
     let ids = tx.upsert_orders(&to_write).await?;
     for (i, id) in written_at.iter().zip(&ids) {
@@ -165,7 +253,10 @@ async fn upsert_round(
     let refunds: Vec<(usize, i64, RefundRow)> = orders
         .iter()
         .flat_map(|(i, order, _)| {
-            let id = outcomes[*i].as_ref().and_then(|o| o.order_id).unwrap_or_default();
+            let id = outcomes[*i]
+                .as_ref()
+                .and_then(|o| o.order_id)
+                .unwrap_or_default();
             order.refunds.iter().map(move |r| (*i, id, refund_row(r)))
         })
         .collect();
@@ -174,7 +265,10 @@ async fn upsert_round(
     for ((i, id, _), new) in refunds.iter().zip(fresh) {
         if new {
             touched.insert(*id);
-            if let Some(o) = outcomes[*i].as_mut().filter(|o| o.status == OutcomeStatus::Unchanged) {
+            if let Some(o) = outcomes[*i]
+                .as_mut()
+                .filter(|o| o.status == OutcomeStatus::Unchanged)
+            {
                 o.status = OutcomeStatus::Updated;
             }
         }
