@@ -116,11 +116,12 @@ pub async fn authenticate(store: &dyn Store, token: &str) -> StoreResult<ApiKey>
     store.api_key_by_hash(&hash_key(token)).await
 }
 
-/// Whether a key's scopes allow `scope`; `admin` allows everything, `write` includes `read`.
+/// Whether a key's scopes allow `scope`; `admin` allows everything, `write` includes `read`
+/// and `ingest` (sending orders and refunds).
 pub fn allows(key: &ApiKey, scope: &str) -> bool {
-    key.scopes
-        .iter()
-        .any(|s| s == scope || s == "admin" || (s == "write" && scope == "read"))
+    key.scopes.iter().any(|s| {
+        s == scope || s == "admin" || (s == "write" && (scope == "read" || scope == "ingest"))
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

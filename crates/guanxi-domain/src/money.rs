@@ -51,6 +51,10 @@ impl Serialize for Currency {
     }
 }
 
+/// The largest amount accepted, in minor units (10 trillion yuan): sums of many such amounts
+/// still fit in 64 bits.
+const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
 /// An amount in integer minor units of its currency (fen for CNY, cents for USD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
@@ -173,6 +177,7 @@ mod tests {
         assert!(cny("1.234").is_err());
         assert!(cny("1.2.3").is_err());
         assert!(cny("99999999999999999999").is_err());
+        assert!(cny("10000000000001.00").is_err());
     }
 
     #[test]

@@ -209,13 +209,10 @@ impl WriteTx for SqlWriteTx {
         // Traits: the survivor's values win; the merged customer fills what the survivor lacks.
         let both = self.customer_traits(&[merge.from, merge.into]).await?;
         let mut merged = Traits::new();
-        for (id, t) in both
-            .iter()
-            .filter(|(id, _)| *id == merge.from)
-            .chain(both.iter().filter(|(id, _)| *id == merge.into))
-        {
-            let _ = id;
-            merged.extend(t.clone());
+        for id in [merge.from, merge.into] {
+            for (_, traits) in both.iter().filter(|(owner, _)| *owner == id) {
+                merged.extend(traits.clone());
+            }
         }
         self.set_traits(&[(merge.into, merged)], at).await?;
         self.execute(

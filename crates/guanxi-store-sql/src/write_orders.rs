@@ -6,7 +6,7 @@ use crate::rows::{customer_id, get, source_id, status};
 use crate::sql::{self, CHUNK};
 use crate::write::SqlWriteTx;
 use guanxi_domain::SourceId;
-use guanxi_store::{OrderHead, OrderItemRow, OrderRow, RefundRow, StoreResult};
+use guanxi_store::{OrderHead, OrderItemRow, OrderRow, RefundRow, StoreError, StoreResult};
 use std::collections::{HashMap, HashSet};
 
 const HEAD_COLUMNS: &str = "id, source_id, external_id, customer_id, status, currency, total_minor, refunded_minor, fingerprint";
@@ -107,9 +107,9 @@ impl SqlWriteTx {
             .map(|(o, _)| {
                 ids.get(&(o.source.0, o.external_id.clone()))
                     .copied()
-                    .unwrap_or_default()
+                    .ok_or_else(|| StoreError::other("an order upsert returned no id"))
             })
-            .collect();
+            .collect::<StoreResult<_>>()?;
         for chunk in ordered.chunks(CHUNK) {
             let sql = format!(
                 "DELETE FROM order_items WHERE order_id IN ({})",

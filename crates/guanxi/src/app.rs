@@ -33,11 +33,8 @@ impl App {
                 .await
                 .context("cannot open the database")?,
         );
-        let (ingestor, writer) = Ingestor::start(
-            store.clone() as Arc<dyn Store>,
-            settings,
-            WriterConfig::default(),
-        );
+        let (ingestor, writer) =
+            Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
         let app = Self {
             store,
             ingestor,

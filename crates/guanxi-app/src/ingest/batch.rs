@@ -2,7 +2,6 @@
 //! the change feed, commit.
 
 use super::{Outcome, OutcomeStatus, WriteItem, WriteOp, orders, traits};
-use crate::Settings;
 use guanxi_domain::resolution::IdentityGraph;
 use guanxi_domain::{CustomerId, IdentityKey, OrderChange, SourceId};
 use guanxi_store::{Change, ChangeKind, NewEvent, Store, StoreResult, Traits};
@@ -29,10 +28,8 @@ fn source_of(op: &WriteOp) -> Option<SourceId> {
 
 pub(crate) async fn commit(
     store: &dyn Store,
-    settings: &Settings,
     items: &[WriteItem],
 ) -> StoreResult<Vec<Outcome>> {
-    let _ = settings;
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
 

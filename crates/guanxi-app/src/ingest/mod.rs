@@ -89,11 +89,10 @@ impl Ingestor {
     /// answering what it already accepted; await the returned handle to wait for that.
     pub fn start(
         store: Arc<dyn Store>,
-        settings: crate::Settings,
         config: WriterConfig,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(config.queue_requests);
-        let handle = tokio::spawn(writer::run(store, settings, config.clone(), rx));
+        let handle = tokio::spawn(writer::run(store, config.clone(), rx));
         (
             Self {
                 tx,
@@ -101,6 +100,11 @@ impl Ingestor {
             },
             handle,
         )
+    }
+
+    /// Whether the writer still takes requests (it stops only if it crashed or shut down).
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
     }
 
     /// Writes the items in one of the writer's transactions and answers one outcome per item,

@@ -250,15 +250,11 @@ async fn upsert_round(
         }
         touched.insert(*id);
     }
+    // Every upserted order now has its id (written, or unchanged with its stored one).
     let refunds: Vec<(usize, i64, RefundRow)> = orders
         .iter()
-        .flat_map(|(i, order, _)| {
-            let id = outcomes[*i]
-                .as_ref()
-                .and_then(|o| o.order_id)
-                .unwrap_or_default();
-            order.refunds.iter().map(move |r| (*i, id, refund_row(r)))
-        })
+        .filter_map(|(i, order, _)| Some((*i, order, outcomes[*i].as_ref()?.order_id?)))
+        .flat_map(|(i, order, id)| order.refunds.iter().map(move |r| (i, id, refund_row(r))))
         .collect();
     let rows: Vec<(i64, RefundRow)> = refunds.iter().map(|(_, id, r)| (*id, r.clone())).collect();
     let fresh = tx.insert_refunds(&rows).await?;

@@ -1,7 +1,6 @@
 //! The single writer: drains the queue into batches and commits each in one transaction.
 
 use super::{Request, batch};
-use crate::Settings;
 use guanxi_store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +31,6 @@ const BUSY_RETRIES: u32 = 5;
 
 pub(crate) async fn run(
     store: Arc<dyn Store>,
-    settings: Settings,
     config: WriterConfig,
     mut rx: mpsc::Receiver<Request>,
 ) {
@@ -54,7 +52,7 @@ pub(crate) async fn run(
             .flat_map(|r| r.items.drain(..))
             .collect();
         let started = std::time::Instant::now();
-        let result = commit_with_retry(store.as_ref(), &settings, &all).await;
+        let result = commit_with_retry(store.as_ref(), &all).await;
         match &result {
             Ok(_) => tracing::debug!(
                 requests = requests.len(),
@@ -78,7 +76,7 @@ pub(crate) async fn run(
                 let mut offset = 0;
                 for n in &sizes {
                     let alone =
-                        commit_with_retry(store.as_ref(), &settings, &all[offset..offset + n])
+                        commit_with_retry(store.as_ref(), &all[offset..offset + n])
                             .await;
                     answers.push(alone.map_err(Arc::new));
                     offset += n;
@@ -101,12 +99,11 @@ type Answer = Result<Vec<super::Outcome>, Arc<StoreError>>;
 
 async fn commit_with_retry(
     store: &dyn Store,
-    settings: &Settings,
     items: &[super::WriteItem],
 ) -> Result<Vec<super::Outcome>, StoreError> {
     let mut attempt = 0;
     loop {
-        match batch::commit(store, settings, items).await {
+        match batch::commit(store, items).await {
             Err(StoreError::Busy(e)) if attempt < BUSY_RETRIES => {
                 attempt += 1;
                 tracing::warn!(attempt, error = %e, "database busy; retrying the batch");

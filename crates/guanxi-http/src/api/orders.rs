@@ -226,7 +226,7 @@ pub async fn upsert(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<WriteResult>), ApiError> {
-    auth::api_key(&state, &headers, "write").await?;
+    auth::api_key(&state, &headers, "ingest").await?;
     let bytes = body::read(&headers, body, MAX_ORDER_BYTES).await?;
     let parsed: OrderBody = body::json(&bytes)?;
     let source = match state.store.source_by_name(&parsed.source).await {
@@ -288,7 +288,7 @@ pub async fn refund_order(
     Path(id): Path<i64>,
     body: Body,
 ) -> Result<(StatusCode, Json<WriteResult>), ApiError> {
-    auth::api_key(&state, &headers, "write").await?;
+    auth::api_key(&state, &headers, "ingest").await?;
     let bytes = body::read(&headers, body, MAX_ORDER_BYTES).await?;
     let parsed: RefundBody = body::json(&bytes)?;
     let order = state.store.order(id).await?;
