@@ -112,6 +112,9 @@ impl Money {
         }) else {
             return invalid(format!("{raw:?} is too large"));
         };
+        if magnitude > MAX_MINOR {
+            return invalid(format!("{raw:?} is too large"));
+        }
         Ok(Self::from_minor(
             if negative { -magnitude } else { magnitude },
             currency,
