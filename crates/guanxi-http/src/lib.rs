@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod body;
 mod error;
+mod extract;
 mod health;
 mod metrics;
 mod segment;

@@ -327,3 +327,16 @@ async fn service_endpoints_answer() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn malformed_query_and_path_parameters_answer_in_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/api/v1/customers?limit=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "query");
+    let (status, body) = app.get("/api/v1/customers/not-a-number").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid");
+    assert_eq!(body["error"]["field"], "id");
+    app.stop().await;
+}

@@ -3,10 +3,11 @@
 
 use super::views::{CustomerPage, CustomerView, EventPage, OrderPage};
 use super::{limit, parse_cursor};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::{ApiError, AppState, auth, body};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use guanxi_app::customers::{self, LookupError, Visibility};
 use guanxi_app::keys;
@@ -95,7 +96,7 @@ async fn view(
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CustomerPage>, ApiError> {
     let visibility = reader(&state, &headers, p.reveal).await?;
     if p.segment.is_some() {
@@ -120,7 +121,7 @@ pub async fn list(
 pub async fn lookup(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<LookupParams>,
+    ApiQuery(p): ApiQuery<LookupParams>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let visibility = reader(&state, &headers, p.reveal).await?;
     let id = customers::lookup(
@@ -144,8 +145,8 @@ pub async fn lookup(
 pub async fn get_customer(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(p): Query<RevealParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<RevealParams>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let visibility = reader(&state, &headers, p.reveal).await?;
     Ok(Json(view(&state, CustomerId(id), visibility).await?))
@@ -157,7 +158,7 @@ pub async fn get_customer(
 pub async fn edit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Body,
 ) -> Result<Json<CustomerView>, ApiError> {
     auth::api_key(&state, &headers, "write").await?;
@@ -206,8 +207,8 @@ pub async fn edit(
 pub async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(p): Query<PageParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<EventPage>, ApiError> {
     let visibility = reader(&state, &headers, p.reveal).await?;
     let customer = state.store.customer(CustomerId(id)).await?.id;
@@ -230,8 +231,8 @@ pub async fn events(
 pub async fn orders(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    Query(p): Query<PageParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<OrderPage>, ApiError> {
     reader(&state, &headers, p.reveal).await?;
     let customer = state.store.customer(CustomerId(id)).await?.id;

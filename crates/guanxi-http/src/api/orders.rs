@@ -2,10 +2,11 @@
 //! `POST /api/v1/orders/{id}/refunds`.
 
 use super::views::{OrderView, WriteResult};
+use crate::extract::ApiPath;
 use crate::{ApiError, AppState, auth, body};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::{OutcomeStatus, WriteItem, WriteOp};
 use guanxi_domain::time::parse_timestamp;
@@ -273,7 +274,7 @@ pub async fn upsert(
 pub async fn get_order(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OrderView>, ApiError> {
     auth::api_key(&state, &headers, "read").await?;
     Ok(Json(state.store.order(id).await?.into()))
@@ -285,7 +286,7 @@ pub async fn get_order(
 pub async fn refund_order(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Body,
 ) -> Result<(StatusCode, Json<WriteResult>), ApiError> {
     auth::api_key(&state, &headers, "ingest").await?;
