@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Reproduces every figure in BENCHMARKS.md. Usage:
+#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|all]   (default: all)
+# Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS.
+# Everything generated lives under /tmp; the 1M-customer database (/tmp/guanxi-bench-1m.db) is
+# kept and reused (delete it to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/target/release"
+PORT=${PORT:-18080}
+CLIENTS=${CLIENTS:-8}
+BATCHES=${BATCHES:-3000}
+ROWS=${ROWS:-300000}
+CUSTOMERS=${CUSTOMERS:-1000000}
+ORDERS=${ORDERS:-5}
+WRK_CONN=${WRK_CONN:-64}
+WRK_SECS=${WRK_SECS:-30}
+READ_DB=/tmp/guanxi-bench-1m.db
+WORK=/tmp/guanxi-bench-work
+mkdir -p "$WORK"
+cd "$WORK" # no guanxi.toml here: defaults only
+export GUANXI_LOG=${GUANXI_LOG:-warn}
+
+say() { printf '\n== %s\n' "$*"; }
+guanxi() { "$BIN/guanxi" --config "$WORK/none.toml" "$@"; }
+last_line() { tail -n 1; }
+
+SERVER=
+start_server() { # URL
+  "$BIN/guanxi" --config "$WORK/none.toml" --database-url "$1" serve --listen "127.0.0.1:$PORT" \
+    >"$WORK/serve.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 600); do
+    kill -0 "$SERVER" 2>/dev/null || break # exited, e.g. the port is taken
+    curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server did not start:"; cat "$WORK/serve.log"; exit 1
+}
+stop_server() {
+  echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$SERVER/status")"
+  kill "$SERVER"; wait "$SERVER" || true
+  SERVER=
+}
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true' EXIT
+
+ingest() { # URL
+  local key
+  key=$(guanxi --database-url "$1" source create --name web --kind segment | last_line)
+  start_server "$1"
+  "$BIN/ingest-load" --url "http://127.0.0.1:$PORT" --write-key "$key" \
+    --clients "$CLIENTS" --batches "$BATCHES" --batch-size 100
+  stop_server
+}
+
+ingest_sqlite() {
+  say "(a) /v1/batch ingest, SQLite"
+  rm -f /tmp/guanxi-bench-ingest.db*
+  ingest sqlite:///tmp/guanxi-bench-ingest.db
+}
+
+ingest_pg() {
+  say "(a) /v1/batch ingest, PostgreSQL"
+  psql -q -h 127.0.0.1 -U postgres -c 'drop database if exists guanxi_bench' \
+    -c 'create database guanxi_bench'
+  ingest postgres://postgres@127.0.0.1:5432/guanxi_bench
+}
+
+import() {
+  say "(b) Taobao import, $ROWS orders"
+  local file=/tmp/guanxi-bench-taobao-$ROWS.csv db=sqlite:///tmp/guanxi-bench-import.db
+  [ -f "$file" ] || "$BIN/make-taobao" --rows "$ROWS" --out "$file"
+  rm -f /tmp/guanxi-bench-import.db*
+  for run in first re-import; do
+    local t0 t1
+    t0=$(date +%s.%N)
+    /usr/bin/time -v -o "$WORK/time.txt" "$BIN/guanxi" --config "$WORK/none.toml" \
+      --database-url "$db" import "$file" --format taobao --source tmall 2>/dev/null
+    t1=$(date +%s.%N)
+    awk -v r="$ROWS" -v a="$t0" -v b="$t1" -v run="$run" \
+      'BEGIN {printf "%s: %.1fs wall, %.0f rows/s\n", run, b - a, r / (b - a)}'
+    grep -E "Maximum resident|Percent of CPU" "$WORK/time.txt"
+  done
+}
+
+read_bench() {
+  say "(c) Customer 360 reads, $CUSTOMERS customers"
+  if [ ! -f "$READ_DB" ]; then
+    /usr/bin/time -v -o "$WORK/load-time.txt" "$BIN/load-shop" --database-url "sqlite://$READ_DB" \
+      --customers "$CUSTOMERS" --orders-per-customer "$ORDERS" | tee "$READ_DB.load.txt"
+    grep -E "Maximum resident|Elapsed" "$WORK/load-time.txt"
+  fi
+  local ids min_id max_id
+  ids=$(sed -n 's/^customer ids: //p' "$READ_DB.load.txt")
+  min_id=${ids%%..=*}
+  max_id=${ids##*..=}
+  local key
+  key=$(guanxi --database-url "sqlite://$READ_DB" apikey create --name bench-read --scopes read | last_line)
+  start_server "sqlite://$READ_DB"
+  GUANXI_BENCH_KEY=$key GUANXI_BENCH_MIN_ID=$min_id GUANXI_BENCH_MAX_ID=$max_id \
+    wrk -t2 -c"$WRK_CONN" -d"${WRK_SECS}s" --latency -s "$ROOT/bench/customer360.lua" \
+    "http://127.0.0.1:$PORT"
+  stop_server
+}
+
+[ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -p guanxi -p guanxi-bench)
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+case "${1:-all}" in
+  ingest-sqlite) ingest_sqlite ;;
+  ingest-pg) ingest_pg ;;
+  import) import ;;
+  read) read_bench ;;
+  all) ingest_sqlite; ingest_pg; import; read_bench ;;
+  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|all]"; exit 2 ;;
+esac
