@@ -79,12 +79,7 @@ async fn receive(
     let record = match body::json::<Value>(&bytes)
         .map_err(|e| FieldError::new("body", e.to_string()))
         .and_then(|payload| {
-            Ok(shopify_webhook::parse(
-                topic,
-                &payload,
-                source.id,
-                state.settings.region,
-            )?)
+            shopify_webhook::parse(topic, &payload, source.id, state.settings.region)
         }) {
         Ok(record) => record,
         Err(e) => {
