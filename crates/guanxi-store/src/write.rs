@@ -60,10 +60,16 @@ pub trait WriteTx: Send {
     /// Inserts or replaces the order and its items; returns the order id.
     async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64>;
     /// Heads of the orders with these (source, external id) keys that exist.
-    async fn order_heads(&mut self, keys: &[(SourceId, String)]) -> StoreResult<Vec<(SourceId, String, OrderHead)>>;
+    async fn order_heads(
+        &mut self,
+        keys: &[(SourceId, String)],
+    ) -> StoreResult<Vec<(SourceId, String, OrderHead)>>;
     async fn order_heads_by_id(&mut self, ids: &[i64]) -> StoreResult<Vec<OrderHead>>;
     /// Inserts or replaces many orders (distinct keys) with their items; ids in input order.
-    async fn upsert_orders(&mut self, orders: &[(OrderRow, Vec<OrderItemRow>)]) -> StoreResult<Vec<i64>>;
+    async fn upsert_orders(
+        &mut self,
+        orders: &[(OrderRow, Vec<OrderItemRow>)],
+    ) -> StoreResult<Vec<i64>>;
     /// Adds refunds unless recorded already; answers, per refund, whether it was new.
     async fn insert_refunds(&mut self, refunds: &[(i64, RefundRow)]) -> StoreResult<Vec<bool>>;
     async fn set_order_status(

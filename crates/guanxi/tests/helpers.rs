@@ -36,14 +36,27 @@ impl TestApp {
     }
 
     pub async fn spawn_with(dir: tempfile::TempDir, database_url: String) -> Self {
-        let config = Config { database_url: database_url.clone(), ..Config::default() };
+        let config = Config {
+            database_url: database_url.clone(),
+            ..Config::default()
+        };
         let app = App::build(&config).await.expect("app builds");
         let store = app.store.clone();
-        let write_key = guanxi_app::keys::create_source(store.as_ref(), "web", "segment").await.expect("source").secret;
+        let write_key = guanxi_app::keys::create_source(store.as_ref(), "web", "segment")
+            .await
+            .expect("source")
+            .secret;
         let all = ["ingest", "read", "write", "admin"].map(String::from);
-        let (_, admin_key) = guanxi_app::keys::create_api_key(store.as_ref(), "test-admin", &all).await.expect("key");
-        let (_, read_key) = guanxi_app::keys::create_api_key(store.as_ref(), "test-read", &["read".to_string()]).await.expect("key");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let (_, admin_key) = guanxi_app::keys::create_api_key(store.as_ref(), "test-admin", &all)
+            .await
+            .expect("key");
+        let (_, read_key) =
+            guanxi_app::keys::create_api_key(store.as_ref(), "test-read", &["read".to_string()])
+                .await
+                .expect("key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -89,23 +102,48 @@ impl TestApp {
     }
 
     pub async fn get_as(&self, key: &str, path: &str) -> (StatusCode, Value) {
-        let response = self.http.get(self.url(path)).bearer_auth(key).send().await.expect("request");
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.http.post(self.url(path)).bearer_auth(&self.admin_key).json(body).send().await.expect("request");
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.admin_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.http.patch(self.url(path)).bearer_auth(&self.admin_key).json(body).send().await.expect("request");
+        let response = self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(&self.admin_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 
     /// The revealed 360 profile of the customer owning `identity` (`TYPE:VALUE`).
     pub async fn customer_by(&self, identity: &str) -> Value {
-        let (status, body) = self.get(&format!("/api/v1/customers/lookup?reveal=true&identity={}", urlencode(identity))).await;
+        let (status, body) = self
+            .get(&format!(
+                "/api/v1/customers/lookup?reveal=true&identity={}",
+                urlencode(identity)
+            ))
+            .await;
         assert_eq!(status, StatusCode::OK, "lookup {identity}: {body}");
         body
     }
@@ -131,7 +169,9 @@ pub async fn split(response: reqwest::Response) -> (StatusCode, Value) {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -163,18 +203,34 @@ pub struct CliRun {
 impl CliRun {
     /// The last non-empty line of stdout: where commands print a new secret, alone.
     pub fn last_line(&self) -> &str {
-        self.stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default()
+        self.stdout
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
     }
 
     /// Panics with everything the command printed unless it succeeded.
     pub fn success(self) -> Self {
-        assert!(self.status.success(), "guanxi failed ({}):\nstdout:\n{}\nstderr:\n{}", self.status, self.stdout, self.stderr);
+        assert!(
+            self.status.success(),
+            "guanxi failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// Panics unless the command failed with a non-zero exit code.
     pub fn failure(self) -> Self {
-        assert!(!self.status.success() && self.status.code().is_some(), "guanxi should have failed ({}):\nstdout:\n{}\nstderr:\n{}", self.status, self.stdout, self.stderr);
+        assert!(
+            !self.status.success() && self.status.code().is_some(),
+            "guanxi should have failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
@@ -214,7 +270,13 @@ impl ServeProcess {
     pub async fn start(database_url: &str) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(binary())
-            .args(["--database-url", database_url, "serve", "--listen", "127.0.0.1:0"])
+            .args([
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -223,10 +285,17 @@ impl ServeProcess {
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(std::sync::Mutex::new(String::new()));
-        let mut process = Self { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), stderr: log.clone() };
+        let mut process = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stderr: log.clone(),
+        };
         // Both pipes are drained for the whole life of the process so it never blocks on them.
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                 if log.len() < 64 * 1024 {
                     log.push_str(&line);
@@ -236,7 +305,10 @@ impl ServeProcess {
         });
         let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 let _ = tx.send(line);
             }
         });
@@ -246,12 +318,20 @@ impl ServeProcess {
                 Ok(Some(line)) => {
                     if let Some(rest) = line.strip_prefix("Guanxi is ready: http://") {
                         let addr = rest.split('/').next().unwrap_or_default();
-                        process.addr = addr.parse().unwrap_or_else(|_| panic!("cannot parse the address in {line:?}"));
+                        process.addr = addr
+                            .parse()
+                            .unwrap_or_else(|_| panic!("cannot parse the address in {line:?}"));
                         break;
                     }
                 }
-                Ok(None) => panic!("guanxi serve exited before it was ready:\n{}", process.log()),
-                Err(_) => panic!("guanxi serve did not print its URL within 20 s:\n{}", process.log()),
+                Ok(None) => panic!(
+                    "guanxi serve exited before it was ready:\n{}",
+                    process.log()
+                ),
+                Err(_) => panic!(
+                    "guanxi serve did not print its URL within 20 s:\n{}",
+                    process.log()
+                ),
             }
         }
         let http = reqwest::Client::new();
@@ -261,7 +341,11 @@ impl ServeProcess {
             {
                 return process;
             }
-            assert!(tokio::time::Instant::now() < deadline, "/readyz did not answer 200 within 20 s:\n{}", process.log());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "/readyz did not answer 200 within 20 s:\n{}",
+                process.log()
+            );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
@@ -272,7 +356,10 @@ impl ServeProcess {
 
     /// What the server wrote to stderr so far (its log), for failure messages.
     pub fn log(&self) -> String {
-        self.stderr.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Kills the server without warning (SIGKILL on unix) and reaps it.
@@ -291,11 +378,20 @@ impl Drop for ServeProcess {
 /// Opens the SQLite file behind `database_url` directly, for checks the API does not offer.
 pub async fn sqlite(database_url: &str) -> sqlx::SqlitePool {
     use std::str::FromStr;
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).expect("sqlite URL").busy_timeout(std::time::Duration::from_secs(5));
-    sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("open the SQLite file")
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)
+        .expect("sqlite URL")
+        .busy_timeout(std::time::Duration::from_secs(5));
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .expect("open the SQLite file")
 }
 
 /// One number from a SQL query on the SQLite file (`SELECT COUNT(*) …`).
 pub async fn sql_number(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

@@ -26,10 +26,7 @@ fn source_of(op: &WriteOp) -> Option<SourceId> {
     }
 }
 
-pub(crate) async fn commit(
-    store: &dyn Store,
-    items: &[WriteItem],
-) -> StoreResult<Vec<Outcome>> {
+pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResult<Vec<Outcome>> {
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
 

@@ -75,9 +75,7 @@ pub(crate) async fn run(
                 let mut answers = Vec::with_capacity(sizes.len());
                 let mut offset = 0;
                 for n in &sizes {
-                    let alone =
-                        commit_with_retry(store.as_ref(), &all[offset..offset + n])
-                            .await;
+                    let alone = commit_with_retry(store.as_ref(), &all[offset..offset + n]).await;
                     answers.push(alone.map_err(Arc::new));
                     offset += n;
                 }
