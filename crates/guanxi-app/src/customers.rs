@@ -28,28 +28,23 @@ pub async fn profile(
     id: CustomerId,
     visibility: Visibility,
 ) -> StoreResult<Profile> {
-    let record = store.customer(id).await?;
-    let id = record.id;
     let currency = settings.currency.code().to_owned();
-    // One after another: each read is sub-millisecond, and holding four pooled connections per
-    // request would starve concurrent requests.
-    let identities = store.customer_identities(id).await?;
-    let tags = store.customer_tags(id).await?;
-    let stats = store.customer_stats(id, &currency).await?;
-    let merges = store.customer_merges(id).await?;
+    let parts = store.customer_profile(id, &currency).await?;
+    let record = parts.record;
     Ok(Profile {
-        id,
+        id: record.id,
         created_at: record.created_at,
         updated_at: record.updated_at,
-        identities: identities
+        identities: parts
+            .identities
             .iter()
             .map(|k| show_identity(k, visibility))
             .collect(),
         traits: show_traits(&record.traits, visibility),
-        tags,
-        stats,
+        tags: parts.tags,
+        stats: parts.stats,
         currency,
-        merges,
+        merges: parts.merges,
     })
 }
 

@@ -2,14 +2,16 @@
 
 use crate::SqlStore;
 use crate::backend::map_err;
+use crate::profile::STATS_SELECT;
 use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
 use crate::sql;
 use crate::write::SqlWriteTx;
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
 use guanxi_store::{
-    ChangeRecord, CustomerQuery, CustomerRecord, CustomerStats, CustomerStore, EventRecord,
-    MergeRecord, OrderItemRow, OrderRecord, RefundRow, Store, StoreError, StoreResult, WriteTx,
+    ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats, CustomerStore,
+    EventRecord, MergeRecord, OrderItemRow, OrderRecord, RefundRow, Store, StoreError, StoreResult,
+    WriteTx,
 };
 use std::collections::HashMap;
 
@@ -133,19 +135,21 @@ impl CustomerStore for SqlStore {
         rows.iter().map(|r| get(r, "tag")).collect()
     }
 
+    async fn customer_profile(
+        &self,
+        id: CustomerId,
+        currency: &str,
+    ) -> StoreResult<CustomerProfile> {
+        self.read_profile(id, currency).await
+    }
+
     async fn customer_stats(&self, id: CustomerId, currency: &str) -> StoreResult<CustomerStats> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, \
-                    CAST(COALESCE(SUM(CASE WHEN status = 'refunded' THEN 0 WHEN total_minor > refunded_minor THEN total_minor - refunded_minor ELSE 0 END), 0) AS BIGINT) AS spent, \
-                    MIN(created_at) AS first_at, MAX(created_at) AS last_at \
-             FROM orders WHERE customer_id = $1 AND currency = $2 \
-             AND status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')",
-        )
-        .bind(id.0)
-        .bind(currency.to_owned())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
+        let row = sqlx::query(STATS_SELECT)
+            .bind(id.0)
+            .bind(currency.to_owned())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(CustomerStats {
             orders_count: get(&row, "n")?,
             total_spent: get(&row, "spent")?,

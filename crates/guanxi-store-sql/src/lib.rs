@@ -9,6 +9,7 @@ mod connect;
 mod customers;
 mod jobs;
 mod keys;
+mod profile;
 mod rows;
 mod sql;
 mod write;

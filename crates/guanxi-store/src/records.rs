@@ -57,6 +57,16 @@ pub struct CustomerStats {
     pub last_order_at: Option<Millis>,
 }
 
+/// Everything the 360 profile shows, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerProfile {
+    pub record: CustomerRecord,
+    pub stats: CustomerStats,
+    pub identities: Vec<IdentityKey>,
+    pub tags: Vec<String>,
+    pub merges: Vec<MergeRecord>,
+}
+
 /// How to find customers: free text over identities and names, a tag, keyset pagination.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {

@@ -1,7 +1,7 @@
 use crate::{
-    ApiKey, ChangeRecord, CustomerQuery, CustomerRecord, CustomerStats, EventRecord, Job,
-    JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source, StoreResult,
-    WriteTx,
+    ApiKey, ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats,
+    EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
+    StoreResult, WriteTx,
 };
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
@@ -30,6 +30,13 @@ pub trait Store: CustomerStore + KeyStore + JobStore + Send + Sync + 'static {
 pub trait CustomerStore {
     /// The customer, following merges: a merged-away id answers with its survivor.
     async fn customer(&self, id: CustomerId) -> StoreResult<CustomerRecord>;
+    /// The 360 in two round trips (three for a merged-away id): the record with its order
+    /// statistics in `currency`, then its identities, tags and merges.
+    async fn customer_profile(
+        &self,
+        id: CustomerId,
+        currency: &str,
+    ) -> StoreResult<CustomerProfile>;
     async fn customer_identities(&self, id: CustomerId) -> StoreResult<Vec<IdentityKey>>;
     async fn customer_tags(&self, id: CustomerId) -> StoreResult<Vec<String>>;
     /// Order statistics in `currency` (orders in other currencies are not summed).

@@ -131,6 +131,27 @@ pub async fn merge_moves_everything(store: &dyn Store) {
     assert_eq!(all, vec![b]);
     assert_eq!(count(store, "customers").await, 1);
     assert_eq!(count(store, "merges").await, 1);
+
+    // The 360 read in one call, asked by the merged-away id, equals the parts read one by one.
+    let profile = store.customer_profile(a, "CNY").await.expect("profile");
+    assert_eq!(profile.record, store.customer(b).await.expect("customer"));
+    assert_eq!(
+        profile.stats,
+        store.customer_stats(b, "CNY").await.expect("stats")
+    );
+    assert_eq!(profile.tags, ["tea", "vip"]);
+    let mut identities = profile.identities.clone();
+    identities.sort();
+    assert_eq!(identities, expected);
+    assert_eq!(
+        profile.merges,
+        store.customer_merges(b).await.expect("merges")
+    );
+    assert_eq!(profile.merges.len(), 1);
+    assert!(matches!(
+        store.customer_profile(CustomerId(999_999), "CNY").await,
+        Err(guanxi_store::StoreError::NotFound(_))
+    ));
 }
 
 pub async fn merges_compress_paths(store: &dyn Store) {
