@@ -2,7 +2,7 @@
 //! random, shown once, and stored only as SHA-256 hashes (webhook secrets must stay readable
 //! to check signatures).
 
-use guanxi_store::{ApiKey, NewApiKey, NewSource, Source, Store, StoreResult};
+use guanxi_store::{ApiKey, NewApiKey, NewSource, Source, Store};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -109,11 +109,6 @@ pub async fn create_api_key(
         })
         .await?;
     Ok((stored, key))
-}
-
-/// The API key behind a bearer token, if any.
-pub async fn authenticate(store: &dyn Store, token: &str) -> StoreResult<ApiKey> {
-    store.api_key_by_hash(&hash_key(token)).await
 }
 
 /// Whether a key's scopes allow `scope`; `admin` allows everything, `write` includes `read`

@@ -5,6 +5,7 @@
 pub mod customers;
 pub mod import;
 pub mod ingest;
+pub mod key_cache;
 pub mod keys;
 pub mod privacy;
 pub mod settings;

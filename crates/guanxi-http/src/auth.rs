@@ -21,7 +21,7 @@ pub async fn api_key(
         .ok_or(ApiError::Unauthorized(
             "send an API key as Authorization: Bearer KEY",
         ))?;
-    let key = match keys::authenticate(state.store.as_ref(), token).await {
+    let key = match state.keys.authenticate(state.store.as_ref(), token).await {
         Ok(key) => key,
         Err(StoreError::NotFound(_)) => {
             return Err(ApiError::Unauthorized("unknown or revoked API key"));

@@ -29,6 +29,8 @@ pub struct AppState {
     pub ingestor: Ingestor,
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
+    /// Recently authenticated API keys.
+    pub keys: Arc<guanxi_app::key_cache::KeyCache>,
 }
 
 pub fn router(state: AppState) -> Router {

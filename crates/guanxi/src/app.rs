@@ -68,6 +68,7 @@ impl App {
             ingestor: self.ingestor.clone(),
             settings: self.settings,
             metrics: Arc::new(Metrics::default()),
+            keys: Arc::default(),
         }
     }
 
