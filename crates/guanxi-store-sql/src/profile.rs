@@ -18,19 +18,30 @@ pub(crate) const STATS_SELECT: &str = "SELECT COUNT(*) AS n, \
      WHERE customer_id = $1 AND currency = $2 \
      AND status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')";
 
-/// Identities (part 0), tags (1) and merges (2) of one customer, in one result.
-const PARTS_SELECT: &str = "\
-    SELECT CAST(0 AS BIGINT) AS part, kind AS a, value AS b, created_at AS n1, \
-           CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3 \
-      FROM identities WHERE customer_id = $1 \
-    UNION ALL \
-    SELECT CAST(1 AS BIGINT), tag, CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-           CAST(NULL AS BIGINT) \
-      FROM customer_tags WHERE customer_id = $1 \
-    UNION ALL \
-    SELECT CAST(2 AS BIGINT), reason, CAST(NULL AS TEXT), from_id, into_id, at \
-      FROM merges WHERE into_id = $1 OR from_id = $1 \
-        OR from_id IN (SELECT id FROM customers WHERE merged_into = $1)";
+const NO_TEXT: &str = "CAST(NULL AS TEXT)";
+const NO_NUMBER: &str = "CAST(NULL AS BIGINT)";
+
+/// The whole 360 as one result: the customer with its statistics (part 0), identities (1),
+/// tags (2) and merges (3). Columns: part, two texts, seven numbers.
+fn profile_select() -> String {
+    let nothing = |n: usize| vec![NO_NUMBER; n].join(", ");
+    format!(
+        "SELECT CAST(0 AS BIGINT) AS part, c.traits AS a, {NO_TEXT} AS b, c.created_at AS n1, \
+                c.updated_at AS n2, c.merged_into AS n3, s.n AS n4, s.spent AS n5, s.first_at AS n6, \
+                s.last_at AS n7 \
+           FROM customers c, ({STATS_SELECT}) s WHERE c.id = $1 \
+         UNION ALL SELECT CAST(1 AS BIGINT), kind, value, created_at, {six} \
+           FROM identities WHERE customer_id = $1 \
+         UNION ALL SELECT CAST(2 AS BIGINT), tag, {NO_TEXT}, {seven} \
+           FROM customer_tags WHERE customer_id = $1 \
+         UNION ALL SELECT CAST(3 AS BIGINT), reason, {NO_TEXT}, from_id, into_id, at, {four} \
+           FROM merges WHERE into_id = $1 OR from_id = $1 \
+             OR from_id IN (SELECT id FROM customers WHERE merged_into = $1)",
+        six = nothing(6),
+        seven = nothing(7),
+        four = nothing(4),
+    )
+}
 
 impl SqlStore {
     pub(crate) async fn read_profile(
@@ -38,52 +49,54 @@ impl SqlStore {
         id: CustomerId,
         currency: &str,
     ) -> StoreResult<CustomerProfile> {
-        let sql = format!(
-            "SELECT c.id, c.created_at, c.updated_at, c.merged_into, c.traits, s.n, s.spent, s.first_at, s.last_at \
-             FROM customers c, ({STATS_SELECT}) s WHERE c.id = $1"
-        );
+        let sql = profile_select();
         let mut id = id;
         // A merged-away id points straight at its survivor (paths are compressed): one more hop.
-        let row = loop {
-            let row = sqlx::query(&sql)
+        let rows = loop {
+            let rows = sqlx::query(&sql)
                 .bind(id.0)
                 .bind(currency.to_owned())
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await
-                .map_err(map_err)?
-                .ok_or(StoreError::NotFound("customer"))?;
-            match get::<Option<i64>>(&row, "merged_into")? {
-                Some(survivor) if survivor != id.0 => id = CustomerId(survivor),
-                _ => break row,
+                .map_err(map_err)?;
+            let mut survivor = None;
+            for r in rows
+                .iter()
+                .filter(|r| matches!(get::<i64>(r, "part"), Ok(0)))
+            {
+                survivor = get::<Option<i64>>(r, "n3")?.filter(|s| *s != id.0);
+            }
+            match survivor {
+                Some(s) => id = CustomerId(s),
+                None => break rows,
             }
         };
-        let record = CustomerRecord {
-            id: customer_id(&row, "id")?,
-            created_at: get(&row, "created_at")?,
-            updated_at: get(&row, "updated_at")?,
-            traits: traits(&get::<String>(&row, "traits")?)?,
-        };
-        let stats = CustomerStats {
-            orders_count: get(&row, "n")?,
-            total_spent: get(&row, "spent")?,
-            first_order_at: get(&row, "first_at")?,
-            last_order_at: get(&row, "last_at")?,
-        };
-        let rows = sqlx::query(PARTS_SELECT)
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let mut found = None;
         let mut identities = Vec::new();
         let mut tags = Vec::new();
         let mut merges = Vec::new();
         for r in &rows {
             match get::<i64>(r, "part")? {
-                0 => identities.push((
+                0 => {
+                    let record = CustomerRecord {
+                        id,
+                        created_at: get(r, "n1")?,
+                        updated_at: get(r, "n2")?,
+                        traits: traits(&get::<String>(r, "a")?)?,
+                    };
+                    let stats = CustomerStats {
+                        orders_count: get(r, "n4")?,
+                        total_spent: get(r, "n5")?,
+                        first_order_at: get(r, "n6")?,
+                        last_order_at: get(r, "n7")?,
+                    };
+                    found = Some((record, stats));
+                }
+                1 => identities.push((
                     get::<i64>(r, "n1")?,
                     identity(&get::<String>(r, "a")?, &get::<String>(r, "b")?)?,
                 )),
-                1 => tags.push(get::<String>(r, "a")?),
+                2 => tags.push(get::<String>(r, "a")?),
                 _ => merges.push(MergeRecord {
                     from: customer_id(r, "n1")?,
                     into: customer_id(r, "n2")?,
@@ -92,6 +105,7 @@ impl SqlStore {
                 }),
             }
         }
+        let (record, stats) = found.ok_or(StoreError::NotFound("customer"))?;
         identities.sort_by(|(a_at, a), (b_at, b)| {
             (a_at, a.kind().name(), a.value()).cmp(&(b_at, b.kind().name(), b.value()))
         });
