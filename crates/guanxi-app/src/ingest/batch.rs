@@ -26,6 +26,26 @@ fn source_of(op: &WriteOp) -> Option<SourceId> {
     }
 }
 
+/// Owners whose per-kind limits the batch may test: those named by a message that has an
+/// identifier nobody owns yet, or identifiers of several customers. A message whose identifiers
+/// all belong to one customer attaches and merges nothing, so most traffic loads no limits.
+fn customers_that_may_change<'a>(
+    ops: impl Iterator<Item = &'a WriteOp>,
+    owners: &[(IdentityKey, CustomerId)],
+) -> Vec<CustomerId> {
+    let owner_of: HashMap<&IdentityKey, CustomerId> = owners.iter().map(|(k, c)| (k, *c)).collect();
+    let mut changing = HashSet::new();
+    for (keys, _) in ops.filter_map(identities_of) {
+        let named: HashSet<Option<CustomerId>> = keys.iter().map(|k| owner_of.get(k).copied()).collect();
+        if named.len() > 1 || named.contains(&None) {
+            changing.extend(named.into_iter().flatten());
+        }
+    }
+    let mut ids: Vec<CustomerId> = changing.into_iter().collect();
+    ids.sort();
+    ids
+}
+
 pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResult<Vec<Outcome>> {
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = store.begin_write().await?;
@@ -64,9 +84,7 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
     wanted.sort();
     wanted.dedup();
     let owners = tx.identity_owners(&wanted).await?;
-    let mut owner_ids: Vec<CustomerId> = owners.iter().map(|(_, c)| *c).collect();
-    owner_ids.sort();
-    owner_ids.dedup();
+    let owner_ids = customers_that_may_change(live_ops(), &owners);
     let limited = tx.limited_identities(&owner_ids).await?;
     let mut graph = IdentityGraph::new(owners, limited);
     let mut key_source: HashMap<IdentityKey, SourceId> = HashMap::new();
