@@ -78,22 +78,47 @@ impl WriteTx for SqlWriteTx {
         keys: &[(SourceId, String)],
         at: Millis,
     ) -> StoreResult<HashSet<(SourceId, String)>> {
+        // Retries are rare, so ask which keys exist (usually none come back) and insert the rest
+        // without RETURNING: every returned row is a hand-off from SQLite's connection thread.
+        // Write transactions are serialised, so nothing claims a key in between.
         let mut fresh = HashSet::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
-                "INSERT INTO receipts (source_id, key, at) VALUES {} ON CONFLICT DO NOTHING RETURNING source_id, key",
-                sql::values(self.placeholders(), chunk.len(), 3)
+                "SELECT source_id, key FROM receipts WHERE (source_id, key) IN (VALUES {})",
+                sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
             for (source, key) in chunk {
-                q = q.bind(source.0).bind(key.clone()).bind(at);
+                q = q.bind(source.0).bind(key.clone());
             }
+            let mut seen = HashSet::new();
             for row in q.fetch_all(&mut *self.tx).await.map_err(map_err)? {
-                fresh.insert((
+                seen.insert((
                     SourceId(get(&row, "source_id")?),
                     get::<String>(&row, "key")?,
                 ));
             }
+            let new: Vec<&(SourceId, String)> = chunk
+                .iter()
+                .filter(|k| !seen.contains(*k) && !fresh.contains(*k))
+                .collect();
+            let new: Vec<&(SourceId, String)> = {
+                let mut once = HashSet::new();
+                new.into_iter().filter(|k| once.insert(*k)).collect()
+            };
+            if new.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "INSERT INTO receipts (source_id, key, at) VALUES {} ON CONFLICT DO NOTHING",
+                sql::values(self.placeholders(), new.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (source, key) in &new {
+                q = q.bind(source.0).bind(key.clone()).bind(at);
+            }
+            self.execute(q).await?;
+            fresh.extend(new.into_iter().cloned());
         }
         Ok(fresh)
     }
