@@ -13,6 +13,7 @@ mod profile;
 mod rows;
 mod sql;
 mod write;
+mod write_customers;
 mod write_orders;
 
 pub use backend::Backend;

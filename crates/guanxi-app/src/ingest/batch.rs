@@ -36,7 +36,8 @@ fn customers_that_may_change<'a>(
     let owner_of: HashMap<&IdentityKey, CustomerId> = owners.iter().map(|(k, c)| (k, *c)).collect();
     let mut changing = HashSet::new();
     for (keys, _) in ops.filter_map(identities_of) {
-        let named: HashSet<Option<CustomerId>> = keys.iter().map(|k| owner_of.get(k).copied()).collect();
+        let named: HashSet<Option<CustomerId>> =
+            keys.iter().map(|k| owner_of.get(k).copied()).collect();
         if named.len() > 1 || named.contains(&None) {
             changing.extend(named.into_iter().flatten());
         }
