@@ -252,9 +252,9 @@ impl WriteTx for SqlWriteTx {
         Ok(())
     }
 
-    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {
+    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<u64> {
         if tags.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let sql = format!(
             "INSERT INTO customer_tags (customer_id, tag) VALUES {} ON CONFLICT DO NOTHING",
@@ -264,7 +264,7 @@ impl WriteTx for SqlWriteTx {
         for tag in tags {
             q = q.bind(customer.0).bind(tag.clone());
         }
-        self.execute(q).await.map(|_| ())
+        self.execute(q).await
     }
 
     async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {

@@ -47,7 +47,8 @@ pub trait WriteTx: Send {
         ids: &[CustomerId],
     ) -> StoreResult<Vec<(CustomerId, Traits)>>;
     async fn set_traits(&mut self, traits: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()>;
-    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
+    /// Adds tags the customer lacks; answers how many were new.
+    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<u64>;
     async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()>;
 
     async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;

@@ -293,3 +293,22 @@ async fn shopify_and_jd_exports_import_and_report_their_bad_rows() {
     );
     pool.close().await;
 }
+
+#[tokio::test]
+async fn a_customers_file_imported_twice_reports_nothing_new_the_second_time() {
+    let (_dir, url) = fresh_database();
+    let file = fixture("customers.csv");
+    let first = import(&url, &file, "customers-csv", "crm").await;
+    assert!(first.status.success(), "{}", first.stderr);
+    assert!(summary_count(&first, "imported:") > 0, "{}", first.stdout);
+    let second = import(&url, &file, "customers-csv", "crm").await;
+    assert!(second.status.success(), "{}", second.stderr);
+    assert_eq!(summary_count(&second, "imported:"), 0, "{}", second.stdout);
+    assert_eq!(summary_count(&second, "updated:"), 0, "{}", second.stdout);
+    assert_eq!(
+        summary_count(&second, "unchanged:"),
+        summary_count(&first, "imported:") + summary_count(&first, "updated:"),
+        "{}",
+        second.stdout
+    );
+}

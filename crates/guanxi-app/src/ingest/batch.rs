@@ -147,6 +147,8 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
     let mut outcomes = Vec::with_capacity(items.len());
     let mut products = Vec::new();
     let mut pending_orders = Vec::new();
+    // Profiles' outcomes: (item index, whether it is the item's first op, customer, tags added).
+    let mut profile_slots = Vec::new();
     // Where each order's outcome goes: (item index, whether it is the item's first op).
     let mut order_slots = Vec::new();
     for ((item, is_live), customers) in items.iter().zip(&live).zip(&resolved) {
@@ -200,15 +202,17 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
                 WriteOp::Profile(p) => {
                     let customer = customer.unwrap_or(CustomerId(0));
                     patches.push((customer, &p.traits));
-                    if !p.tags.is_empty() {
-                        tx.add_tags(customer, &p.tags).await?;
+                    let tagged = tx.add_tags(customer, &p.tags).await? > 0;
+                    if tagged {
                         changes.insert(Change {
                             customer,
                             kind: ChangeKind::Tags,
                         });
                     }
+                    // Settled once traits are applied: created, updated or unchanged.
+                    profile_slots.push((outcomes.len(), first.is_none(), customer, tagged));
                     Outcome {
-                        status: OutcomeStatus::Updated,
+                        status: OutcomeStatus::Unchanged,
                         customer: Some(customer),
                         order_id: None,
                     }
@@ -261,7 +265,20 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
             outcomes[item] = outcome;
         }
     }
-    for customer in traits::apply(tx.as_mut(), &patches, now).await? {
+    let retraited = traits::apply(tx.as_mut(), &patches, now).await?;
+    for (item, is_first, customer, tagged) in profile_slots {
+        let status = if created.contains(&customer) {
+            OutcomeStatus::Created
+        } else if tagged || retraited.contains(&customer) {
+            OutcomeStatus::Updated
+        } else {
+            OutcomeStatus::Unchanged
+        };
+        if is_first {
+            outcomes[item].status = status;
+        }
+    }
+    for customer in retraited {
         changes.insert(Change {
             customer,
             kind: ChangeKind::Traits,
