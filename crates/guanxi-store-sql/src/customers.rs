@@ -336,6 +336,18 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        let sql = match self.backend {
+            crate::Backend::Postgres => "ANALYZE identities, customers, orders, receipts",
+            crate::Backend::Sqlite => "PRAGMA optimize",
+        };
+        sqlx::query(sql)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn changes_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChangeRecord>> {
         let rows = sqlx::query(
             "SELECT seq, customer_id, kind, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",

@@ -22,6 +22,10 @@ pub trait Store: CustomerStore + KeyStore + JobStore + Send + Sync + 'static {
     /// Change-feed entries after `after_seq`, oldest first.
     async fn changes_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChangeRecord>>;
 
+    /// Refreshes the query planner's statistics of the tables the writer reads every batch. A
+    /// young table that grows fast (a first import) otherwise gets planned as if empty.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
+
     /// Rows per table, for metrics and import summaries.
     async fn table_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;
 }

@@ -29,11 +29,15 @@ impl Default for WriterConfig {
 /// A busy database (another process writing) is retried this often before the batch fails.
 const BUSY_RETRIES: u32 = 5;
 
+/// Items written between refreshes of the planner's statistics (see `Store::refresh_statistics`).
+const STATISTICS_EVERY: usize = 50_000;
+
 pub(crate) async fn run(
     store: Arc<dyn Store>,
     config: WriterConfig,
     mut rx: mpsc::Receiver<Request>,
 ) {
+    let mut since_statistics = 0usize;
     while let Some(first) = rx.recv().await {
         let mut requests = vec![first];
         let mut items = requests[0].items.len();
@@ -53,6 +57,17 @@ pub(crate) async fn run(
             .collect();
         let started = std::time::Instant::now();
         let result = commit_with_retry(store.as_ref(), &all).await;
+        since_statistics += all.len();
+        if since_statistics >= STATISTICS_EVERY {
+            since_statistics = 0;
+            // In the background: the planner's view catches up while the writer goes on.
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                if let Err(e) = store.refresh_statistics().await {
+                    tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+            });
+        }
         match &result {
             Ok(_) => tracing::debug!(
                 requests = requests.len(),
