@@ -142,6 +142,28 @@ impl Who {
     }
 }
 
+/// An order whose first row carries the order and every row one item (Shopify, JD and
+/// orders-csv exports): a bad row rejects the order, reported at that row's line.
+pub(crate) fn order_with_items(
+    rows: &[Row<'_>],
+    ctx: &super::Context,
+    head: impl Fn(&Row<'_>, &super::Context) -> Result<guanxi_domain::OrderInput, String>,
+    columns: &ItemColumns<'_>,
+) -> Result<super::ImportRecord, super::Fault> {
+    let Some(first) = rows.first() else {
+        return Err((0, "no row".into()));
+    };
+    let mut order = head(first, ctx).map_err(|reason| (first.line, reason))?;
+    for row in rows {
+        if let Some(item) =
+            item(row, columns, order.currency()).map_err(|reason| (row.line, reason))?
+        {
+            order.items.push(item);
+        }
+    }
+    Ok(super::ImportRecord::Order(order))
+}
+
 /// The item line of one row: `sku`/`name`/`quantity`/`price` columns as the format names them.
 pub(crate) struct ItemColumns<'c> {
     pub(crate) sku: &'c str,

@@ -3,7 +3,9 @@
 //! person). Unlike channel exports, a malformed e-mail or phone here rejects the row; masked
 //! values are still just dropped. See `docs/IMPORT_FORMATS.md`.
 
-use super::cells::{ItemColumns, Who, item, required_amount, required_timestamp, timestamp};
+use super::cells::{
+    ItemColumns, Who, order_with_items, required_amount, required_timestamp, timestamp,
+};
 use super::csv_rows::{Header, Row};
 use super::{Context, Fault, Format, ImportRecord};
 use guanxi_domain::{Currency, IdentityKind, OrderInput, OrderStatus, ProfileInput};
@@ -32,18 +34,7 @@ impl Format for OrdersCsv {
     }
 
     fn build(&self, rows: &[Row<'_>], ctx: &Context) -> Result<ImportRecord, Fault> {
-        let Some(first) = rows.first() else {
-            return Err((0, "no row".into()));
-        };
-        let mut order = order(first, ctx).map_err(|reason| (first.line, reason))?;
-        for row in rows {
-            if let Some(item) =
-                item(row, &ITEM, order.currency()).map_err(|reason| (row.line, reason))?
-            {
-                order.items.push(item);
-            }
-        }
-        Ok(ImportRecord::Order(order))
+        order_with_items(rows, ctx, order, &ITEM)
     }
 }
 

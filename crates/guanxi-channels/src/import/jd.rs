@@ -1,7 +1,7 @@
 //! JD 京东商家后台 订单导出: one row per item; consecutive rows with one 订单号 are one order.
 //! Order fields (status, amounts, times, buyer) are read from the order's first row.
 
-use super::cells::{ItemColumns, Who, amount, item, required_timestamp};
+use super::cells::{ItemColumns, Who, amount, order_with_items, required_timestamp};
 use super::csv_rows::{Header, Row};
 use super::{Context, Fault, Format, ImportRecord};
 use guanxi_domain::{IdentityKind, OrderInput, OrderStatus};
@@ -33,17 +33,7 @@ impl Format for Jd {
     }
 
     fn build(&self, rows: &[Row<'_>], ctx: &Context) -> Result<ImportRecord, Fault> {
-        let Some(first) = rows.first() else {
-            return Err((0, "no row".into()));
-        };
-        let mut order = order(first, ctx).map_err(|reason| (first.line, reason))?;
-        for row in rows {
-            let currency = ctx.options.default_currency;
-            if let Some(item) = item(row, &ITEM, currency).map_err(|reason| (row.line, reason))? {
-                order.items.push(item);
-            }
-        }
-        Ok(ImportRecord::Order(order))
+        order_with_items(rows, ctx, order, &ITEM)
     }
 }
 

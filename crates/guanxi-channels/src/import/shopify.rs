@@ -1,9 +1,9 @@
-//! Shopify orders export (Admin → Orders → Export, CSV): one row per line item, grouped by
+//! Shopify orders export (Admin → Orders → Export, CSV): one row per line grouped by
 //! `Name` (`#1001`). Order fields are on the first row; later rows carry only the line item.
 //! The order's external id is `Id` (as the webhooks use it), else `Name`.
 
 use super::cells::{
-    ItemColumns, Who, amount, item, required_amount, required_timestamp, timestamp,
+    ItemColumns, Who, amount, order_with_items, required_amount, required_timestamp, timestamp,
 };
 use super::csv_rows::{Header, Row};
 use super::{Context, Fault, Format, ImportRecord};
@@ -40,18 +40,7 @@ impl Format for Shopify {
     }
 
     fn build(&self, rows: &[Row<'_>], ctx: &Context) -> Result<ImportRecord, Fault> {
-        let Some(first) = rows.first() else {
-            return Err((0, "no row".into()));
-        };
-        let mut order = order(first, ctx).map_err(|reason| (first.line, reason))?;
-        for row in rows {
-            if let Some(item) =
-                item(row, &ITEM, order.currency()).map_err(|reason| (row.line, reason))?
-            {
-                order.items.push(item);
-            }
-        }
-        Ok(ImportRecord::Order(order))
+        order_with_items(rows, ctx, order, &ITEM)
     }
 }
 
