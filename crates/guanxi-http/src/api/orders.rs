@@ -295,22 +295,6 @@ pub async fn refund_order(
     let order = state.store.order(id).await?;
     let currency = Currency::parse(&order.currency)?;
     let refund = refund_input(&parsed, currency)?;
-    if order
-        .refunds
-        .iter()
-        .any(|r| r.external_id == refund.external_id)
-    {
-        return Ok((
-            StatusCode::OK,
-            Json(WriteResult {
-                result: "unchanged".into(),
-                order: order.into(),
-            }),
-        ));
-    }
-    if refund.amount.minor() > order.total - order.refunded {
-        return Err(more_than_left());
-    }
     let external_id = refund.external_id.clone();
     let change = OrderChange::Refund {
         source: order.source,
@@ -329,7 +313,8 @@ pub async fn refund_order(
     let code = match outcome.status {
         OutcomeStatus::NotFound => return Err(ApiError::NotFound("order")),
         OutcomeStatus::Updated => StatusCode::CREATED,
-        // A concurrent refund left too little, unless it was this very refund sent twice.
+        // The writer decides, inside its transaction: too little left to refund, unless this
+        // very refund was recorded before (a retry).
         OutcomeStatus::Rejected if !order.refunds.iter().any(|r| r.external_id == external_id) => {
             return Err(more_than_left());
         }
