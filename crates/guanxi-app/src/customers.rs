@@ -99,8 +99,8 @@ pub async fn lookup(
             "give exactly one of email, phone or identity",
         )),
     }?;
-    let id = store.find_by_identity(&key).await?;
-    Ok(store.customer(id).await?.id)
+    // Merges move identities to the survivor, so the owner is always a surviving customer.
+    Ok(store.find_by_identity(&key).await?)
 }
 
 #[derive(Debug, thiserror::Error)]
