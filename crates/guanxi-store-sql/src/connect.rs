@@ -2,7 +2,9 @@ use crate::backend::{Backend, map_err};
 use guanxi_store::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{AnyPool, Connection, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -12,9 +14,19 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 /// transaction across a process crash (only an OS crash or power loss can drop the newest).
 /// Checkpointing every 8,000 pages (32 MB) instead of 1,000 writes hot index pages back once
 /// per many batches instead of once per few.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
      PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8000;";
+
+/// Settings of native read-only connections (`sqlite_read`); the journal mode is the file's.
+pub(crate) const SQLITE_READER_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;";
+
+/// The file a prepared `sqlite://PATH?…` URL names.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split_once('?').map_or(rest, |(path, _)| path)
+}
 
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -34,11 +46,25 @@ impl ConnectOptions {
     }
 }
 
-/// The store over one connection pool.
+/// The store: a pool for reads and short statements, and the connection the writer commits on.
 #[derive(Clone)]
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    pub(crate) writer: WriterConnection,
+    /// SQLite only: native connections for the hottest reads.
+    pub(crate) readers: Option<Arc<crate::sqlite_read::SqliteReaders>>,
+}
+
+/// Where write transactions run. The ingest writer commits thousands of rows a second, so it
+/// talks to each database natively instead of through `Any`: SQLite in-process on the writer's
+/// own thread (no hand-off per statement or row), PostgreSQL with array parameters (one
+/// prepared statement per table, whatever the batch size).
+#[derive(Clone)]
+pub(crate) enum WriterConnection {
+    /// `None` once the store is closed.
+    Sqlite(Arc<tokio::sync::Mutex<Option<crate::sqlite_write::SqliteWriter>>>),
+    Postgres(sqlx::PgPool),
 }
 
 impl SqlStore {
@@ -76,9 +102,30 @@ impl SqlStore {
                 backend.name()
             )),
         })?;
-        let store = Self { pool, backend };
+        let writer = match backend {
+            Backend::Sqlite => WriterConnection::Sqlite(Arc::new(tokio::sync::Mutex::new(None))),
+            Backend::Postgres => WriterConnection::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy(&url)
+                    .map_err(map_err)?,
+            ),
+        };
+        let readers = (backend == Backend::Sqlite)
+            .then(|| crate::sqlite_read::SqliteReaders::new(sqlite_path(&url)));
+        let store = Self {
+            pool,
+            backend,
+            writer,
+            readers,
+        };
         if options.migrate {
             store.migrate().await?;
+        }
+        // Opened after the migrations, so its cached statements see the final schema.
+        if let WriterConnection::Sqlite(slot) = &store.writer {
+            *slot.lock().await = Some(crate::sqlite_write::SqliteWriter::open(&url)?);
         }
         Ok(store)
     }
@@ -114,6 +161,13 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        match &self.writer {
+            WriterConnection::Sqlite(slot) => drop(slot.lock().await.take()),
+            WriterConnection::Postgres(pool) => pool.close().await,
+        }
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.pool.close().await;
     }
 }

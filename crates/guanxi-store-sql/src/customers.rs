@@ -2,6 +2,7 @@
 
 use crate::SqlStore;
 use crate::backend::map_err;
+use crate::connect::WriterConnection;
 use crate::profile::STATS_SELECT;
 use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
 use crate::sql;
@@ -14,6 +15,7 @@ use guanxi_store::{
     WriteTx,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const ORDER_COLUMNS: &str = "id, source_id, customer_id, external_id, status, currency, total_minor, refunded_minor, created_at, updated_at";
 
@@ -268,7 +270,8 @@ impl CustomerStore for SqlStore {
         let mut any_of = Vec::new();
         if !query.identities.is_empty() {
             any_of.push(format!(
-                "c.id IN (SELECT customer_id FROM identities WHERE (kind, value) IN (VALUES {}))",
+                "c.id IN (SELECT i.customer_id FROM (VALUES {}) AS v \
+                 JOIN identities i ON i.kind = v.column1 AND i.value = v.column2)",
                 sql::values(
                     sql::Placeholders::Numbered { first: next },
                     query.identities.len(),
@@ -325,7 +328,12 @@ impl Store for SqlStore {
     }
 
     async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>> {
-        Ok(Box::new(SqlWriteTx::begin(self).await?))
+        match &self.writer {
+            WriterConnection::Sqlite(slot) => Ok(Box::new(
+                crate::sqlite_write::SqliteWriteTx::begin(Arc::clone(slot)).await?,
+            )),
+            WriterConnection::Postgres(_) => Ok(Box::new(SqlWriteTx::begin(self).await?)),
+        }
     }
 
     async fn ping(&self) -> StoreResult<()> {

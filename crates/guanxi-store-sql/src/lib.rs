@@ -1,6 +1,7 @@
-//! The SQL store: one implementation of the storage traits over sqlx's `Any` driver, running
-//! the same statements on SQLite and PostgreSQL. Dialect differences (id allocation, job
-//! claiming, connection set-up) are confined to `Backend`; each backend has its own embedded,
+//! The SQL store. Reads and short statements run the same SQL on SQLite and PostgreSQL over
+//! sqlx's `Any` driver; dialect differences are confined to `Backend`. Write transactions, the
+//! hot path, are native per database: `sqlite_write` (rusqlite, on the writer's thread) and
+//! `postgres_write` (sqlx-postgres with array parameters). Each backend has its own embedded,
 //! append-only migrations folder. The conformance suite in `guanxi-store-tests` keeps the two
 //! equal.
 
@@ -12,6 +13,8 @@ mod keys;
 mod profile;
 mod rows;
 mod sql;
+mod sqlite_read;
+mod sqlite_write;
 mod write;
 mod write_customers;
 mod write_orders;

@@ -1,9 +1,10 @@
-//! The customer 360 in as few round trips as the backends allow: each query is a hop to a
-//! database thread (SQLite) or server (PostgreSQL), and hops, not SQL, dominate a profile read.
+//! The customer 360 in one query per read: hops to a database thread (SQLite) or server
+//! (PostgreSQL), not SQL, dominate a profile read. On SQLite it runs natively on a reader
+//! connection (`sqlite_read`): one hop for the whole read instead of one per row.
 
 use crate::SqlStore;
 use crate::backend::map_err;
-use crate::rows::{customer_id, get, identity, traits};
+use crate::rows::{get, identity, traits};
 use guanxi_domain::CustomerId;
 use guanxi_store::{
     CustomerProfile, CustomerRecord, CustomerStats, MergeRecord, StoreError, StoreResult,
@@ -43,80 +44,143 @@ fn profile_select() -> String {
     )
 }
 
+/// One row of the 360 query, whichever driver read it.
+pub(crate) struct ProfileRow {
+    part: i64,
+    a: Option<String>,
+    b: Option<String>,
+    n: [Option<i64>; 7],
+}
+
+impl ProfileRow {
+    fn from_any(r: &sqlx::any::AnyRow) -> StoreResult<Self> {
+        let mut n = [None; 7];
+        for (i, slot) in n.iter_mut().enumerate() {
+            *slot = get(r, &format!("n{}", i + 1))?;
+        }
+        Ok(Self {
+            part: get(r, "part")?,
+            a: get(r, "a")?,
+            b: get(r, "b")?,
+            n,
+        })
+    }
+
+    fn from_sqlite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let mut n = [None; 7];
+        for (i, slot) in n.iter_mut().enumerate() {
+            *slot = r.get(3 + i)?;
+        }
+        Ok(Self {
+            part: r.get(0)?,
+            a: r.get(1)?,
+            b: r.get(2)?,
+            n,
+        })
+    }
+
+    fn number(&self, i: usize) -> StoreResult<i64> {
+        self.n[i - 1].ok_or_else(|| StoreError::other("a 360 column is unexpectedly NULL"))
+    }
+
+    fn text(&self, t: &Option<String>) -> StoreResult<String> {
+        t.clone()
+            .ok_or_else(|| StoreError::other("a 360 column is unexpectedly NULL"))
+    }
+}
+
+/// The survivor a merged-away id points at, if the rows are those of a merged-away customer.
+/// Paths are compressed, so one more read always reaches it.
+fn survivor(rows: &[ProfileRow], id: CustomerId) -> Option<CustomerId> {
+    rows.iter()
+        .filter(|r| r.part == 0)
+        .find_map(|r| r.n[2].filter(|s| *s != id.0))
+        .map(CustomerId)
+}
+
+fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile> {
+    let mut found = None;
+    let mut identities = Vec::new();
+    let mut tags = Vec::new();
+    let mut merges = Vec::new();
+    for r in rows {
+        match r.part {
+            0 => {
+                let record = CustomerRecord {
+                    id,
+                    created_at: r.number(1)?,
+                    updated_at: r.number(2)?,
+                    traits: traits(&r.text(&r.a)?)?,
+                };
+                let stats = CustomerStats {
+                    orders_count: r.number(4)?,
+                    total_spent: r.number(5)?,
+                    first_order_at: r.n[5],
+                    last_order_at: r.n[6],
+                };
+                found = Some((record, stats));
+            }
+            1 => identities.push((r.number(1)?, identity(&r.text(&r.a)?, &r.text(&r.b)?)?)),
+            2 => tags.push(r.text(&r.a)?),
+            _ => merges.push(MergeRecord {
+                from: CustomerId(r.number(1)?),
+                into: CustomerId(r.number(2)?),
+                reason: r.text(&r.a)?,
+                at: r.number(3)?,
+            }),
+        }
+    }
+    let (record, stats) = found.ok_or(StoreError::NotFound("customer"))?;
+    identities.sort_by(|(a_at, a), (b_at, b)| {
+        (a_at, a.kind().name(), a.value()).cmp(&(b_at, b.kind().name(), b.value()))
+    });
+    tags.sort();
+    merges.sort_by_key(|m| (m.at, m.from, m.into));
+    Ok(CustomerProfile {
+        record,
+        stats,
+        identities: identities.into_iter().map(|(_, key)| key).collect(),
+        tags,
+        merges,
+    })
+}
+
 impl SqlStore {
     pub(crate) async fn read_profile(
         &self,
         id: CustomerId,
         currency: &str,
     ) -> StoreResult<CustomerProfile> {
-        let sql = profile_select();
         let mut id = id;
-        // A merged-away id points straight at its survivor (paths are compressed): one more hop.
-        let rows = loop {
-            let rows = sqlx::query(&sql)
-                .bind(id.0)
-                .bind(currency.to_owned())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?;
-            let mut survivor = None;
-            for r in rows
-                .iter()
-                .filter(|r| matches!(get::<i64>(r, "part"), Ok(0)))
-            {
-                survivor = get::<Option<i64>>(r, "n3")?.filter(|s| *s != id.0);
-            }
-            match survivor {
-                Some(s) => id = CustomerId(s),
-                None => break rows,
-            }
-        };
-        let mut found = None;
-        let mut identities = Vec::new();
-        let mut tags = Vec::new();
-        let mut merges = Vec::new();
-        for r in &rows {
-            match get::<i64>(r, "part")? {
-                0 => {
-                    let record = CustomerRecord {
-                        id,
-                        created_at: get(r, "n1")?,
-                        updated_at: get(r, "n2")?,
-                        traits: traits(&get::<String>(r, "a")?)?,
-                    };
-                    let stats = CustomerStats {
-                        orders_count: get(r, "n4")?,
-                        total_spent: get(r, "n5")?,
-                        first_order_at: get(r, "n6")?,
-                        last_order_at: get(r, "n7")?,
-                    };
-                    found = Some((record, stats));
+        loop {
+            let rows = match &self.readers {
+                Some(readers) => {
+                    let currency = currency.to_owned();
+                    readers
+                        .read(move |conn| {
+                            let mut stmt = conn.prepare_cached(&profile_select())?;
+                            let rows = stmt.query_map(
+                                rusqlite::named_params! { "$1": id.0, "$2": currency },
+                                ProfileRow::from_sqlite,
+                            )?;
+                            rows.collect::<rusqlite::Result<Vec<_>>>()
+                        })
+                        .await?
                 }
-                1 => identities.push((
-                    get::<i64>(r, "n1")?,
-                    identity(&get::<String>(r, "a")?, &get::<String>(r, "b")?)?,
-                )),
-                2 => tags.push(get::<String>(r, "a")?),
-                _ => merges.push(MergeRecord {
-                    from: customer_id(r, "n1")?,
-                    into: customer_id(r, "n2")?,
-                    reason: get(r, "a")?,
-                    at: get(r, "n3")?,
-                }),
+                None => sqlx::query(&profile_select())
+                    .bind(id.0)
+                    .bind(currency.to_owned())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(ProfileRow::from_any)
+                    .collect::<StoreResult<Vec<_>>>()?,
+            };
+            match survivor(&rows, id) {
+                Some(s) => id = s,
+                None => return assemble(id, &rows),
             }
         }
-        let (record, stats) = found.ok_or(StoreError::NotFound("customer"))?;
-        identities.sort_by(|(a_at, a), (b_at, b)| {
-            (a_at, a.kind().name(), a.value()).cmp(&(b_at, b.kind().name(), b.value()))
-        });
-        tags.sort();
-        merges.sort_by_key(|m| (m.at, m.from, m.into));
-        Ok(CustomerProfile {
-            record,
-            stats,
-            identities: identities.into_iter().map(|(_, key)| key).collect(),
-            tags,
-            merges,
-        })
     }
 }

@@ -84,7 +84,8 @@ impl WriteTx for SqlWriteTx {
         let mut fresh = HashSet::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
-                "SELECT source_id, key FROM receipts WHERE (source_id, key) IN (VALUES {})",
+                "SELECT r.source_id, r.key FROM (VALUES {}) AS v \
+                 JOIN receipts r ON r.source_id = v.column1 AND r.key = v.column2",
                 sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
@@ -130,7 +131,8 @@ impl WriteTx for SqlWriteTx {
         let mut owners = Vec::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
-                "SELECT kind, value, customer_id FROM identities WHERE (kind, value) IN (VALUES {})",
+                "SELECT i.kind, i.value, i.customer_id FROM (VALUES {}) AS v \
+                 JOIN identities i ON i.kind = v.column1 AND i.value = v.column2",
                 sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
@@ -302,17 +304,6 @@ impl WriteTx for SqlWriteTx {
         Ok(())
     }
 
-    async fn order_head(
-        &mut self,
-        source: SourceId,
-        external_id: &str,
-    ) -> StoreResult<Option<OrderHead>> {
-        let heads = self
-            .order_heads(&[(source, external_id.to_owned())])
-            .await?;
-        Ok(heads.into_iter().next().map(|(_, _, head)| head))
-    }
-
     async fn order_heads(
         &mut self,
         keys: &[(SourceId, String)],
@@ -322,15 +313,6 @@ impl WriteTx for SqlWriteTx {
 
     async fn order_heads_by_id(&mut self, ids: &[i64]) -> StoreResult<Vec<OrderHead>> {
         self.heads_by_ids(ids).await
-    }
-
-    async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64> {
-        let ids = self
-            .write_orders(&[(order.clone(), items.to_vec())])
-            .await?;
-        ids.into_iter()
-            .next()
-            .ok_or_else(|| StoreError::other("the order upsert returned no id"))
     }
 
     async fn upsert_orders(
@@ -351,11 +333,6 @@ impl WriteTx for SqlWriteTx {
             .bind(at)
             .bind(order_id);
         self.execute(q).await.map(|_| ())
-    }
-
-    async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool> {
-        let new = self.write_refunds(&[(order_id, refund.clone())]).await?;
-        Ok(new.first().copied().unwrap_or(false))
     }
 
     async fn insert_refunds(&mut self, refunds: &[(i64, RefundRow)]) -> StoreResult<Vec<bool>> {

@@ -9,7 +9,7 @@ use guanxi_domain::SourceId;
 use guanxi_store::{OrderHead, OrderItemRow, OrderRow, RefundRow, StoreError, StoreResult};
 use std::collections::{HashMap, HashSet};
 
-const HEAD_COLUMNS: &str = "id, source_id, external_id, customer_id, status, currency, total_minor, refunded_minor, fingerprint";
+const HEAD_COLUMNS: &str = "o.id, o.source_id, o.external_id, o.customer_id, o.status, o.currency, o.total_minor, o.refunded_minor, o.fingerprint";
 
 fn head(r: &sqlx::any::AnyRow) -> StoreResult<OrderHead> {
     Ok(OrderHead {
@@ -31,7 +31,8 @@ impl SqlWriteTx {
         let mut out = Vec::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {HEAD_COLUMNS} FROM orders WHERE (source_id, external_id) IN (VALUES {})",
+                "SELECT {HEAD_COLUMNS} FROM (VALUES {}) AS v \
+                 JOIN orders o ON o.source_id = v.column1 AND o.external_id = v.column2",
                 sql::values(self.placeholders(), chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
@@ -53,7 +54,7 @@ impl SqlWriteTx {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {HEAD_COLUMNS} FROM orders WHERE id IN ({})",
+                "SELECT {HEAD_COLUMNS} FROM orders o WHERE o.id IN ({})",
                 sql::list(self.placeholders(), chunk.len())
             );
             let mut q = sqlx::query(&sql);

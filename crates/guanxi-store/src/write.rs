@@ -57,9 +57,21 @@ pub trait WriteTx: Send {
         &mut self,
         source: SourceId,
         external_id: &str,
-    ) -> StoreResult<Option<OrderHead>>;
+    ) -> StoreResult<Option<OrderHead>> {
+        let heads = self
+            .order_heads(&[(source, external_id.to_owned())])
+            .await?;
+        Ok(heads.into_iter().next().map(|(_, _, head)| head))
+    }
     /// Inserts or replaces the order and its items; returns the order id.
-    async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64>;
+    async fn upsert_order(&mut self, order: &OrderRow, items: &[OrderItemRow]) -> StoreResult<i64> {
+        let ids = self
+            .upsert_orders(&[(order.clone(), items.to_vec())])
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| crate::StoreError::other("the order upsert returned no id"))
+    }
     /// Heads of the orders with these (source, external id) keys that exist.
     async fn order_heads(
         &mut self,
@@ -80,7 +92,10 @@ pub trait WriteTx: Send {
         at: Millis,
     ) -> StoreResult<()>;
     /// Adds a refund unless one with its external id exists; answers whether it was new.
-    async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool>;
+    async fn insert_refund(&mut self, order_id: i64, refund: &RefundRow) -> StoreResult<bool> {
+        let new = self.insert_refunds(&[(order_id, refund.clone())]).await?;
+        Ok(new.first().copied().unwrap_or(false))
+    }
 
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()>;
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()>;

@@ -92,7 +92,11 @@ impl Ingestor {
         config: WriterConfig,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(config.queue_requests);
-        let handle = tokio::spawn(writer::run(store, config.clone(), rx));
+        // A thread of its own: SQLite's write transactions run synchronously in-process, and
+        // must not hold up the runtime's workers that serve requests meanwhile.
+        let runtime = tokio::runtime::Handle::current();
+        let writer = writer::run(store, config.clone(), rx);
+        let handle = tokio::task::spawn_blocking(move || runtime.block_on(writer));
         (
             Self {
                 tx,

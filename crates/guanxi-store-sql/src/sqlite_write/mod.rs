@@ -1,0 +1,372 @@
+//! SQLite write transactions, natively through rusqlite on the writer's own thread.
+//!
+//! The ingest writer is the only hot writer, and SQLite has one write lock anyway, so the
+//! transaction runs in-process and synchronously: one cached prepared statement per row kind,
+//! executed row by row. Through sqlx every statement and every returned row was a hand-off to a
+//! connection thread, which cost more than SQLite's own work. The `async` methods below never
+//! wait; the caller runs them on a thread that may block (see `guanxi_app::ingest`).
+
+mod checkpoint;
+mod customers;
+mod orders;
+
+use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
+use guanxi_store::{
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
+    StoreResult, Traits, WriteTx,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Prepared statements kept per connection: every statement of the write path stays cached.
+const STATEMENT_CACHE: usize = 64;
+
+/// This process's one SQLite writer: its connection and the thread that checkpoints for it.
+pub(crate) struct SqliteWriter {
+    conn: Connection,
+    checkpointer: checkpoint::Checkpointer,
+}
+
+impl SqliteWriter {
+    /// Opens the database a `sqlite://PATH?…` URL names, with the pool's settings.
+    pub(crate) fn open(url: &str) -> StoreResult<Self> {
+        let path = crate::connect::sqlite_path(url);
+        let conn = Connection::open(path).map_err(|e| {
+            StoreError::other(format!("cannot open the SQLite database {path:?}: {e}"))
+        })?;
+        conn.execute_batch(crate::connect::SQLITE_PRAGMAS)
+            .map_err(map_err)?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_BACKSTOP_PAGES,
+        )
+        .map_err(map_err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Self {
+            conn,
+            checkpointer: checkpoint::Checkpointer::start(path)?,
+        })
+    }
+}
+
+/// Busy and locked databases are retryable; unique violations are conflicts.
+pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(Box::new(e)),
+        Some(ErrorCode::ConstraintViolation)
+            if matches!(
+                e.sqlite_error().map(|f| f.extended_code),
+                Some(
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                )
+            ) =>
+        {
+            StoreError::Conflict("value")
+        }
+        _ => StoreError::Other(Box::new(e)),
+    }
+}
+
+pub(crate) struct SqliteWriteTx {
+    /// Holding the guard is holding this process's one writer connection.
+    writer: OwnedMutexGuard<Option<SqliteWriter>>,
+    /// Still open: dropping the transaction rolls it back.
+    open: bool,
+}
+
+impl SqliteWriteTx {
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer in another process
+    /// waits (busy timeout) and then fails as `Busy`, never half-way through a batch.
+    pub(crate) async fn begin(slot: Arc<Mutex<Option<SqliteWriter>>>) -> StoreResult<Self> {
+        let guard = slot.lock_owned().await;
+        let mut tx = Self {
+            writer: guard,
+            open: false,
+        };
+        tx.conn()?
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(map_err)?;
+        tx.open = true;
+        Ok(tx)
+    }
+
+    fn writer(&self) -> StoreResult<&SqliteWriter> {
+        self.writer
+            .as_ref()
+            .ok_or_else(|| StoreError::other("the store is closed"))
+    }
+
+    pub(crate) fn conn(&self) -> StoreResult<&Connection> {
+        self.writer().map(|w| &w.conn)
+    }
+
+    /// Runs a cached statement once; answers the rows it changed.
+    pub(crate) fn run(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<usize> {
+        self.conn()?
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute(params))
+            .map_err(map_err)
+    }
+}
+
+impl Drop for SqliteWriteTx {
+    fn drop(&mut self) {
+        // Nothing of an uncommitted batch may remain; a failure here leaves the transaction
+        // to SQLite, which rolls it back when the connection closes.
+        if let (true, Some(writer)) = (self.open, self.writer.as_ref()) {
+            let _ = writer.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Name as stored for case-insensitive search.
+pub(crate) fn name_search(traits: &Traits) -> Option<String> {
+    traits
+        .get("name")
+        .and_then(|v| v.as_str())
+        .map(str::to_lowercase)
+}
+
+#[async_trait::async_trait]
+impl WriteTx for SqliteWriteTx {
+    async fn claim_receipts(
+        &mut self,
+        keys: &[(SourceId, String)],
+        at: Millis,
+    ) -> StoreResult<HashSet<(SourceId, String)>> {
+        let mut fresh = HashSet::new();
+        for key in keys {
+            if fresh.contains(key) {
+                continue;
+            }
+            let new = self.run(
+                "INSERT INTO receipts (source_id, key, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![key.0.0, key.1, at],
+            )?;
+            if new == 1 {
+                fresh.insert(key.clone());
+            }
+        }
+        Ok(fresh)
+    }
+
+    async fn identity_owners(
+        &mut self,
+        keys: &[IdentityKey],
+    ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
+        let mut stmt = self
+            .conn()?
+            .prepare_cached("SELECT customer_id FROM identities WHERE kind = ?1 AND value = ?2")
+            .map_err(map_err)?;
+        let mut owners = Vec::new();
+        for key in keys {
+            let owner: Option<i64> = stmt
+                .query_row(params![key.kind().name(), key.value()], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?;
+            if let Some(owner) = owner {
+                owners.push((key.clone(), CustomerId(owner)));
+            }
+        }
+        Ok(owners)
+    }
+
+    async fn limited_identities(
+        &mut self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, IdentityKey)>> {
+        let mut stmt = self
+            .conn()?
+            .prepare_cached(
+                "SELECT kind, value FROM identities WHERE customer_id = ?1 AND kind <> 'anonymous_id'",
+            )
+            .map_err(map_err)?;
+        let mut held = Vec::new();
+        for customer in customers {
+            let rows = stmt
+                .query_map([customer.0], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(map_err)?;
+            for row in rows {
+                let (kind, value) = row.map_err(map_err)?;
+                let key = crate::rows::identity(&kind, &value)?;
+                if key.kind().limit().is_some() {
+                    held.push((*customer, key));
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    async fn create_customers(&mut self, count: usize, at: Millis) -> StoreResult<Vec<CustomerId>> {
+        self.insert_customers(count, at)
+    }
+
+    async fn merge_customer(
+        &mut self,
+        merge: &guanxi_domain::resolution::MergeDecision,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.merge(merge, at)
+    }
+
+    async fn attach_identities(
+        &mut self,
+        identities: &[(IdentityKey, CustomerId, SourceId)],
+        at: Millis,
+    ) -> StoreResult<()> {
+        for (key, customer, source) in identities {
+            self.run(
+                "INSERT INTO identities (kind, value, customer_id, source_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![key.kind().name(), key.value(), customer.0, source.0, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn customer_traits(
+        &mut self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, Traits)>> {
+        self.traits_of(ids)
+    }
+
+    async fn set_traits(&mut self, all: &[(CustomerId, Traits)], at: Millis) -> StoreResult<()> {
+        self.write_traits(all, at)
+    }
+
+    async fn add_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<u64> {
+        let mut added = 0;
+        for tag in tags {
+            added += self.run(
+                "INSERT INTO customer_tags (customer_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![customer.0, tag],
+            )? as u64;
+        }
+        Ok(added)
+    }
+
+    async fn remove_tags(&mut self, customer: CustomerId, tags: &[String]) -> StoreResult<()> {
+        for tag in tags {
+            self.run(
+                "DELETE FROM customer_tags WHERE customer_id = ?1 AND tag = ?2",
+                params![customer.0, tag],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        let mut stmt = self
+            .conn()?
+            .prepare_cached(
+                "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, \
+                 timestamp, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(map_err)?;
+        for e in events {
+            stmt.execute(params![
+                e.source.0,
+                e.message_id,
+                e.customer.0,
+                e.kind.as_str(),
+                e.name,
+                e.properties.to_string(),
+                e.timestamp,
+                e.received_at
+            ])
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn order_heads(
+        &mut self,
+        keys: &[(SourceId, String)],
+    ) -> StoreResult<Vec<(SourceId, String, OrderHead)>> {
+        self.heads_by_keys(keys)
+    }
+
+    async fn order_heads_by_id(&mut self, ids: &[i64]) -> StoreResult<Vec<OrderHead>> {
+        self.heads_by_ids(ids)
+    }
+
+    async fn upsert_orders(
+        &mut self,
+        orders: &[(OrderRow, Vec<OrderItemRow>)],
+    ) -> StoreResult<Vec<i64>> {
+        self.write_orders(orders)
+    }
+
+    async fn insert_refunds(&mut self, refunds: &[(i64, RefundRow)]) -> StoreResult<Vec<bool>> {
+        self.write_refunds(refunds)
+    }
+
+    async fn set_order_status(
+        &mut self,
+        order_id: i64,
+        status: guanxi_domain::OrderStatus,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.run(
+            "UPDATE orders SET status = ?1, updated_at = ?2 WHERE id = ?3",
+            params![status.as_str(), at, order_id],
+        )
+        .map(|_| ())
+    }
+
+    async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {
+        for p in products {
+            self.run(
+                "INSERT INTO products (sku, name, category, price_minor, currency, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, \
+                 category = COALESCE(excluded.category, products.category), \
+                 price_minor = COALESCE(excluded.price_minor, products.price_minor), \
+                 currency = excluded.currency, updated_at = excluded.updated_at",
+                params![p.sku, p.name, p.category, p.price, p.currency, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {
+        for c in changes {
+            self.run(
+                "INSERT INTO changes (customer_id, kind, at) VALUES (?1, ?2, ?3)",
+                params![c.customer.0, c.kind.as_str(), at],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()> {
+        for job in jobs {
+            self.run(
+                "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (dedupe_key) DO NOTHING",
+                params![
+                    job.kind,
+                    job.payload.to_string(),
+                    job.dedupe_key,
+                    job.run_at
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        let writer = self.writer()?;
+        writer.conn.execute_batch("COMMIT").map_err(map_err)?;
+        writer.checkpointer.nudge();
+        self.open = false;
+        Ok(())
+    }
+}
