@@ -1,42 +1,74 @@
-//! Recently authenticated API keys, so a request does not cost a database round trip just to
-//! learn who is calling. Entries live a few seconds: a revoked key stops working within that.
+//! Recently authenticated API keys and source write keys, so a request does not cost a
+//! database round trip just to learn who is calling (under heavy ingest that read took longer
+//! than parsing the batch). Entries live a few seconds: a revoked key stops working within that.
 
 use crate::keys::hash_key;
-use guanxi_store::{ApiKey, Store, StoreResult};
+use guanxi_store::{ApiKey, Source, Store, StoreResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long an authenticated key is trusted without asking the database again.
 const TTL: Duration = Duration::from_secs(10);
-/// Bound on remembered keys; past it the cache starts over.
+/// Bound on remembered keys of each kind; past it that cache starts over.
 const CAPACITY: usize = 10_000;
 
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, (ApiKey, Instant)>>,
+    api_keys: Remembered<ApiKey>,
+    sources: Remembered<Source>,
 }
 
 impl KeyCache {
     /// The API key behind a bearer token (`NotFound` for unknown or revoked keys, never cached).
     pub async fn authenticate(&self, store: &dyn Store, token: &str) -> StoreResult<ApiKey> {
         let hash = hash_key(token);
-        if let Some(key) = self.fresh(&hash) {
+        if let Some(key) = self.api_keys.fresh(&hash) {
             return Ok(key);
         }
         let key = store.api_key_by_hash(&hash).await?;
+        self.api_keys.keep(hash, key.clone());
+        Ok(key)
+    }
+
+    /// The source a write key belongs to (`NotFound` for unknown keys, never cached).
+    pub async fn source(&self, store: &dyn Store, write_key: &str) -> StoreResult<Source> {
+        let hash = hash_key(write_key);
+        if let Some(source) = self.sources.fresh(&hash) {
+            return Ok(source);
+        }
+        let source = store.source_by_write_key(&hash).await?;
+        self.sources.keep(hash, source.clone());
+        Ok(source)
+    }
+}
+
+/// Values by key hash, each trusted for `TTL`.
+struct Remembered<V> {
+    entries: Mutex<HashMap<String, (V, Instant)>>,
+}
+
+impl<V> Default for Remembered<V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone> Remembered<V> {
+    fn fresh(&self, hash: &str) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        let (value, at) = entries.get(hash)?;
+        (at.elapsed() < TTL).then(|| value.clone())
+    }
+
+    fn keep(&self, hash: String, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
-            entries.insert(hash, (key.clone(), Instant::now()));
+            entries.insert(hash, (value, Instant::now()));
         }
-        Ok(key)
-    }
-
-    fn fresh(&self, hash: &str) -> Option<ApiKey> {
-        let entries = self.entries.lock().ok()?;
-        let (key, at) = entries.get(hash)?;
-        (at.elapsed() < TTL).then(|| key.clone())
     }
 }

@@ -57,11 +57,7 @@ pub async fn source_by_write_key(
     let write_key = write_key.ok_or(ApiError::Unauthorized(
         "send the source's write key as the Basic auth user name or writeKey",
     ))?;
-    match state
-        .store
-        .source_by_write_key(&keys::hash_key(&write_key))
-        .await
-    {
+    match state.keys.source(state.store.as_ref(), &write_key).await {
         Ok(source) => Ok(source),
         Err(StoreError::NotFound(_)) => Err(ApiError::Unauthorized("unknown write key")),
         Err(e) => Err(e.into()),

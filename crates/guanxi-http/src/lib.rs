@@ -16,6 +16,7 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use guanxi_app::{Ingestor, Settings};
 use guanxi_store::Store;
 use std::future::Future;
@@ -62,6 +63,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Answers are small and latency-bound (a client waits for each ack before its next batch):
+    // without TCP_NODELAY, Nagle's algorithm can hold a reply back until the peer's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

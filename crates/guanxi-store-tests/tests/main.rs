@@ -58,6 +58,7 @@ conformance! {
     store stories::jobs::concurrent_claimers_never_share_a_job => sqlite_job_concurrent_claims, postgres_job_concurrent_claims;
     db stories::products::products_upsert => sqlite_products, postgres_products;
     db stories::concurrency::second_writer_waits_or_is_busy => sqlite_busy_writer, postgres_busy_writer;
+    db stories::concurrency::owners_follow_other_writers => sqlite_owners_follow_others, postgres_owners_follow_others;
 }
 
 #[tokio::test]

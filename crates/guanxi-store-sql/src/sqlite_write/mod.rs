@@ -9,6 +9,7 @@
 mod checkpoint;
 mod customers;
 mod orders;
+mod owners;
 
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
@@ -27,6 +28,7 @@ const STATEMENT_CACHE: usize = 64;
 pub(crate) struct SqliteWriter {
     conn: Connection,
     checkpointer: checkpoint::Checkpointer,
+    owners: owners::OwnerCache,
 }
 
 impl SqliteWriter {
@@ -48,6 +50,7 @@ impl SqliteWriter {
         Ok(Self {
             conn,
             checkpointer: checkpoint::Checkpointer::start(path)?,
+            owners: owners::OwnerCache::default(),
         })
     }
 }
@@ -77,6 +80,8 @@ pub(crate) struct SqliteWriteTx {
     writer: OwnedMutexGuard<Option<SqliteWriter>>,
     /// Still open: dropping the transaction rolls it back.
     open: bool,
+    /// Owners this transaction read or wrote, for the cache once it commits.
+    learnt: owners::Learnt,
 }
 
 impl SqliteWriteTx {
@@ -87,17 +92,26 @@ impl SqliteWriteTx {
         let mut tx = Self {
             writer: guard,
             open: false,
+            learnt: owners::Learnt::default(),
         };
         tx.conn()?
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(map_err)?;
         tx.open = true;
+        let writer = tx.writer_mut()?;
+        writer.owners.validate(&writer.conn).map_err(map_err)?;
         Ok(tx)
     }
 
     fn writer(&self) -> StoreResult<&SqliteWriter> {
         self.writer
             .as_ref()
+            .ok_or_else(|| StoreError::other("the store is closed"))
+    }
+
+    fn writer_mut(&mut self) -> StoreResult<&mut SqliteWriter> {
+        self.writer
+            .as_mut()
             .ok_or_else(|| StoreError::other("the store is closed"))
     }
 
@@ -159,19 +173,31 @@ impl WriteTx for SqliteWriteTx {
         &mut self,
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
-        let mut stmt = self
-            .conn()?
+        let writer = self.writer()?;
+        let cache = (!self.learnt.has_merges()).then_some(&writer.owners);
+        let mut stmt = writer
+            .conn
             .prepare_cached("SELECT customer_id FROM identities WHERE kind = ?1 AND value = ?2")
             .map_err(map_err)?;
         let mut owners = Vec::new();
+        let mut read = Vec::new();
         for key in keys {
+            if let Some(owner) = cache.and_then(|c| c.get(key)) {
+                owners.push((key.clone(), owner));
+                continue;
+            }
             let owner: Option<i64> = stmt
                 .query_row(params![key.kind().name(), key.value()], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?;
             if let Some(owner) = owner {
                 owners.push((key.clone(), CustomerId(owner)));
+                read.push((key.clone(), CustomerId(owner)));
             }
+        }
+        drop(stmt);
+        for (key, owner) in read {
+            self.learnt.owner(key, owner);
         }
         Ok(owners)
     }
@@ -213,7 +239,9 @@ impl WriteTx for SqliteWriteTx {
         merge: &guanxi_domain::resolution::MergeDecision,
         at: Millis,
     ) -> StoreResult<()> {
-        self.merge(merge, at)
+        self.merge(merge, at)?;
+        self.learnt.merge(merge.from, merge.into);
+        Ok(())
     }
 
     async fn attach_identities(
@@ -222,11 +250,14 @@ impl WriteTx for SqliteWriteTx {
         at: Millis,
     ) -> StoreResult<()> {
         for (key, customer, source) in identities {
-            self.run(
+            let attached = self.run(
                 "INSERT INTO identities (kind, value, customer_id, source_id, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 params![key.kind().name(), key.value(), customer.0, source.0, at],
-            )?;
+            )? == 1;
+            if attached {
+                self.learnt.owner(key.clone(), *customer);
+            }
         }
         Ok(())
     }
@@ -363,9 +394,11 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        let writer = self.writer()?;
+        let learnt = std::mem::take(&mut self.learnt);
+        let writer = self.writer_mut()?;
         writer.conn.execute_batch("COMMIT").map_err(map_err)?;
         writer.checkpointer.nudge();
+        writer.owners.keep(learnt);
         self.open = false;
         Ok(())
     }

@@ -107,3 +107,63 @@ pub async fn unreachable_database_is_reported() {
         Ok(_) => panic!("an in-memory SQLite database would lose everything"),
     }
 }
+
+/// A writer may remember who owns an identifier, but never past another process's commit: after
+/// a second process merges the owner away, and after a rolled-back attach, look-ups answer what
+/// is stored.
+pub async fn owners_follow_other_writers(db: &TestDb) {
+    let store = &db.store;
+    let web = crate::source(store, "web").await;
+    let a = crate::customer_with(store, web.id, &["email:a@shop.cn"], T0).await;
+    let b = crate::customer_with(store, web.id, &["email:b@shop.cn"], T0).await;
+
+    // Read once, so a writer that caches has it cached.
+    let mut tx = store.begin_write().await.expect("begin");
+    let seen = tx
+        .identity_owners(&[crate::key("email:a@shop.cn")])
+        .await
+        .expect("owners");
+    assert_eq!(seen, vec![(crate::key("email:a@shop.cn"), a)]);
+    tx.commit().await.expect("commit");
+
+    // Another process merges `a` into `b`.
+    let other: SqlStore = db.reopen().await;
+    let mut tx = other.begin_write().await.expect("begin elsewhere");
+    tx.merge_customer(
+        &guanxi_domain::resolution::MergeDecision {
+            from: a,
+            into: b,
+            reason: "test".into(),
+        },
+        T0,
+    )
+    .await
+    .expect("merge elsewhere");
+    tx.commit().await.expect("commit elsewhere");
+    other.close().await;
+
+    // An attach that is rolled back leaves no owner behind.
+    let mut tx = store.begin_write().await.expect("begin");
+    let seen = tx
+        .identity_owners(&[crate::key("email:a@shop.cn")])
+        .await
+        .expect("owners");
+    assert_eq!(
+        seen,
+        vec![(crate::key("email:a@shop.cn"), b)],
+        "the merge committed elsewhere is seen"
+    );
+    tx.attach_identities(&[(crate::key("email:c@shop.cn"), b, web.id)], T0)
+        .await
+        .expect("attach");
+    drop(tx);
+    let mut tx = store.begin_write().await.expect("begin");
+    assert_eq!(
+        tx.identity_owners(&[crate::key("email:c@shop.cn")])
+            .await
+            .expect("owners"),
+        vec![],
+        "a rolled-back attach is forgotten"
+    );
+    drop(tx);
+}
