@@ -6,7 +6,6 @@ use crate::connect::WriterConnection;
 use crate::profile::STATS_SELECT;
 use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
 use crate::sql;
-use crate::write::SqlWriteTx;
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
 use guanxi_store::{
@@ -332,7 +331,9 @@ impl Store for SqlStore {
             WriterConnection::Sqlite(slot) => Ok(Box::new(
                 crate::sqlite_write::SqliteWriteTx::begin(Arc::clone(slot)).await?,
             )),
-            WriterConnection::Postgres(_) => Ok(Box::new(SqlWriteTx::begin(self).await?)),
+            WriterConnection::Postgres(pool) => Ok(Box::new(
+                crate::postgres_write::PgWriteTx::begin(pool).await?,
+            )),
         }
     }
 

@@ -10,14 +10,12 @@ mod connect;
 mod customers;
 mod jobs;
 mod keys;
+mod postgres_write;
 mod profile;
 mod rows;
 mod sql;
 mod sqlite_read;
 mod sqlite_write;
-mod write;
-mod write_customers;
-mod write_orders;
 
 pub use backend::Backend;
 pub use connect::{ConnectOptions, SqlStore};

@@ -69,10 +69,6 @@ pub(crate) fn list(p: Placeholders, n: usize) -> String {
     out
 }
 
-/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
-/// parameters for any of our tables.
-pub(crate) const CHUNK: usize = 500;
-
 #[cfg(test)]
 mod tests {
     use super::*;
