@@ -34,8 +34,8 @@ pub trait Store: CustomerStore + KeyStore + JobStore + Send + Sync + 'static {
 pub trait CustomerStore {
     /// The customer, following merges: a merged-away id answers with its survivor.
     async fn customer(&self, id: CustomerId) -> StoreResult<CustomerRecord>;
-    /// The 360 in two round trips (three for a merged-away id): the record with its order
-    /// statistics in `currency`, then its identities, tags and merges.
+    /// The 360 in one read (two for a merged-away id): the record with its order statistics in
+    /// `currency`, its identities, tags and merges.
     async fn customer_profile(
         &self,
         id: CustomerId,
