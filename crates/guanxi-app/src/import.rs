@@ -3,14 +3,21 @@
 //! (source, external id) and compare fingerprints, refunds dedupe by their id.
 
 use crate::{IngestError, Ingestor, OutcomeStatus, Settings, WriteItem, WriteOp};
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 use guanxi_channels::import::{
     self, FileError, ImportFormat, ImportOptions, ImportRecord, RowError,
 };
 use guanxi_domain::OrderChange;
 use guanxi_store::Source;
 
-/// Records written per transaction.
+/// Records per write request.
 const BATCH: usize = 1_000;
+/// Write requests in flight: the writer commits what is queued together, so a few requests
+/// waiting make transactions of several thousand records (fewer commits, each page written once
+/// for many rows) and keep the writer busy while the next batch is built. The writer keeps
+/// their order, so a later row of the file still wins.
+const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -65,7 +72,29 @@ pub async fn run(
         }
     });
     let mut summary = ImportSummary::default();
-    while let Some((bytes, batch)) = rx.recv().await {
+    let mut in_flight = FuturesOrdered::new();
+    loop {
+        let next = if in_flight.len() < IN_FLIGHT {
+            rx.recv().await
+        } else {
+            None
+        };
+        let Some((bytes, batch)) = next else {
+            // The queue of writes is full, or the file is read: settle the oldest write.
+            let Some(written) = in_flight.next().await else {
+                break;
+            };
+            let (bytes, outcomes): (u64, Vec<crate::Outcome>) = written?;
+            for outcome in outcomes {
+                match outcome.status {
+                    OutcomeStatus::Created => summary.imported += 1,
+                    OutcomeStatus::Updated => summary.updated += 1,
+                    _ => summary.unchanged += 1,
+                }
+            }
+            progress(bytes, &summary);
+            continue;
+        };
         let mut items = Vec::with_capacity(batch.len());
         for row in batch {
             summary.rows_read += 1;
@@ -81,14 +110,13 @@ pub async fn run(
                 Err(e) => summary.rejected.push(e),
             }
         }
-        for outcome in ingestor.write(items).await? {
-            match outcome.status {
-                OutcomeStatus::Created => summary.imported += 1,
-                OutcomeStatus::Updated => summary.updated += 1,
-                _ => summary.unchanged += 1,
-            }
-        }
-        progress(bytes, &summary);
+        let ingestor = ingestor.clone();
+        in_flight.push_back(async move {
+            ingestor
+                .write(items)
+                .await
+                .map(|outcomes| (bytes, outcomes))
+        });
     }
     match parser.await {
         Ok(result) => result?,

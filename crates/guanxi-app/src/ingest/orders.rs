@@ -208,6 +208,9 @@ async fn upsert_round(
         .collect();
     let mut to_write = Vec::new();
     let mut written_at = Vec::new();
+    // Written orders whose status may need settling: those with refunds stored already (new
+    // refunds mark their orders below). A status only moves because of refunds.
+    let mut refunded_before = HashSet::new();
     for (i, order, customer) in &orders {
         let fp = fingerprint(order);
         match heads.get(&(order.source, order.external_id.clone())) {
@@ -225,6 +228,9 @@ async fn upsert_round(
                     OutcomeStatus::Created
                 };
                 outcomes[*i] = Some(outcome(status, Some(*customer), None));
+                if head.is_some_and(|h| h.refunded > 0) {
+                    refunded_before.insert(*i);
+                }
                 to_write.push(row(order, *customer, fp, now));
                 written_at.push(*i);
             }
@@ -248,7 +254,9 @@ async fn upsert_round(
         if let Some(o) = outcomes[*i].as_mut() {
             o.order_id = Some(*id);
         }
-        touched.insert(*id);
+        if refunded_before.contains(i) {
+            touched.insert(*id);
+        }
     }
     // Every upserted order now has its id (written, or unchanged with its stored one).
     let refunds: Vec<(usize, i64, RefundRow)> = orders
