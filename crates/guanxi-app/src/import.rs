@@ -2,21 +2,21 @@
 //! progress, and sums up what happened. Re-importing a file changes nothing: orders upsert by
 //! (source, external id) and compare fingerprints, refunds dedupe by their id.
 
+use crate::ingest::PendingWrite;
 use crate::{IngestError, Ingestor, OutcomeStatus, Settings, WriteItem, WriteOp};
-use futures::StreamExt;
-use futures::stream::FuturesOrdered;
 use guanxi_channels::import::{
     self, FileError, ImportFormat, ImportOptions, ImportRecord, RowError,
 };
 use guanxi_domain::OrderChange;
 use guanxi_store::Source;
+use std::collections::VecDeque;
 
 /// Records per write request.
 const BATCH: usize = 1_000;
 /// Write requests in flight: the writer commits what is queued together, so a few requests
 /// waiting make transactions of several thousand records (fewer commits, each page written once
-/// for many rows) and keep the writer busy while the next batch is built. The writer keeps
-/// their order, so a later row of the file still wins.
+/// for many rows) and keep the writer busy while the next batch is built. Submitted writes
+/// commit in order, so a later row of the file still wins.
 const IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -34,6 +34,24 @@ pub enum ImportError {
     File(#[from] FileError),
     #[error(transparent)]
     Ingest(#[from] IngestError),
+}
+
+/// Counts one committed write into the summary and reports progress.
+async fn settle(
+    pending: PendingWrite,
+    bytes: u64,
+    summary: &mut ImportSummary,
+    progress: &mut impl FnMut(u64, &ImportSummary),
+) -> Result<(), IngestError> {
+    for outcome in pending.outcomes().await? {
+        match outcome.status {
+            OutcomeStatus::Created => summary.imported += 1,
+            OutcomeStatus::Updated => summary.updated += 1,
+            _ => summary.unchanged += 1,
+        }
+    }
+    progress(bytes, summary);
+    Ok(())
 }
 
 /// Imports everything readable; `progress(bytes_read, summary)` is called after each batch.
@@ -72,29 +90,9 @@ pub async fn run(
         }
     });
     let mut summary = ImportSummary::default();
-    let mut in_flight = FuturesOrdered::new();
-    loop {
-        let next = if in_flight.len() < IN_FLIGHT {
-            rx.recv().await
-        } else {
-            None
-        };
-        let Some((bytes, batch)) = next else {
-            // The queue of writes is full, or the file is read: settle the oldest write.
-            let Some(written) = in_flight.next().await else {
-                break;
-            };
-            let (bytes, outcomes): (u64, Vec<crate::Outcome>) = written?;
-            for outcome in outcomes {
-                match outcome.status {
-                    OutcomeStatus::Created => summary.imported += 1,
-                    OutcomeStatus::Updated => summary.updated += 1,
-                    _ => summary.unchanged += 1,
-                }
-            }
-            progress(bytes, &summary);
-            continue;
-        };
+    let mut in_flight: VecDeque<(u64, PendingWrite)> = VecDeque::new();
+    let mut failure = None;
+    while let Some((bytes, batch)) = rx.recv().await {
         let mut items = Vec::with_capacity(batch.len());
         for row in batch {
             summary.rows_read += 1;
@@ -110,13 +108,31 @@ pub async fn run(
                 Err(e) => summary.rejected.push(e),
             }
         }
-        let ingestor = ingestor.clone();
-        in_flight.push_back(async move {
-            ingestor
-                .write(items)
-                .await
-                .map(|outcomes| (bytes, outcomes))
-        });
+        match ingestor.submit(items).await {
+            Ok(pending) => in_flight.push_back((bytes, pending)),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if in_flight.len() >= IN_FLIGHT
+            && let Some((bytes, pending)) = in_flight.pop_front()
+            && let Err(e) = settle(pending, bytes, &mut summary, &mut progress).await
+        {
+            failure = Some(e);
+            break;
+        }
+    }
+    // What was submitted commits (or fails) either way: wait for it, so the import ends with
+    // nothing of it still in flight.
+    while let Some((bytes, pending)) = in_flight.pop_front() {
+        if let Err(e) = settle(pending, bytes, &mut summary, &mut progress).await {
+            failure.get_or_insert(e);
+        }
+    }
+    drop(rx);
+    if let Some(e) = failure {
+        return Err(e.into());
     }
     match parser.await {
         Ok(result) => result?,

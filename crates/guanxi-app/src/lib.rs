@@ -10,5 +10,5 @@ pub mod keys;
 pub mod privacy;
 pub mod settings;
 
-pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, WriteItem, WriteOp};
+pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, PendingWrite, WriteItem, WriteOp};
 pub use settings::Settings;

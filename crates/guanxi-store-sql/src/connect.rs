@@ -12,8 +12,8 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Per-connection SQLite settings. WAL with `synchronous=NORMAL` keeps every committed
 /// transaction across a process crash (only an OS crash or power loss can drop the newest).
-/// Checkpointing every 8,000 pages (32 MB) instead of 1,000 writes hot index pages back once
-/// per many batches instead of once per few.
+/// Pool connections checkpoint every 8,000 pages (32 MB) instead of 1,000; the writer's own
+/// connection leaves checkpoints to a thread of their own (`sqlite_write::checkpoint`).
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
      PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8000;";
@@ -21,12 +21,6 @@ pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synch
 /// Settings of native read-only connections (`sqlite_read`); the journal mode is the file's.
 pub(crate) const SQLITE_READER_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
      PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;";
-
-/// The file a prepared `sqlite://PATH?…` URL names.
-pub(crate) fn sqlite_path(url: &str) -> &str {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    rest.split_once('?').map_or(rest, |(path, _)| path)
-}
 
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -112,8 +106,13 @@ impl SqlStore {
                     .map_err(map_err)?,
             ),
         };
-        let readers = (backend == Backend::Sqlite)
-            .then(|| crate::sqlite_read::SqliteReaders::new(sqlite_path(&url)));
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(crate::sqlite_native::database_file(&url)?),
+            Backend::Postgres => None,
+        };
+        let readers = sqlite_file
+            .as_deref()
+            .map(crate::sqlite_read::SqliteReaders::new);
         let store = Self {
             pool,
             backend,
@@ -124,8 +123,8 @@ impl SqlStore {
             store.migrate().await?;
         }
         // Opened after the migrations, so its cached statements see the final schema.
-        if let WriterConnection::Sqlite(slot) = &store.writer {
-            *slot.lock().await = Some(crate::sqlite_write::SqliteWriter::open(&url)?);
+        if let (WriterConnection::Sqlite(slot), Some(file)) = (&store.writer, &sqlite_file) {
+            *slot.lock().await = Some(crate::sqlite_write::SqliteWriter::open(file)?);
         }
         Ok(store)
     }

@@ -14,8 +14,10 @@ mod postgres_write;
 mod profile;
 mod rows;
 mod sql;
+mod sqlite_native;
 mod sqlite_read;
 mod sqlite_write;
+mod write_rules;
 
 pub use backend::Backend;
 pub use connect::{ConnectOptions, SqlStore};

@@ -9,6 +9,7 @@ use guanxi_domain::CustomerId;
 use guanxi_store::{
     CustomerProfile, CustomerRecord, CustomerStats, MergeRecord, StoreError, StoreResult,
 };
+use std::sync::LazyLock;
 
 /// A customer's order statistics in one currency: paid orders less refunds; pending, cancelled
 /// and closed orders never count, fully refunded ones count as orders with nothing spent.
@@ -24,6 +25,8 @@ const NO_NUMBER: &str = "CAST(NULL AS BIGINT)";
 
 /// The whole 360 as one result: the customer with its statistics (part 0), identities (1),
 /// tags (2) and merges (3). Columns: part, two texts, seven numbers.
+static PROFILE_SELECT: LazyLock<String> = LazyLock::new(profile_select);
+
 fn profile_select() -> String {
     let nothing = |n: usize| vec![NO_NUMBER; n].join(", ");
     format!(
@@ -158,7 +161,7 @@ impl SqlStore {
                     let currency = currency.to_owned();
                     readers
                         .read(move |conn| {
-                            let mut stmt = conn.prepare_cached(&profile_select())?;
+                            let mut stmt = conn.prepare_cached(&PROFILE_SELECT)?;
                             let rows = stmt.query_map(
                                 rusqlite::named_params! { "$1": id.0, "$2": currency },
                                 ProfileRow::from_sqlite,
@@ -167,7 +170,7 @@ impl SqlStore {
                         })
                         .await?
                 }
-                None => sqlx::query(&profile_select())
+                None => sqlx::query(PROFILE_SELECT.as_str())
                     .bind(id.0)
                     .bind(currency.to_owned())
                     .fetch_all(&self.pool)

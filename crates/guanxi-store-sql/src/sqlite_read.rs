@@ -4,8 +4,10 @@
 //! and the connection's thread; a profile read paid more for those than for SQL. Here a read
 //! is one closure on a blocking thread with a connection of its own: one hop in, one out.
 
+use crate::sqlite_native::map_err;
 use guanxi_store::{StoreError, StoreResult};
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
@@ -14,16 +16,16 @@ use tokio::sync::Semaphore;
 const READERS: usize = 8;
 
 pub(crate) struct SqliteReaders {
-    path: String,
+    path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
     closed: AtomicBool,
 }
 
 impl SqliteReaders {
-    pub(crate) fn new(path: &str) -> Arc<Self> {
+    pub(crate) fn new(path: &Path) -> Arc<Self> {
         Arc::new(Self {
-            path: path.to_owned(),
+            path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(READERS)),
             closed: AtomicBool::new(false),
@@ -44,7 +46,7 @@ impl SqliteReaders {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = readers.checkout()?;
-            let answer = read(&conn).map_err(crate::sqlite_write::map_err);
+            let answer = read(&conn).map_err(map_err);
             readers.checkin(conn);
             answer
         })
@@ -61,17 +63,17 @@ impl SqliteReaders {
     }
 
     fn checkout(&self) -> StoreResult<Connection> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::other("the store is closed"));
+        }
         if let Some(conn) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             return Ok(conn);
         }
-        let conn = Connection::open_with_flags(
+        crate::sqlite_native::open(
             &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            crate::connect::SQLITE_READER_PRAGMAS,
         )
-        .map_err(crate::sqlite_write::map_err)?;
-        conn.execute_batch(crate::connect::SQLITE_READER_PRAGMAS)
-            .map_err(crate::sqlite_write::map_err)?;
-        Ok(conn)
     }
 
     fn checkin(&self, conn: Connection) {

@@ -42,6 +42,7 @@ conformance! {
     store stories::customers::large_batches => sqlite_large_batches, postgres_large_batches;
     store stories::merges::merge_moves_everything => sqlite_merge, postgres_merge;
     store stories::merges::merges_compress_paths => sqlite_merge_chain, postgres_merge_chain;
+    store stories::merges::owners_follow_merges => sqlite_owners_follow_merges, postgres_owners_follow_merges;
     store stories::receipts::receipts_answer_only_new_keys => sqlite_receipts, postgres_receipts;
     store stories::receipts::many_receipts_in_one_batch => sqlite_receipts_batch, postgres_receipts_batch;
     store stories::receipts::concurrent_claims_count_once => sqlite_receipts_concurrent, postgres_receipts_concurrent;

@@ -312,3 +312,39 @@ async fn a_customers_file_imported_twice_reports_nothing_new_the_second_time() {
         second.stdout
     );
 }
+
+/// A file larger than the writes an import keeps in flight: an order listed again near the
+/// end is stored as the later row says, whatever batch each row travelled in.
+#[tokio::test]
+async fn a_later_row_wins_across_the_writes_in_flight() {
+    let (dir, url) = fresh_database();
+    let file = dir.path().join("orders.csv");
+    let mut rows = vec![
+        "external_id,status,currency,total,created_at,email,sku,item_name,quantity,price"
+            .to_owned(),
+    ];
+    rows.push("o-late,paid,CNY,10.00,2026-10-01 10:00:00,late@example.com,S1,围巾,1,10.00".into());
+    for i in 1..=5_998 {
+        rows.push(format!(
+            "o-{i},paid,CNY,1.00,2026-10-01 10:00:00,buyer{}@example.com,S2,手帕,1,1.00",
+            i % 100
+        ));
+    }
+    rows.push(
+        "o-late,shipped,CNY,99.00,2026-10-01 10:00:00,late@example.com,S1,围巾,1,99.00".into(),
+    );
+    std::fs::write(&file, rows.join("\n") + "\n").expect("write");
+
+    let run = import(&url, &file, "orders-csv", "api").await.success();
+    assert_eq!(rows_read(&run), 6_000, "{}", run.stdout);
+    assert_eq!(summary_count(&run, "imported:"), 5_999, "{}", run.stdout);
+    assert_eq!(summary_count(&run, "updated:"), 1, "{}", run.stdout);
+    let pool = sqlite(&url).await;
+    let (status, total): (String, i64) =
+        sqlx::query_as("SELECT status, total_minor FROM orders WHERE external_id = 'o-late'")
+            .fetch_one(&pool)
+            .await
+            .expect("the order");
+    assert_eq!((status.as_str(), total), ("shipped", 9_900));
+    pool.close().await;
+}

@@ -86,7 +86,9 @@ pub struct Ingestor {
 
 impl Ingestor {
     /// Starts the writer task. It stops when every `Ingestor` clone is dropped, after
-    /// answering what it already accepted; await the returned handle to wait for that.
+    /// answering what it already accepted; await the returned handle to wait for that. It runs
+    /// on a blocking thread: a runtime dropped while an `Ingestor` clone is still alive waits
+    /// for it, so drop every clone (or shut the app down) first.
     pub fn start(
         store: Arc<dyn Store>,
         config: WriterConfig,
@@ -114,17 +116,41 @@ impl Ingestor {
     /// Writes the items in one of the writer's transactions and answers one outcome per item,
     /// after the commit.
     pub async fn write(&self, items: Vec<WriteItem>) -> Result<Vec<Outcome>, IngestError> {
+        self.submit(items).await?.outcomes().await
+    }
+
+    /// Hands the items to the writer and returns without waiting for the commit. Writes are
+    /// committed in the order they were submitted, so a caller can keep several in flight
+    /// (an import does) and still have later records win.
+    pub async fn submit(&self, items: Vec<WriteItem>) -> Result<PendingWrite, IngestError> {
         if items.is_empty() {
-            return Ok(Vec::new());
+            return Ok(PendingWrite { answer: None });
         }
         let (reply, answer) = oneshot::channel();
         let request = Request { items, reply };
         // Wait briefly for room, then shed load rather than queue without bound.
         match tokio::time::timeout(self.overload_wait, self.tx.send(request)).await {
-            Err(_) => return Err(IngestError::Overloaded),
-            Ok(Err(_)) => return Err(IngestError::Closed),
-            Ok(Ok(())) => {}
+            Err(_) => Err(IngestError::Overloaded),
+            Ok(Err(_)) => Err(IngestError::Closed),
+            Ok(Ok(())) => Ok(PendingWrite {
+                answer: Some(answer),
+            }),
         }
+    }
+}
+
+/// A write the writer has accepted; its outcomes come after the commit.
+pub struct PendingWrite {
+    /// `None` for an empty write.
+    answer: Option<oneshot::Receiver<Result<Vec<Outcome>, Arc<StoreError>>>>,
+}
+
+impl PendingWrite {
+    /// One outcome per item, once the write is committed (or failed).
+    pub async fn outcomes(self) -> Result<Vec<Outcome>, IngestError> {
+        let Some(answer) = self.answer else {
+            return Ok(Vec::new());
+        };
         match answer.await {
             Ok(Ok(outcomes)) => Ok(outcomes),
             Ok(Err(e)) => Err(IngestError::Store(clone_store_error(&e))),

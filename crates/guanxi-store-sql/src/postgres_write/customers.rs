@@ -2,18 +2,11 @@
 
 use super::{PgWriteTx, distinct, get};
 use crate::rows::{identity, traits};
+use crate::write_rules::{merged_traits, name_search};
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{StoreResult, Traits};
 use std::collections::{HashMap, HashSet};
-
-/// Name as stored for case-insensitive search.
-fn name_search(traits: &Traits) -> Option<String> {
-    traits
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(str::to_lowercase)
-}
 
 impl PgWriteTx {
     /// Records idempotency keys; answers which were new.
@@ -128,14 +121,8 @@ impl PgWriteTx {
     /// Moves everything of `merge.from` to `merge.into` in one statement, after one read of
     /// both customers' traits.
     pub(super) async fn merge(&mut self, merge: &MergeDecision, at: Millis) -> StoreResult<()> {
-        // Traits: the survivor's values win; the merged customer fills what the survivor lacks.
         let both = self.read_traits(&[merge.from, merge.into]).await?;
-        let mut merged = Traits::new();
-        for id in [merge.from, merge.into] {
-            for (_, traits) in both.iter().filter(|(owner, _)| *owner == id) {
-                merged.extend(traits.clone());
-            }
-        }
+        let merged = merged_traits(&both, merge.from, merge.into);
         let name = name_search(&merged);
         // Every sub-statement sees the same snapshot and touches different rows (the survivor,
         // the merged customer, the customers redirected to it, and other tables), so none

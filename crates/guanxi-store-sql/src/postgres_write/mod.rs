@@ -156,11 +156,13 @@ impl WriteTx for PgWriteTx {
         if events.is_empty() {
             return Ok(());
         }
-        // UNNEST yields rows in array order, so event ids follow the batch's order.
+        // Ordered by position, so event ids (the newest-first order of a customer's events)
+        // follow the batch's order.
         let q = sqlx::query(
             "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, timestamp, received_at) \
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-             $7::bigint[], $8::bigint[])",
+             SELECT s, m, c, k, n, p, t, r FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], \
+             $5::text[], $6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY AS v(s, m, c, k, n, p, t, r, i) \
+             ORDER BY i",
         )
         .bind(events.iter().map(|e| e.source.0).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.message_id.clone()).collect::<Vec<_>>())
@@ -216,10 +218,10 @@ impl WriteTx for PgWriteTx {
         if changes.is_empty() {
             return Ok(());
         }
-        // Array order is seq order: the feed lists changes as the batch made them.
+        // Ordered by position, so the feed's seq follows the order the batch lists changes in.
         let q = sqlx::query(
             "INSERT INTO changes (customer_id, kind, at) \
-             SELECT c, k, $3 FROM UNNEST($1::bigint[], $2::text[]) AS v(c, k)",
+             SELECT c, k, $3 FROM UNNEST($1::bigint[], $2::text[]) WITH ORDINALITY AS v(c, k, i) ORDER BY i",
         )
         .bind(changes.iter().map(|c| c.customer.0).collect::<Vec<_>>())
         .bind(changes.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())

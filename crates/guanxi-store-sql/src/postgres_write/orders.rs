@@ -188,14 +188,7 @@ impl PgWriteTx {
         products: &[ProductRow],
         at: Millis,
     ) -> StoreResult<()> {
-        // One row per SKU, the last one listed: PostgreSQL refuses to update one row twice in
-        // one INSERT.
-        let mut seen = HashSet::new();
-        let unique: Vec<&ProductRow> = products
-            .iter()
-            .rev()
-            .filter(|p| seen.insert(p.sku.as_str()))
-            .collect();
+        let unique = crate::write_rules::last_per_sku(products);
         if unique.is_empty() {
             return Ok(());
         }

@@ -7,46 +7,78 @@
 //! copy runs on the other core while the writer goes on. The writer keeps a far higher
 //! automatic threshold as a backstop, should this thread fall behind.
 
-use super::map_err;
-use guanxi_store::StoreResult;
-use rusqlite::Connection;
+use guanxi_store::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
 
 /// Automatic checkpoint threshold of the writer's own connection, in pages (4 KiB): reached
 /// only if the checkpoint thread cannot keep up.
 pub(super) const WRITER_BACKSTOP_PAGES: u32 = 65_536;
 
 pub(crate) struct Checkpointer {
-    /// One pending wake-up at most: commits arriving during a checkpoint coalesce.
-    wake: SyncSender<()>,
+    /// One pending wake-up at most: commits arriving during a checkpoint coalesce. `None`
+    /// once dropping, which ends the thread.
+    wake: Option<SyncSender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    /// Starts the thread; it ends when the `Checkpointer` is dropped.
-    pub(super) fn start(path: &str) -> StoreResult<Self> {
-        let conn = Connection::open(path).map_err(map_err)?;
-        conn.busy_timeout(std::time::Duration::from_millis(100))
-            .map_err(map_err)?;
+    /// Starts the thread; dropping the `Checkpointer` ends it and waits for it.
+    pub(super) fn start(path: &Path) -> StoreResult<Self> {
+        let conn = crate::sqlite_native::open(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            "PRAGMA busy_timeout = 100;",
+        )?;
         let (wake, woken) = sync_channel(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || run(&conn, &woken))
-            .map_err(guanxi_store::StoreError::other)?;
-        Ok(Self { wake })
+            .map_err(StoreError::other)?;
+        Ok(Self {
+            wake: Some(wake),
+            thread: Some(thread),
+        })
     }
 
     /// Something was committed.
     pub(super) fn nudge(&self) {
-        match self.wake.try_send(()) {
-            Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
+        if let Some(wake) = &self.wake {
+            match wake.try_send(()) {
+                Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
+            }
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.wake.take());
+        if let Some(thread) = self.thread.take() {
+            // A checkpoint in progress finishes first: nothing of the file is left half-copied
+            // when the store is closed.
+            let _ = thread.join();
         }
     }
 }
 
 fn run(conn: &Connection, woken: &Receiver<()>) {
+    // Logged once per failing spell, not once per commit.
+    let mut failing = false;
     while woken.recv().is_ok() {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "SQLite checkpoint failed; the next commit retries it");
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            Ok(()) if failing => {
+                failing = false;
+                tracing::info!("SQLite checkpoints succeed again");
+            }
+            Ok(()) => {}
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "SQLite checkpoint failed; retrying after each commit");
+            }
+            Err(_) => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Creating customers, their traits, and merging one customer into another.
 
-use super::{SqliteWriteTx, map_err, name_search};
+use super::{SqliteWriteTx, map_err};
+use crate::write_rules::{merged_traits, name_search};
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, Millis};
 use guanxi_store::{StoreResult, Traits};
@@ -81,14 +82,8 @@ impl SqliteWriteTx {
             self.run(sql, params![into, from])?;
         }
         self.run("DELETE FROM customer_tags WHERE customer_id = ?1", [from])?;
-        // Traits: the survivor's values win; the merged customer fills what the survivor lacks.
         let both = self.traits_of(&[merge.from, merge.into])?;
-        let mut merged = Traits::new();
-        for id in [merge.from, merge.into] {
-            for (_, traits) in both.iter().filter(|(owner, _)| *owner == id) {
-                merged.extend(traits.clone());
-            }
-        }
+        let merged = merged_traits(&both, merge.from, merge.into);
         self.write_traits(&[(merge.into, merged)], at)?;
         self.run(
             "UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3",

@@ -11,13 +11,15 @@ mod customers;
 mod orders;
 mod owners;
 
+pub(crate) use crate::sqlite_native::map_err;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
     Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
     StoreResult, Traits, WriteTx,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -32,14 +34,12 @@ pub(crate) struct SqliteWriter {
 }
 
 impl SqliteWriter {
-    /// Opens the database a `sqlite://PATH?…` URL names, with the pool's settings.
-    pub(crate) fn open(url: &str) -> StoreResult<Self> {
-        let path = crate::connect::sqlite_path(url);
-        let conn = Connection::open(path).map_err(|e| {
-            StoreError::other(format!("cannot open the SQLite database {path:?}: {e}"))
-        })?;
-        conn.execute_batch(crate::connect::SQLITE_PRAGMAS)
-            .map_err(map_err)?;
+    /// Opens the database file with the pool's settings.
+    pub(crate) fn open(path: &Path) -> StoreResult<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = crate::sqlite_native::open(path, flags, crate::connect::SQLITE_PRAGMAS)?;
         conn.pragma_update(
             None,
             "wal_autocheckpoint",
@@ -47,36 +47,11 @@ impl SqliteWriter {
         )
         .map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // Every row this connection writes references what the same transaction resolved or
-        // created, so release builds skip SQLite's per-row parent look-ups (an import spent a
-        // fifth of its time in them); debug builds, every test run, still check each one.
-        conn.pragma_update(None, "foreign_keys", cfg!(debug_assertions))
-            .map_err(map_err)?;
         Ok(Self {
             conn,
             checkpointer: checkpoint::Checkpointer::start(path)?,
             owners: owners::OwnerCache::default(),
         })
-    }
-}
-
-/// Busy and locked databases are retryable; unique violations are conflicts.
-pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode;
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(Box::new(e)),
-        Some(ErrorCode::ConstraintViolation)
-            if matches!(
-                e.sqlite_error().map(|f| f.extended_code),
-                Some(
-                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-                )
-            ) =>
-        {
-            StoreError::Conflict("value")
-        }
-        _ => StoreError::Other(Box::new(e)),
     }
 }
 
@@ -99,9 +74,13 @@ impl SqliteWriteTx {
             open: false,
             learnt: owners::Learnt::default(),
         };
-        tx.conn()?
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(map_err)?;
+        let conn = tx.conn()?;
+        if !conn.is_autocommit() {
+            // An earlier transaction's rollback failed and left it open: end it now, or no
+            // batch could begin again until the process restarts.
+            conn.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
         tx.open = true;
         let writer = tx.writer_mut()?;
         writer.owners.validate(&writer.conn).map_err(map_err)?;
@@ -135,20 +114,14 @@ impl SqliteWriteTx {
 
 impl Drop for SqliteWriteTx {
     fn drop(&mut self) {
-        // Nothing of an uncommitted batch may remain; a failure here leaves the transaction
-        // to SQLite, which rolls it back when the connection closes.
-        if let (true, Some(writer)) = (self.open, self.writer.as_ref()) {
-            let _ = writer.conn.execute_batch("ROLLBACK");
+        // Nothing of an uncommitted batch may remain. Should the rollback fail, the next
+        // `begin` finds the transaction still open and ends it before starting its own.
+        if let (true, Some(writer)) = (self.open, self.writer.as_ref())
+            && let Err(e) = writer.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rolling back a failed SQLite batch failed");
         }
     }
-}
-
-/// Name as stored for case-insensitive search.
-pub(crate) fn name_search(traits: &Traits) -> Option<String> {
-    traits
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(str::to_lowercase)
 }
 
 #[async_trait::async_trait]
@@ -359,14 +332,7 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {
-        // A batch names the same SKU once per order line; the last mention wins anyway.
-        let mut seen = HashSet::new();
-        let last: Vec<&ProductRow> = products
-            .iter()
-            .rev()
-            .filter(|p| seen.insert(p.sku.as_str()))
-            .collect();
-        for p in last.into_iter().rev() {
+        for p in crate::write_rules::last_per_sku(products) {
             self.run(
                 "INSERT INTO products (sku, name, category, price_minor, currency, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, \

@@ -5,7 +5,9 @@
 //! the only one that attaches identities and merges customers in this process, so it can keep
 //! what it read and wrote — provided nobody else wrote meanwhile: SQLite's `data_version`
 //! changes when another connection (another process's import, say) commits, and then the cache
-//! is dropped. What a transaction learns is kept only once it commits.
+//! is dropped. What a transaction learns is kept only once it commits. This process's own pool
+//! connections count as "another connection" too (API keys, job claims), so such writes also
+//! reset the cache: it pays off under sustained ingest, where it matters.
 
 use guanxi_domain::{CustomerId, IdentityKey};
 use rusqlite::Connection;
@@ -57,7 +59,9 @@ impl OwnerCache {
 
     /// After a commit.
     pub(crate) fn keep(&mut self, learnt: Learnt) {
-        if self.owners.len() + learnt.owners.len() > MAX_OWNERS {
+        if self.owners.len() + self.merged.len() + learnt.owners.len() + learnt.merged.len()
+            > MAX_OWNERS
+        {
             self.owners.clear();
             self.merged.clear();
         }

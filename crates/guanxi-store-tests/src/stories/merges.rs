@@ -208,3 +208,50 @@ pub async fn merges_compress_paths(store: &dyn Store) {
     assert_eq!(store.customer(a).await.expect("customer").id, d);
     assert_eq!(store.customer_merges(d).await.expect("merges").len(), 3);
 }
+
+/// Look-ups follow merges the same writer made: in a later transaction, and inside the
+/// transaction that merged.
+pub async fn owners_follow_merges(store: &dyn Store) {
+    let web = source(store, "web").await;
+    let a = customer_with(store, web.id, &["email:a@shop.cn"], T0).await;
+    let b = customer_with(store, web.id, &["email:b@shop.cn"], T0).await;
+    let c = customer_with(store, web.id, &["email:c@shop.cn"], T0).await;
+    let owner_of = |lookup: &str| vec![(key(lookup), a)];
+
+    let mut tx = store.begin_write().await.expect("begin");
+    assert_eq!(
+        tx.identity_owners(&[key("email:a@shop.cn")])
+            .await
+            .expect("owners"),
+        owner_of("email:a@shop.cn")
+    );
+    tx.commit().await.expect("commit");
+
+    merge(store, a, b, "test", T0 + DAY).await;
+    let mut tx = store.begin_write().await.expect("begin");
+    assert_eq!(
+        tx.identity_owners(&[key("email:a@shop.cn")])
+            .await
+            .expect("owners"),
+        vec![(key("email:a@shop.cn"), b)],
+        "a committed merge is followed"
+    );
+    tx.merge_customer(
+        &MergeDecision {
+            from: b,
+            into: c,
+            reason: "test".into(),
+        },
+        T0 + DAY,
+    )
+    .await
+    .expect("merge");
+    assert_eq!(
+        tx.identity_owners(&[key("email:a@shop.cn"), key("email:b@shop.cn")])
+            .await
+            .expect("owners"),
+        vec![(key("email:a@shop.cn"), c), (key("email:b@shop.cn"), c)],
+        "a merge of this transaction is followed"
+    );
+    tx.commit().await.expect("commit");
+}
