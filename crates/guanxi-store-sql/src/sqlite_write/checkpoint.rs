@@ -3,7 +3,7 @@
 //! With WAL, a commit appends pages to the log; a checkpoint copies them back into the
 //! database file and syncs it. Left to the committing connection (SQLite's default), every
 //! few batches the writer would stop to copy and fsync. Here a second connection checkpoints
-//! after each commit, PASSIVE (it never waits for, or blocks, the writer or readers), so the
+//! every few commits, PASSIVE (it never waits for, or blocks, the writer or readers), so the
 //! copy runs on the other core while the writer goes on. The writer keeps a far higher
 //! automatic threshold as a backstop, should this thread fall behind.
 
@@ -12,16 +12,28 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Automatic checkpoint threshold of the writer's own connection, in pages (4 KiB): reached
 /// only if the checkpoint thread cannot keep up.
 pub(super) const WRITER_BACKSTOP_PAGES: u32 = 65_536;
+
+/// Commits between checkpoints, at most. Checkpointing after every commit cost the server a
+/// third more CPU under sustained ingest (measured: 17 s against 12.5–13.5 s of CPU for the
+/// same 300,000 events), for a WAL file that stays smaller.
+const COMMITS_PER_CHECKPOINT: u32 = 16;
+/// Time between checkpoints, at most, while anything is committed.
+const MAX_DELAY: Duration = Duration::from_secs(1);
 
 pub(crate) struct Checkpointer {
     /// One pending wake-up at most: commits arriving during a checkpoint coalesce. `None`
     /// once dropping, which ends the thread.
     wake: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// Commits since the thread was last woken.
+    commits: u32,
+    /// When it was last woken.
+    woken_at: Instant,
 }
 
 impl Checkpointer {
@@ -40,11 +52,21 @@ impl Checkpointer {
         Ok(Self {
             wake: Some(wake),
             thread: Some(thread),
+            commits: 0,
+            woken_at: Instant::now(),
         })
     }
 
-    /// Something was committed.
-    pub(super) fn nudge(&self) {
+    /// Something was committed. The thread is woken every few commits, or after a quiet
+    /// second: pages that every batch changes (the tails of the event log and the change
+    /// feed, the upper levels of each index) are then copied once for several commits.
+    pub(super) fn nudge(&mut self) {
+        self.commits += 1;
+        if self.commits < COMMITS_PER_CHECKPOINT && self.woken_at.elapsed() < MAX_DELAY {
+            return;
+        }
+        self.commits = 0;
+        self.woken_at = Instant::now();
         if let Some(wake) = &self.wake {
             match wake.try_send(()) {
                 Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
