@@ -22,24 +22,18 @@ pub struct KeyCache {
 impl KeyCache {
     /// The API key behind a bearer token (`NotFound` for unknown or revoked keys, never cached).
     pub async fn authenticate(&self, store: &dyn Store, token: &str) -> StoreResult<ApiKey> {
-        let hash = hash_key(token);
-        if let Some(key) = self.api_keys.fresh(&hash) {
-            return Ok(key);
-        }
-        let key = store.api_key_by_hash(&hash).await?;
-        self.api_keys.keep(hash, key.clone());
-        Ok(key)
+        self.api_keys
+            .get_or_load(token, async |hash| store.api_key_by_hash(hash).await)
+            .await
     }
 
     /// The source a write key belongs to (`NotFound` for unknown keys, never cached).
     pub async fn source(&self, store: &dyn Store, write_key: &str) -> StoreResult<Source> {
-        let hash = hash_key(write_key);
-        if let Some(source) = self.sources.fresh(&hash) {
-            return Ok(source);
-        }
-        let source = store.source_by_write_key(&hash).await?;
-        self.sources.keep(hash, source.clone());
-        Ok(source)
+        self.sources
+            .get_or_load(write_key, async |hash| {
+                store.source_by_write_key(hash).await
+            })
+            .await
     }
 }
 
@@ -57,6 +51,21 @@ impl<V> Default for Remembered<V> {
 }
 
 impl<V: Clone> Remembered<V> {
+    /// The value behind `secret`, remembered or loaded by its hash (failures are not kept).
+    async fn get_or_load(
+        &self,
+        secret: &str,
+        load: impl AsyncFnOnce(&str) -> StoreResult<V>,
+    ) -> StoreResult<V> {
+        let hash = hash_key(secret);
+        if let Some(value) = self.fresh(&hash) {
+            return Ok(value);
+        }
+        let value = load(&hash).await?;
+        self.keep(hash, value.clone());
+        Ok(value)
+    }
+
     fn fresh(&self, hash: &str) -> Option<V> {
         let entries = self.entries.lock().ok()?;
         let (value, at) = entries.get(hash)?;

@@ -96,19 +96,21 @@ impl SqlStore {
                 backend.name()
             )),
         })?;
-        let writer = match backend {
-            Backend::Sqlite => WriterConnection::Sqlite(Arc::new(tokio::sync::Mutex::new(None))),
-            Backend::Postgres => WriterConnection::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_lazy(&url)
-                    .map_err(map_err)?,
+        let (writer, sqlite_file) = match backend {
+            Backend::Sqlite => (
+                WriterConnection::Sqlite(Arc::new(tokio::sync::Mutex::new(None))),
+                Some(crate::sqlite_native::database_file(&url)?),
             ),
-        };
-        let sqlite_file = match backend {
-            Backend::Sqlite => Some(crate::sqlite_native::database_file(&url)?),
-            Backend::Postgres => None,
+            Backend::Postgres => (
+                WriterConnection::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(1)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy(&url)
+                        .map_err(map_err)?,
+                ),
+                None,
+            ),
         };
         let readers = sqlite_file
             .as_deref()

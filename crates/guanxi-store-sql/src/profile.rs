@@ -83,13 +83,20 @@ impl ProfileRow {
     }
 
     fn number(&self, i: usize) -> StoreResult<i64> {
-        self.n[i - 1].ok_or_else(|| StoreError::other("a 360 column is unexpectedly NULL"))
+        self.n[i - 1].ok_or_else(unexpected_null)
     }
 
-    fn text(&self, t: &Option<String>) -> StoreResult<String> {
-        t.clone()
-            .ok_or_else(|| StoreError::other("a 360 column is unexpectedly NULL"))
+    fn a(&self) -> StoreResult<&str> {
+        self.a.as_deref().ok_or_else(unexpected_null)
     }
+
+    fn b(&self) -> StoreResult<&str> {
+        self.b.as_deref().ok_or_else(unexpected_null)
+    }
+}
+
+fn unexpected_null() -> StoreError {
+    StoreError::other("a 360 column is unexpectedly NULL")
 }
 
 /// The survivor a merged-away id points at, if the rows are those of a merged-away customer.
@@ -113,7 +120,7 @@ fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile>
                     id,
                     created_at: r.number(1)?,
                     updated_at: r.number(2)?,
-                    traits: traits(&r.text(&r.a)?)?,
+                    traits: traits(r.a()?)?,
                 };
                 let stats = CustomerStats {
                     orders_count: r.number(4)?,
@@ -123,12 +130,12 @@ fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile>
                 };
                 found = Some((record, stats));
             }
-            1 => identities.push((r.number(1)?, identity(&r.text(&r.a)?, &r.text(&r.b)?)?)),
-            2 => tags.push(r.text(&r.a)?),
+            1 => identities.push((r.number(1)?, identity(r.a()?, r.b()?)?)),
+            2 => tags.push(r.a()?.to_owned()),
             _ => merges.push(MergeRecord {
                 from: CustomerId(r.number(1)?),
                 into: CustomerId(r.number(2)?),
-                reason: r.text(&r.a)?,
+                reason: r.a()?.to_owned(),
                 at: r.number(3)?,
             }),
         }

@@ -16,8 +16,7 @@ impl SqliteWriteTx {
         if count == 0 {
             return Ok(Vec::new());
         }
-        // Safe without a sequence: this transaction holds SQLite's only write lock. A bare
-        // MAX(id) reads the last rowid; wrapped in COALESCE it would scan the table.
+        // Safe without a sequence: this transaction holds SQLite's only write lock.
         let top: i64 = self
             .conn()?
             .prepare_cached("SELECT MAX(id) FROM customers")
