@@ -6,8 +6,8 @@
 use crate::segment_ecommerce::{self, EcommerceEvent};
 use guanxi_domain::time::parse_timestamp;
 use guanxi_domain::{
-    DefaultRegion, Email, EventInput, EventKind, FieldError, IdentityKey, IdentityKind, Millis,
-    OrderChange, Phone, SourceId,
+    DefaultRegion, Email, EventInput, EventKind, EventProperties, FieldError, IdentityKey,
+    IdentityKind, Millis, OrderChange, Phone, SourceId,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -249,7 +249,7 @@ pub fn parse(
             identities,
             force_link: kind == EventKind::Alias,
             traits,
-            properties,
+            properties: EventProperties::new(&properties),
             timestamp,
             received_at: env.received_at,
         },

@@ -10,7 +10,7 @@ use crate::orders::{Fate, PlannedOrder};
 use crate::person::Person;
 use crate::sampling::{choose, gamma, pick_index, poisson};
 use crate::shop::Shop;
-use guanxi_domain::{EventInput, EventKind, IdentityKey, IdentityKind, Millis};
+use guanxi_domain::{EventInput, EventKind, EventProperties, IdentityKey, IdentityKind, Millis};
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
@@ -71,7 +71,7 @@ impl Emitter<'_> {
             identities,
             force_link: false,
             traits,
-            properties,
+            properties: EventProperties::new(&properties),
             timestamp: at,
             received_at: at + rng.gen_range(30..1500),
         };

@@ -54,7 +54,27 @@ pub struct EventInput {
     pub force_link: bool,
     /// Traits to merge into the profile (identify, or context.traits).
     pub traits: serde_json::Map<String, serde_json::Value>,
-    pub properties: serde_json::Value,
+    pub properties: EventProperties,
     pub timestamp: Millis,
     pub received_at: Millis,
+}
+
+/// An event's properties as the JSON text that is stored. Serialised once, where the event is
+/// parsed (on the request's thread), so the one serial writer only copies bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventProperties(String);
+
+impl EventProperties {
+    pub fn new(value: &serde_json::Value) -> Self {
+        Self(value.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        // Made from a `Value`, so the text is valid JSON.
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    }
 }

@@ -18,7 +18,7 @@ pub mod time;
 
 pub use email::Email;
 pub use error::FieldError;
-pub use event::{EventInput, EventKind};
+pub use event::{EventInput, EventKind, EventProperties};
 pub use identity::{IdentityKey, IdentityKind};
 pub use ids::{CustomerId, SourceId};
 pub use money::{Currency, Money};

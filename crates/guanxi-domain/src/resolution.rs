@@ -7,7 +7,8 @@
 //! real ones for the survivors and `ResolutionPlan::resolve` maps every id to its final owner.
 
 use crate::{CustomerId, IdentityKey, IdentityKind};
-use std::collections::{HashMap, HashSet};
+// Seeded fast hashing: these maps are rebuilt for every batch on the writer's critical path.
+use foldhash::{HashMap, HashSet};
 
 /// Why two customers became one: the kind of identifier that linked them (never its value).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +72,7 @@ impl IdentityGraph {
     /// Whether `customer` may also hold all of `keys` without exceeding a per-kind limit.
     fn fits(&self, customer: CustomerId, extra: &[(IdentityKind, &str)]) -> bool {
         let held = self.limited.get(&customer);
-        let mut added: HashMap<&IdentityKind, HashSet<&str>> = HashMap::new();
+        let mut added: HashMap<&IdentityKind, HashSet<&str>> = HashMap::default();
         for (kind, value) in extra {
             if kind.limit().is_some() {
                 added.entry(kind).or_default().insert(value);
@@ -200,7 +201,7 @@ impl IdentityGraph {
             attaches,
             merges: self.merges,
             merged_into: self.merged_into,
-            allocated: HashMap::new(),
+            allocated: HashMap::default(),
         }
     }
 }

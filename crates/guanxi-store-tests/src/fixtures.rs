@@ -1,7 +1,8 @@
 //! Small builders the stories share. Times are fixed instants so runs are repeatable.
 
 use guanxi_domain::{
-    CustomerId, DefaultRegion, EventKind, IdentityKey, Millis, OrderStatus, SourceId,
+    CustomerId, DefaultRegion, EventKind, EventProperties, IdentityKey, Millis, OrderStatus,
+    SourceId,
 };
 use guanxi_store::{
     NewEvent, NewSource, OrderItemRow, OrderRow, Source, Store, StoreError, Traits,
@@ -105,7 +106,9 @@ pub fn event(source: SourceId, message_id: &str, customer: CustomerId, at: Milli
         customer,
         kind: EventKind::Track,
         name: Some("Product Viewed".to_owned()),
-        properties: serde_json::json!({ "sku": "LJ-250", "price": 128.5, "tags": ["green", "绿茶"] }),
+        properties: EventProperties::new(
+            &serde_json::json!({ "sku": "LJ-250", "price": 128.5, "tags": ["green", "绿茶"] }),
+        ),
         timestamp: at,
         received_at: at + 1,
     }

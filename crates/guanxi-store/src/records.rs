@@ -1,6 +1,8 @@
 //! What the store keeps and hands back. Amounts are minor units, instants are UTC milliseconds.
 
-use guanxi_domain::{CustomerId, EventKind, IdentityKey, Millis, OrderStatus, SourceId};
+use guanxi_domain::{
+    CustomerId, EventKind, EventProperties, IdentityKey, Millis, OrderStatus, SourceId,
+};
 use serde_json::{Map, Value};
 
 pub type Traits = Map<String, Value>;
@@ -87,7 +89,7 @@ pub struct NewEvent {
     pub customer: CustomerId,
     pub kind: EventKind,
     pub name: Option<String>,
-    pub properties: Value,
+    pub properties: EventProperties,
     pub timestamp: Millis,
     pub received_at: Millis,
 }

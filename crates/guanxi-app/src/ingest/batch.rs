@@ -5,7 +5,8 @@ use super::{Outcome, OutcomeStatus, WriteItem, WriteOp, orders, traits};
 use guanxi_domain::resolution::IdentityGraph;
 use guanxi_domain::{CustomerId, IdentityKey, OrderChange, SourceId};
 use guanxi_store::{Change, ChangeKind, NewEvent, Store, StoreResult, Traits};
-use std::collections::{HashMap, HashSet};
+// Seeded fast hashing: every map here is rebuilt per batch on the writer's critical path.
+use foldhash::{HashMap, HashSet};
 
 /// The identifiers an operation names, and whether it links across per-kind limits.
 fn identities_of(op: &WriteOp) -> Option<(&[IdentityKey], bool)> {
@@ -34,7 +35,7 @@ fn customers_that_may_change<'a>(
     owners: &[(IdentityKey, CustomerId)],
 ) -> Vec<CustomerId> {
     let owner_of: HashMap<&IdentityKey, CustomerId> = owners.iter().map(|(k, c)| (k, *c)).collect();
-    let mut changing = HashSet::new();
+    let mut changing = HashSet::default();
     for (keys, _) in ops.filter_map(identities_of) {
         let named: HashSet<Option<CustomerId>> =
             keys.iter().map(|k| owner_of.get(k).copied()).collect();
@@ -57,11 +58,11 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
     receipt_keys.sort();
     receipt_keys.dedup();
     let fresh = if receipt_keys.is_empty() {
-        HashSet::new()
+        std::collections::HashSet::new()
     } else {
         tx.claim_receipts(&receipt_keys, now).await?
     };
-    let mut claimed = HashSet::new();
+    let mut claimed = HashSet::default();
     let live: Vec<bool> = items
         .iter()
         .map(|item| match &item.receipt {
@@ -88,7 +89,7 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
     let owner_ids = customers_that_may_change(live_ops(), &owners);
     let limited = tx.limited_identities(&owner_ids).await?;
     let mut graph = IdentityGraph::new(owners, limited);
-    let mut key_source: HashMap<IdentityKey, SourceId> = HashMap::new();
+    let mut key_source: HashMap<IdentityKey, SourceId> = HashMap::default();
     let mut resolved: Vec<Vec<Option<CustomerId>>> = Vec::with_capacity(items.len());
     for (item, is_live) in items.iter().zip(&live) {
         let per_op = item

@@ -169,7 +169,7 @@ impl WriteTx for PgWriteTx {
         .bind(events.iter().map(|e| e.customer.0).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.name.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.properties.to_string()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.properties.as_str()).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.timestamp).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.received_at).collect::<Vec<_>>());
         self.execute(q).await.map(|_| ())

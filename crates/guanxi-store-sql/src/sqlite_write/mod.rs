@@ -8,6 +8,7 @@
 
 mod checkpoint;
 mod customers;
+mod multi_row;
 mod orders;
 mod owners;
 
@@ -23,8 +24,9 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// Prepared statements kept per connection: every statement of the write path stays cached.
-const STATEMENT_CACHE: usize = 64;
+/// Prepared statements kept per connection: every statement of the write path stays cached
+/// (with up to six chunk sizes per multi-row insert).
+const STATEMENT_CACHE: usize = 128;
 
 /// This process's one SQLite writer: its connection and the thread that checkpoints for it.
 pub(crate) struct SqliteWriter {
@@ -273,27 +275,24 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
-        let mut stmt = self
-            .conn()?
-            .prepare_cached(
-                "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, \
-                 timestamp, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(map_err)?;
-        for e in events {
-            stmt.execute(params![
-                e.source.0,
-                e.message_id,
-                e.customer.0,
-                e.kind.as_str(),
-                e.name,
-                e.properties.to_string(),
-                e.timestamp,
-                e.received_at
-            ])
-            .map_err(map_err)?;
-        }
-        Ok(())
+        multi_row::insert(
+            self.conn()?,
+            "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, \
+             timestamp, received_at)",
+            8,
+            events,
+            |s, at, e| {
+                s.raw_bind_parameter(at, e.source.0)?;
+                s.raw_bind_parameter(at + 1, &e.message_id)?;
+                s.raw_bind_parameter(at + 2, e.customer.0)?;
+                s.raw_bind_parameter(at + 3, e.kind.as_str())?;
+                s.raw_bind_parameter(at + 4, &e.name)?;
+                s.raw_bind_parameter(at + 5, e.properties.as_str())?;
+                s.raw_bind_parameter(at + 6, e.timestamp)?;
+                s.raw_bind_parameter(at + 7, e.received_at)
+            },
+        )
+        .map_err(map_err)
     }
 
     async fn order_heads(
@@ -346,13 +345,18 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {
-        for c in changes {
-            self.run(
-                "INSERT INTO changes (customer_id, kind, at) VALUES (?1, ?2, ?3)",
-                params![c.customer.0, c.kind.as_str(), at],
-            )?;
-        }
-        Ok(())
+        multi_row::insert(
+            self.conn()?,
+            "INSERT INTO changes (customer_id, kind, at)",
+            3,
+            changes,
+            |s, i, c| {
+                s.raw_bind_parameter(i, c.customer.0)?;
+                s.raw_bind_parameter(i + 1, c.kind.as_str())?;
+                s.raw_bind_parameter(i + 2, at)
+            },
+        )
+        .map_err(map_err)
     }
 
     async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()> {

@@ -9,9 +9,9 @@
 //! connections count as "another connection" too (API keys, job claims), so such writes also
 //! reset the cache: it pays off under sustained ingest, where it matters.
 
+use foldhash::HashMap;
 use guanxi_domain::{CustomerId, IdentityKey};
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// Entries kept at most; past it the cache starts over (about 100 MB of keys).
 const MAX_OWNERS: usize = 1_000_000;

@@ -1,7 +1,7 @@
 //! Events on the customer timeline.
 
 use crate::{MINUTE, T0, customers, event, source};
-use guanxi_domain::EventKind;
+use guanxi_domain::{EventKind, EventProperties};
 use guanxi_store::Store;
 use serde_json::json;
 
@@ -23,7 +23,7 @@ pub async fn events_page_newest_first(store: &dyn Store) {
     let mut identify = event(web.id, "a5", ann, T0 + 10 * MINUTE);
     identify.kind = EventKind::Identify;
     identify.name = None;
-    identify.properties = json!({});
+    identify.properties = EventProperties::new(&json!({}));
     tx.insert_events(std::slice::from_ref(&identify))
         .await
         .expect("insert");
@@ -56,7 +56,7 @@ pub async fn events_page_newest_first(store: &dyn Store) {
             &sent.message_id,
             sent.kind,
             &sent.name,
-            &sent.properties,
+            &sent.properties.to_value(),
             sent.timestamp,
             sent.received_at
         ),
