@@ -47,6 +47,7 @@ conformance! {
     store stories::receipts::many_receipts_in_one_batch => sqlite_receipts_batch, postgres_receipts_batch;
     store stories::receipts::concurrent_claims_count_once => sqlite_receipts_concurrent, postgres_receipts_concurrent;
     store stories::orders::upsert_keeps_one_order => sqlite_order_upsert, postgres_order_upsert;
+    store stories::orders::many_orders_in_one_write => sqlite_order_batch, postgres_order_batch;
     store stories::orders::refunds_are_deduplicated => sqlite_refunds, postgres_refunds;
     store stories::orders::stats_count_only_money_that_changed_hands => sqlite_stats, postgres_stats;
     store stories::orders::orders_page_newest_first => sqlite_order_pages, postgres_order_pages;

@@ -1,7 +1,7 @@
 //! Order writes: heads by key or id, upserts with their items, refunds and the refunded totals
 //! they imply.
 
-use super::{SqliteWriteTx, map_err};
+use super::{SqliteWriteTx, map_err, multi_row};
 use guanxi_domain::SourceId;
 use guanxi_store::{OrderHead, OrderItemRow, OrderRow, RefundRow, StoreResult};
 use rusqlite::{OptionalExtension, params};
@@ -82,66 +82,111 @@ impl SqliteWriteTx {
         Ok(out)
     }
 
-    /// Upserts orders and replaces their items; ids in input order.
+    /// Upserts orders (distinct keys, as PostgreSQL requires too) and replaces their items;
+    /// ids in input order.
+    ///
+    /// New orders, all of a first import, go in with multi-row inserts and ids taken in input
+    /// order after the largest (safe without a sequence: this transaction holds SQLite's only
+    /// write lock); stored ones are updated and get their items anew.
     pub(super) fn write_orders(
         &self,
         orders: &[(OrderRow, Vec<OrderItemRow>)],
     ) -> StoreResult<Vec<i64>> {
         let conn = self.conn()?;
-        let mut upsert = conn
+        let mut find = conn
+            .prepare_cached("SELECT id FROM orders WHERE source_id = ?1 AND external_id = ?2")
+            .map_err(map_err)?;
+        let mut next: i64 = conn
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM orders")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(map_err)?;
+        // Per order: its id and whether it is stored already.
+        let mut written: Vec<(usize, i64, bool)> = Vec::with_capacity(orders.len());
+        for (i, (o, _)) in orders.iter().enumerate() {
+            let stored: Option<i64> = find
+                .query_row(params![o.source.0, o.external_id], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?;
+            let id = stored.unwrap_or_else(|| {
+                next += 1;
+                next
+            });
+            written.push((i, id, stored.is_some()));
+        }
+        let new: Vec<(i64, &OrderRow)> = written
+            .iter()
+            .filter(|(_, _, stored)| !stored)
+            .map(|(i, id, _)| (*id, &orders[*i].0))
+            .collect();
+        multi_row::insert(
+            conn,
+            "INSERT INTO orders (id, source_id, external_id, customer_id, status, currency, \
+             total_minor, created_at, updated_at, fingerprint)",
+            10,
+            &new,
+            |s, at, (id, o)| {
+                s.raw_bind_parameter(at, id)?;
+                s.raw_bind_parameter(at + 1, o.source.0)?;
+                s.raw_bind_parameter(at + 2, &o.external_id)?;
+                s.raw_bind_parameter(at + 3, o.customer.0)?;
+                s.raw_bind_parameter(at + 4, o.status.as_str())?;
+                s.raw_bind_parameter(at + 5, &o.currency)?;
+                s.raw_bind_parameter(at + 6, o.total)?;
+                s.raw_bind_parameter(at + 7, o.created_at)?;
+                s.raw_bind_parameter(at + 8, o.updated_at)?;
+                s.raw_bind_parameter(at + 9, &o.fingerprint)
+            },
+        )
+        .map_err(map_err)?;
+        let mut update = conn
             .prepare_cached(
-                "INSERT INTO orders (source_id, external_id, customer_id, status, currency, total_minor, \
-                 created_at, updated_at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                 ON CONFLICT (source_id, external_id) DO UPDATE SET customer_id = excluded.customer_id, \
-                 status = excluded.status, currency = excluded.currency, total_minor = excluded.total_minor, \
-                 created_at = excluded.created_at, updated_at = excluded.updated_at, \
-                 fingerprint = excluded.fingerprint RETURNING id",
+                "UPDATE orders SET customer_id = ?2, status = ?3, currency = ?4, total_minor = ?5, \
+                 created_at = ?6, updated_at = ?7, fingerprint = ?8 WHERE id = ?1",
             )
             .map_err(map_err)?;
         let mut clear = conn
             .prepare_cached("DELETE FROM order_items WHERE order_id = ?1")
             .map_err(map_err)?;
-        let mut add_item = conn
-            .prepare_cached(
-                "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(map_err)?;
-        let mut ids = Vec::with_capacity(orders.len());
-        for (o, items) in orders {
-            let id: i64 = upsert
-                .query_row(
-                    params![
-                        o.source.0,
-                        o.external_id,
-                        o.customer.0,
-                        o.status.as_str(),
-                        o.currency,
-                        o.total,
-                        o.created_at,
-                        o.updated_at,
-                        o.fingerprint
-                    ],
-                    |r| r.get(0),
-                )
+        for (i, id, _) in written.iter().filter(|(_, _, stored)| *stored) {
+            let o = &orders[*i].0;
+            update
+                .execute(params![
+                    id,
+                    o.customer.0,
+                    o.status.as_str(),
+                    o.currency,
+                    o.total,
+                    o.created_at,
+                    o.updated_at,
+                    o.fingerprint
+                ])
                 .map_err(map_err)?;
             clear.execute([id]).map_err(map_err)?;
-            for (line, item) in items.iter().enumerate() {
-                add_item
-                    .execute(params![
-                        id,
-                        line as i64,
-                        item.sku,
-                        item.name,
-                        item.category,
-                        item.quantity,
-                        item.price
-                    ])
-                    .map_err(map_err)?;
-            }
-            ids.push(id);
         }
-        Ok(ids)
+        let items: Vec<(i64, usize, &OrderItemRow)> = written
+            .iter()
+            .flat_map(|(i, id, _)| {
+                let items = orders[*i].1.iter().enumerate();
+                items.map(move |(line, item)| (*id, line, item))
+            })
+            .collect();
+        multi_row::insert(
+            conn,
+            "INSERT INTO order_items (order_id, line, sku, name, category, quantity, price_minor)",
+            7,
+            &items,
+            |s, at, (id, line, item)| {
+                s.raw_bind_parameter(at, id)?;
+                s.raw_bind_parameter(at + 1, *line as i64)?;
+                s.raw_bind_parameter(at + 2, &item.sku)?;
+                s.raw_bind_parameter(at + 3, &item.name)?;
+                s.raw_bind_parameter(at + 4, &item.category)?;
+                s.raw_bind_parameter(at + 5, item.quantity)?;
+                s.raw_bind_parameter(at + 6, item.price)
+            },
+        )
+        .map_err(map_err)?;
+        Ok(written.iter().map(|(_, id, _)| *id).collect())
     }
 
     /// Inserts refunds not recorded yet and recomputes the refunded totals of their orders.

@@ -110,6 +110,78 @@ pub async fn upsert_keeps_one_order(store: &dyn Store) {
     assert_not_found(store.order(id + 1_000).await, "unknown order id");
 }
 
+/// One write of many orders, stored and new, with more items than one statement takes.
+pub async fn many_orders_in_one_write(store: &dyn Store) {
+    let shop = source(store, "shop").await.id;
+    let ann = customers(store, 1, T0).await[0];
+    let items_of = |n: usize| -> Vec<_> {
+        (0..n)
+            .map(|line| item(&format!("S{line}"), 1, 100 + line as i64))
+            .collect()
+    };
+    let mut tx = store.begin_write().await.expect("begin");
+    let first: Vec<_> = (0..5)
+        .map(|i| {
+            let o = order(shop, &format!("o{i}"), ann, OrderStatus::Pending, 1_000, T0);
+            (o, items_of(2))
+        })
+        .collect();
+    let stored = tx.upsert_orders(&first).await.expect("first write");
+    tx.commit().await.expect("commit");
+
+    // Orders o0..o39: o0..o4 are stored (o1 and o3 come back changed), the rest are new.
+    let mut tx = store.begin_write().await.expect("begin");
+    let second: Vec<_> = (0..40)
+        .map(|i| {
+            let mut o = order(
+                shop,
+                &format!("o{i}"),
+                ann,
+                OrderStatus::Paid,
+                2_000 + i,
+                T0,
+            );
+            o.updated_at = T0 + DAY;
+            (o, items_of(i as usize % 4 + 1))
+        })
+        .collect();
+    let ids = tx.upsert_orders(&second).await.expect("second write");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(ids.len(), 40, "one id per order, in input order");
+    assert_eq!(&ids[..5], &stored[..], "stored orders keep their ids");
+    assert!(
+        ids[5..].windows(2).all(|w| w[0] < w[1]) && ids[5] > stored[4],
+        "new orders get ascending ids in input order: {ids:?}"
+    );
+    let mut listed = store.customer_orders(ann, None, 100).await.expect("orders");
+    listed.sort_by_key(|o| o.id);
+    assert_eq!(listed.len(), 40);
+    for (record, ((row, items), id)) in listed.iter().zip(second.iter().zip(&ids)) {
+        assert_eq!(
+            (
+                record.id,
+                record.external_id.as_str(),
+                record.status,
+                record.total,
+                record.updated_at
+            ),
+            (
+                *id,
+                row.external_id.as_str(),
+                OrderStatus::Paid,
+                row.total,
+                T0 + DAY
+            )
+        );
+        assert_eq!(
+            &record.items, items,
+            "{}: items replaced, in line order",
+            row.external_id
+        );
+    }
+}
+
 pub async fn refunds_are_deduplicated(store: &dyn Store) {
     let shop = source(store, "shop").await.id;
     let ann = customers(store, 1, T0).await[0];
