@@ -58,7 +58,11 @@ pub struct SqlStore {
 pub(crate) enum WriterConnection {
     /// `None` once the store is closed.
     Sqlite(Arc<tokio::sync::Mutex<Option<crate::sqlite_write::SqliteWriter>>>),
-    Postgres(sqlx::PgPool),
+    Postgres {
+        pool: sqlx::PgPool,
+        /// Identity owners this process's writer remembers (`owner_cache.rs`).
+        owners: Arc<std::sync::Mutex<crate::owner_cache::OwnerCache>>,
+    },
 }
 
 impl SqlStore {
@@ -102,13 +106,14 @@ impl SqlStore {
                 Some(crate::sqlite_native::database_file(&url)?),
             ),
             Backend::Postgres => (
-                WriterConnection::Postgres(
-                    PgPoolOptions::new()
+                WriterConnection::Postgres {
+                    pool: PgPoolOptions::new()
                         .max_connections(1)
                         .acquire_timeout(Duration::from_secs(10))
                         .connect_lazy(&url)
                         .map_err(map_err)?,
-                ),
+                    owners: Arc::default(),
+                },
                 None,
             ),
         };
@@ -164,7 +169,7 @@ impl SqlStore {
     pub async fn close(&self) {
         match &self.writer {
             WriterConnection::Sqlite(slot) => drop(slot.lock().await.take()),
-            WriterConnection::Postgres(pool) => pool.close().await,
+            WriterConnection::Postgres { pool, .. } => pool.close().await,
         }
         if let Some(readers) = &self.readers {
             readers.close();

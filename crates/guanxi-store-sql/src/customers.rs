@@ -331,8 +331,8 @@ impl Store for SqlStore {
             WriterConnection::Sqlite(slot) => Ok(Box::new(
                 crate::sqlite_write::SqliteWriteTx::begin(Arc::clone(slot)).await?,
             )),
-            WriterConnection::Postgres(pool) => Ok(Box::new(
-                crate::postgres_write::PgWriteTx::begin(pool).await?,
+            WriterConnection::Postgres { pool, owners } => Ok(Box::new(
+                crate::postgres_write::PgWriteTx::begin(pool, owners).await?,
             )),
         }
     }

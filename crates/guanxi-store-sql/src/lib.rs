@@ -10,6 +10,7 @@ mod connect;
 mod customers;
 mod jobs;
 mod keys;
+mod owner_cache;
 mod postgres_write;
 mod profile;
 mod rows;

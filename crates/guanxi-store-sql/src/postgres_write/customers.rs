@@ -149,18 +149,19 @@ impl PgWriteTx {
         self.execute(q).await.map(|_| ())
     }
 
+    /// Attaches identifiers not owned yet; answers those it attached, with their owners.
     pub(super) async fn attach(
         &mut self,
         identities: &[(IdentityKey, CustomerId, SourceId)],
         at: Millis,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
         if identities.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let q = sqlx::query(
             "INSERT INTO identities (kind, value, customer_id, source_id, created_at) \
              SELECT k, v, c, s, $5 FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(k, v, c, s) \
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING kind, value, customer_id",
         )
         .bind(identities.iter().map(|(k, _, _)| k.kind().name()).collect::<Vec<_>>())
         .bind(
@@ -172,7 +173,14 @@ impl PgWriteTx {
         .bind(identities.iter().map(|(_, c, _)| c.0).collect::<Vec<_>>())
         .bind(identities.iter().map(|(_, _, s)| s.0).collect::<Vec<_>>())
         .bind(at);
-        self.execute(q).await.map(|_| ())
+        self.fetch(q)
+            .await?
+            .iter()
+            .map(|r| {
+                let key = identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?)?;
+                Ok((key, CustomerId(get(r, "customer_id")?)))
+            })
+            .collect()
     }
 
     pub(super) async fn read_traits(

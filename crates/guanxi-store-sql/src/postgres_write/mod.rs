@@ -10,6 +10,7 @@ mod customers;
 mod orders;
 
 use crate::backend::map_err;
+use crate::owner_cache::{Learnt, OwnerCache};
 use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
@@ -20,6 +21,7 @@ use guanxi_store::{
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The advisory lock key that serialises write transactions ("guanxi" in ASCII). Every writer,
 /// on every replica, must use this same key.
@@ -29,10 +31,22 @@ type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
 pub(crate) struct PgWriteTx {
     tx: Transaction<'static, Postgres>,
+    /// This process's identity owners, shared by its write transactions (one at a time).
+    owner_cache: Arc<Mutex<OwnerCache>>,
+    /// Owners this transaction read or wrote, for the cache once it commits.
+    learnt: Learnt,
+    /// `writer_epoch` as this transaction set it.
+    epoch: i64,
+}
+
+/// The cache stays usable even if a thread panicked while holding it: it is only a cache, and
+/// every update of it is a whole `keep` or `validate`.
+fn lock(owners: &Mutex<OwnerCache>) -> MutexGuard<'_, OwnerCache> {
+    owners.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl PgWriteTx {
-    pub(crate) async fn begin(pool: &PgPool) -> StoreResult<Self> {
+    pub(crate) async fn begin(pool: &PgPool, owners: &Arc<Mutex<OwnerCache>>) -> StoreResult<Self> {
         let mut tx = pool.begin().await.map_err(map_err)?;
         // One writer at a time across every replica, as on SQLite: identity resolution reads
         // owners before it attaches, and the change feed's seq must commit in order.
@@ -41,7 +55,19 @@ impl PgWriteTx {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        Ok(Self { tx })
+        // Moved by one since this process's last commit unless another writer committed.
+        let epoch: i64 =
+            sqlx::query_scalar("UPDATE writer_epoch SET epoch = epoch + 1 RETURNING epoch")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        lock(owners).validate(epoch - 1);
+        Ok(Self {
+            tx,
+            owner_cache: Arc::clone(owners),
+            learnt: Learnt::default(),
+            epoch,
+        })
     }
 
     /// Runs a statement; answers how many rows it changed.
@@ -85,7 +111,19 @@ impl WriteTx for PgWriteTx {
         &mut self,
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
-        self.owners(keys).await
+        // Inside a transaction that merged, cached owners may be merged away: read them all.
+        let (mut known, unknown) = if self.learnt.has_merges() {
+            (Vec::new(), keys.iter().collect())
+        } else {
+            lock(&self.owner_cache).split(keys)
+        };
+        let unknown: Vec<IdentityKey> = unknown.into_iter().cloned().collect();
+        let read = self.owners(&unknown).await?;
+        for (key, owner) in &read {
+            self.learnt.owner(key.clone(), *owner);
+        }
+        known.extend(read);
+        Ok(known)
     }
 
     async fn limited_identities(
@@ -100,7 +138,9 @@ impl WriteTx for PgWriteTx {
     }
 
     async fn merge_customer(&mut self, merge: &MergeDecision, at: Millis) -> StoreResult<()> {
-        self.merge(merge, at).await
+        self.merge(merge, at).await?;
+        self.learnt.merge(merge.from, merge.into);
+        Ok(())
     }
 
     async fn attach_identities(
@@ -108,7 +148,10 @@ impl WriteTx for PgWriteTx {
         identities: &[(IdentityKey, CustomerId, SourceId)],
         at: Millis,
     ) -> StoreResult<()> {
-        self.attach(identities, at).await
+        for (key, owner) in self.attach(identities, at).await? {
+            self.learnt.owner(key, owner);
+        }
+        Ok(())
     }
 
     async fn customer_traits(
@@ -248,9 +291,19 @@ impl WriteTx for PgWriteTx {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.tx.commit().await.map_err(|e| match map_err(e) {
+        let Self {
+            tx,
+            owner_cache,
+            learnt,
+            epoch,
+        } = *self;
+        tx.commit().await.map_err(|e| match map_err(e) {
             StoreError::NotFound(_) => StoreError::other("commit failed"),
             other => other,
-        })
+        })?;
+        let mut cache = lock(&owner_cache);
+        cache.keep(learnt);
+        cache.advance(epoch);
+        Ok(())
     }
 }

@@ -10,8 +10,8 @@ mod checkpoint;
 mod customers;
 mod multi_row;
 mod orders;
-mod owners;
 
+use crate::owner_cache::{Learnt, OwnerCache};
 pub(crate) use crate::sqlite_native::map_err;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
@@ -32,7 +32,7 @@ const STATEMENT_CACHE: usize = 128;
 pub(crate) struct SqliteWriter {
     conn: Connection,
     checkpointer: checkpoint::Checkpointer,
-    owners: owners::OwnerCache,
+    owners: OwnerCache,
 }
 
 impl SqliteWriter {
@@ -52,7 +52,7 @@ impl SqliteWriter {
         Ok(Self {
             conn,
             checkpointer: checkpoint::Checkpointer::start(path)?,
-            owners: owners::OwnerCache::default(),
+            owners: OwnerCache::default(),
         })
     }
 }
@@ -63,7 +63,7 @@ pub(crate) struct SqliteWriteTx {
     /// Still open: dropping the transaction rolls it back.
     open: bool,
     /// Owners this transaction read or wrote, for the cache once it commits.
-    learnt: owners::Learnt,
+    learnt: Learnt,
 }
 
 impl SqliteWriteTx {
@@ -74,7 +74,7 @@ impl SqliteWriteTx {
         let mut tx = Self {
             writer: guard,
             open: false,
-            learnt: owners::Learnt::default(),
+            learnt: Learnt::default(),
         };
         let conn = tx.conn()?;
         if !conn.is_autocommit() {
@@ -85,7 +85,12 @@ impl SqliteWriteTx {
         conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
         tx.open = true;
         let writer = tx.writer_mut()?;
-        writer.owners.validate(&writer.conn).map_err(map_err)?;
+        // Changes when another connection commits, never with this one's own commits.
+        let version = writer
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(map_err)?;
+        writer.owners.validate(version);
         Ok(tx)
     }
 

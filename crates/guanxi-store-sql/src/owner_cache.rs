@@ -1,17 +1,18 @@
-//! What the writer knows of identity owners, so that most look-ups of a batch skip SQLite.
+//! What a writer knows of identity owners, so that most look-ups of a batch skip the database.
 //!
 //! Most traffic comes from people seen before, and every message names its identifiers, so
-//! the owner look-up was the largest part of a batch after the commit itself. The writer is
-//! the only one that attaches identities and merges customers in this process, so it can keep
-//! what it read and wrote — provided nobody else wrote meanwhile: SQLite's `data_version`
-//! changes when another connection (another process's import, say) commits, and then the cache
-//! is dropped. What a transaction learns is kept only once it commits. This process's own pool
-//! connections count as "another connection" too (API keys, job claims), so such writes also
+//! the owner look-up was the largest part of a batch after the commit itself. Identities and
+//! merges change only in write transactions, and writers take turns (SQLite's write lock,
+//! PostgreSQL's advisory lock), so a writer can keep what it read and wrote — provided nobody
+//! else wrote meanwhile. Each backend gives its write transactions a version that another
+//! writer's commit changes: SQLite's `PRAGMA data_version`, PostgreSQL's `writer_epoch` row that
+//! every write transaction bumps. When it is not the one the cache expects, the cache starts
+//! over. What a transaction learns is kept only once it commits. On SQLite this process's own
+//! pool connections count as another writer too (API keys, job claims), so such writes also
 //! reset the cache: it pays off under sustained ingest, where it matters.
 
 use foldhash::HashMap;
 use guanxi_domain::{CustomerId, IdentityKey};
-use rusqlite::Connection;
 
 /// Entries kept at most; past it the cache starts over (about 100 MB of keys).
 const MAX_OWNERS: usize = 1_000_000;
@@ -21,8 +22,8 @@ pub(crate) struct OwnerCache {
     owners: HashMap<IdentityKey, CustomerId>,
     /// Merged-away customers and their survivors: cached owners may have been merged since.
     merged: HashMap<CustomerId, CustomerId>,
-    /// `PRAGMA data_version` when the cache was last known complete.
-    data_version: Option<i64>,
+    /// The write version when the cache was last known complete.
+    version: Option<i64>,
 }
 
 /// What one transaction read or wrote; folded into the cache when it commits.
@@ -32,20 +33,20 @@ pub(crate) struct Learnt {
     merged: Vec<(CustomerId, CustomerId)>,
 }
 
-fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
-}
-
 impl OwnerCache {
-    /// At the start of a transaction: forget everything if another connection committed.
-    pub(crate) fn validate(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        let now = data_version(conn)?;
-        if self.data_version != Some(now) {
+    /// At the start of a transaction, with the database's write version as of then: forget
+    /// everything unless it is the version the cache last saw.
+    pub(crate) fn validate(&mut self, version: i64) {
+        if self.version != Some(version) {
             self.owners.clear();
             self.merged.clear();
-            self.data_version = Some(now);
+            self.version = Some(version);
         }
-        Ok(())
+    }
+
+    /// After a commit that changed the version (PostgreSQL's epoch): the cache saw it.
+    pub(crate) fn advance(&mut self, version: i64) {
+        self.version = Some(version);
     }
 
     /// The surviving owner, if known. Not valid inside a transaction that merged customers.
@@ -55,6 +56,22 @@ impl OwnerCache {
             owner = *next;
         }
         Some(owner)
+    }
+
+    /// Owners of `keys` the cache knows, and the keys it does not.
+    pub(crate) fn split<'k>(
+        &self,
+        keys: &'k [IdentityKey],
+    ) -> (Vec<(IdentityKey, CustomerId)>, Vec<&'k IdentityKey>) {
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        for key in keys {
+            match self.get(key) {
+                Some(owner) => known.push((key.clone(), owner)),
+                None => unknown.push(key),
+            }
+        }
+        (known, unknown)
     }
 
     /// After a commit.
