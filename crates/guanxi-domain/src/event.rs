@@ -73,8 +73,8 @@ impl EventProperties {
         &self.0
     }
 
-    pub fn to_value(&self) -> serde_json::Value {
-        // Made from a `Value`, so the text is valid JSON.
-        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    /// The properties parsed back (made from a `Value`, so they parse).
+    pub fn to_value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_str(&self.0)
     }
 }

@@ -4,7 +4,7 @@
 use super::{Outcome, OutcomeStatus, WriteItem, WriteOp, orders, traits};
 use guanxi_domain::resolution::IdentityGraph;
 use guanxi_domain::{CustomerId, IdentityKey, OrderChange, SourceId};
-use guanxi_store::{Change, ChangeKind, NewEvent, Store, StoreResult, Traits};
+use guanxi_store::{Change, ChangeKind, NewEvent, Store, StoreError, StoreResult, Traits};
 // Seeded fast hashing: every map here is rebuilt per batch on the writer's critical path.
 use foldhash::{HashMap, HashSet};
 
@@ -46,6 +46,12 @@ fn customers_that_may_change<'a>(
     let mut ids: Vec<CustomerId> = changing.into_iter().collect();
     ids.sort();
     ids
+}
+
+/// Every message names at least one identifier (the edge refuses it otherwise), so it always
+/// resolves to a customer; should that ever break, the batch fails rather than store orphans.
+fn unresolved() -> StoreError {
+    StoreError::other("a message resolved to no customer")
 }
 
 pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResult<Vec<Outcome>> {
@@ -166,7 +172,7 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
             let customer = customer.map(|c| plan.resolve(c));
             let outcome = match op {
                 WriteOp::Event(e) => {
-                    let customer = customer.unwrap_or(CustomerId(0));
+                    let customer = customer.ok_or_else(unresolved)?;
                     patches.push((customer, &e.traits));
                     events.push(NewEvent {
                         source: e.source,
@@ -201,7 +207,7 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
                     }
                 }
                 WriteOp::Profile(p) => {
-                    let customer = customer.unwrap_or(CustomerId(0));
+                    let customer = customer.ok_or_else(unresolved)?;
                     patches.push((customer, &p.traits));
                     let tagged = tx.add_tags(customer, &p.tags).await? > 0;
                     if tagged {

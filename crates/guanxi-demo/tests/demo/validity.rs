@@ -90,7 +90,7 @@ fn order_totals_are_items_plus_shipping_minus_discount() {
                 }
             }
             DemoRecord::Event(e) if e.name.as_deref() == Some("Order Completed") => {
-                let p = &e.properties.to_value();
+                let p = &e.properties.to_value().expect("properties are JSON");
                 let amount = |k: &str| (p[k].as_f64().unwrap_or(f64::NAN) * 100.0).round() as i64;
                 let id = p["order_id"].as_str().unwrap_or_default();
                 let (items, total) = web_items[id];

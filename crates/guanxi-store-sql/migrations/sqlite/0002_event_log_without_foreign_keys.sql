@@ -1,6 +1,6 @@
 -- The event log is append-only and written only by the ingest writer, which resolves each
--- event's customer in the same transaction; merges re-point events and erasure deletes them
--- explicitly. Its two foreign-key checks per event bought nothing the writer does not already
+-- event's customer in the same transaction; merges re-point events and erasure must delete
+-- them explicitly. Its two foreign-key checks per event bought nothing the writer does not already
 -- guarantee (see the PostgreSQL migration of the same name). SQLite cannot drop a constraint,
 -- so the table is rebuilt with the same columns, rows and index.
 CREATE TABLE events_next (

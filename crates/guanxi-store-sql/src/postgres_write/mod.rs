@@ -35,12 +35,10 @@ pub(crate) struct PgWriteTx {
     owner_cache: Arc<Mutex<OwnerCache>>,
     /// Owners this transaction read or wrote, for the cache once it commits.
     learnt: Learnt,
-    /// `writer_epoch` as this transaction set it.
-    epoch: i64,
 }
 
 /// The cache stays usable even if a thread panicked while holding it: it is only a cache, and
-/// every update of it is a whole `keep` or `validate`.
+/// at worst it holds owners that a later `validate` drops.
 fn lock(owners: &Mutex<OwnerCache>) -> MutexGuard<'_, OwnerCache> {
     owners.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -55,7 +53,9 @@ impl PgWriteTx {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        // Moved by one since this process's last commit unless another writer committed.
+        // Moved by one since this process's last commit unless someone else wrote identities or
+        // merges. The row stays locked until this transaction ends, so nobody else moves it
+        // meanwhile (other paths that change identities wait, through the triggers).
         let epoch: i64 =
             sqlx::query_scalar("UPDATE writer_epoch SET epoch = epoch + 1 RETURNING epoch")
                 .fetch_one(&mut *tx)
@@ -66,7 +66,6 @@ impl PgWriteTx {
             tx,
             owner_cache: Arc::clone(owners),
             learnt: Learnt::default(),
-            epoch,
         })
     }
 
@@ -111,12 +110,7 @@ impl WriteTx for PgWriteTx {
         &mut self,
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
-        // Inside a transaction that merged, cached owners may be merged away: read them all.
-        let (mut known, unknown) = if self.learnt.has_merges() {
-            (Vec::new(), keys.iter().collect())
-        } else {
-            lock(&self.owner_cache).split(keys)
-        };
+        let (mut known, unknown) = lock(&self.owner_cache).split(keys, &self.learnt);
         let unknown: Vec<IdentityKey> = unknown.into_iter().cloned().collect();
         let read = self.owners(&unknown).await?;
         for (key, owner) in &read {
@@ -292,11 +286,15 @@ impl WriteTx for PgWriteTx {
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let Self {
-            tx,
+            mut tx,
             owner_cache,
             learnt,
-            epoch,
         } = *self;
+        // Where this transaction leaves the epoch: its own bump plus its triggers' bumps.
+        let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM writer_epoch")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(|e| match map_err(e) {
             StoreError::NotFound(_) => StoreError::other("commit failed"),
             other => other,

@@ -159,31 +159,26 @@ impl WriteTx for SqliteWriteTx {
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
         let writer = self.writer()?;
-        let cache = (!self.learnt.has_merges()).then_some(&writer.owners);
+        let (mut owners, unknown) = writer.owners.split(keys, &self.learnt);
         let mut stmt = writer
             .conn
             .prepare_cached("SELECT customer_id FROM identities WHERE kind = ?1 AND value = ?2")
             .map_err(map_err)?;
-        let mut owners = Vec::new();
         let mut read = Vec::new();
-        for key in keys {
-            if let Some(owner) = cache.and_then(|c| c.get(key)) {
-                owners.push((key.clone(), owner));
-                continue;
-            }
+        for key in unknown {
             let owner: Option<i64> = stmt
                 .query_row(params![key.kind().name(), key.value()], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?;
             if let Some(owner) = owner {
-                owners.push((key.clone(), CustomerId(owner)));
                 read.push((key.clone(), CustomerId(owner)));
             }
         }
         drop(stmt);
-        for (key, owner) in read {
-            self.learnt.owner(key, owner);
+        for (key, owner) in &read {
+            self.learnt.owner(key.clone(), *owner);
         }
+        owners.extend(read);
         Ok(owners)
     }
 

@@ -166,4 +166,28 @@ pub async fn owners_follow_other_writers(db: &TestDb) {
         "a rolled-back attach is forgotten"
     );
     drop(tx);
+
+    // Someone moves an identifier by hand, outside any write transaction.
+    let mut tx = store.begin_write().await.expect("begin");
+    let seen = tx
+        .identity_owners(&[crate::key("email:b@shop.cn")])
+        .await
+        .expect("owners");
+    assert_eq!(seen, vec![(crate::key("email:b@shop.cn"), b)]);
+    tx.commit().await.expect("commit");
+    let c = crate::customer_with(store, web.id, &["email:c2@shop.cn"], T0).await;
+    db.execute(&format!(
+        "UPDATE identities SET customer_id = {} WHERE value = 'b@shop.cn'",
+        c.0
+    ))
+    .await;
+    let mut tx = store.begin_write().await.expect("begin");
+    assert_eq!(
+        tx.identity_owners(&[crate::key("email:b@shop.cn")])
+            .await
+            .expect("owners"),
+        vec![(crate::key("email:b@shop.cn"), c)],
+        "a change made outside the writer is seen"
+    );
+    drop(tx);
 }

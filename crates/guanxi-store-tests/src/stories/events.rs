@@ -56,7 +56,7 @@ pub async fn events_page_newest_first(store: &dyn Store) {
             &sent.message_id,
             sent.kind,
             &sent.name,
-            &sent.properties.to_value(),
+            &sent.properties.to_value().expect("stored JSON"),
             sent.timestamp,
             sent.received_at
         ),
