@@ -6,6 +6,7 @@ use crate::write_rules::{merged_traits, name_search};
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{StoreResult, Traits};
+use sqlx::postgres::PgRow;
 use std::collections::{HashMap, HashSet};
 
 impl PgWriteTx {
@@ -58,14 +59,7 @@ impl PgWriteTx {
                 .map(|k| k.value().to_owned())
                 .collect::<Vec<_>>(),
         );
-        self.fetch(q)
-            .await?
-            .iter()
-            .map(|r| {
-                let key = identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?)?;
-                Ok((key, CustomerId(get(r, "customer_id")?)))
-            })
-            .collect()
+        self.fetch(q).await?.iter().map(owned_identity).collect()
     }
 
     /// Identifiers of kinds with a per-customer limit held by these customers.
@@ -173,14 +167,7 @@ impl PgWriteTx {
         .bind(identities.iter().map(|(_, c, _)| c.0).collect::<Vec<_>>())
         .bind(identities.iter().map(|(_, _, s)| s.0).collect::<Vec<_>>())
         .bind(at);
-        self.fetch(q)
-            .await?
-            .iter()
-            .map(|r| {
-                let key = identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?)?;
-                Ok((key, CustomerId(get(r, "customer_id")?)))
-            })
-            .collect()
+        self.fetch(q).await?.iter().map(owned_identity).collect()
     }
 
     pub(super) async fn read_traits(
@@ -242,4 +229,10 @@ impl PgWriteTx {
         .bind(at);
         self.execute(q).await.map(|_| ())
     }
+}
+
+/// A row of `kind`, `value` and `customer_id`: an identifier and who owns it.
+fn owned_identity(r: &PgRow) -> StoreResult<(IdentityKey, CustomerId)> {
+    let key = identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?)?;
+    Ok((key, CustomerId(get(r, "customer_id")?)))
 }
