@@ -100,6 +100,18 @@ impl Learnt {
         self.owners.push((key, customer));
     }
 
+    /// Owners read from the database for `split`'s unknown keys: remembered, and joined to the
+    /// owners the cache knew to answer the whole look-up.
+    pub(crate) fn read(
+        &mut self,
+        mut known: Vec<(IdentityKey, CustomerId)>,
+        read: Vec<(IdentityKey, CustomerId)>,
+    ) -> Vec<(IdentityKey, CustomerId)> {
+        self.owners.extend(read.iter().cloned());
+        known.extend(read);
+        known
+    }
+
     pub(crate) fn merge(&mut self, from: CustomerId, into: CustomerId) {
         self.merged.push((from, into));
     }

@@ -110,14 +110,10 @@ impl WriteTx for PgWriteTx {
         &mut self,
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
-        let (mut known, unknown) = lock(&self.owner_cache).split(keys, &self.learnt);
+        let (known, unknown) = lock(&self.owner_cache).split(keys, &self.learnt);
         let unknown: Vec<IdentityKey> = unknown.into_iter().cloned().collect();
         let read = self.owners(&unknown).await?;
-        for (key, owner) in &read {
-            self.learnt.owner(key.clone(), *owner);
-        }
-        known.extend(read);
-        Ok(known)
+        Ok(self.learnt.read(known, read))
     }
 
     async fn limited_identities(

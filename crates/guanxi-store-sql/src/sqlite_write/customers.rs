@@ -1,6 +1,6 @@
 //! Creating customers, their traits, and merging one customer into another.
 
-use super::{SqliteWriteTx, map_err};
+use super::{SqliteWriteTx, map_err, multi_row};
 use crate::write_rules::{merged_traits, name_search};
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, Millis};
@@ -16,20 +16,20 @@ impl SqliteWriteTx {
         if count == 0 {
             return Ok(Vec::new());
         }
-        // Safe without a sequence: this transaction holds SQLite's only write lock.
-        let top: i64 = self
-            .conn()?
-            .prepare_cached("SELECT MAX(id) FROM customers")
-            .and_then(|mut s| s.query_row([], |r| r.get::<_, Option<i64>>(0)))
-            .map_err(map_err)?
-            .unwrap_or(0);
+        let top = self.largest_id("customers")?;
         let ids: Vec<i64> = (1..=count as i64).map(|i| top + i).collect();
-        for id in &ids {
-            self.run(
-                "INSERT INTO customers (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
-                params![id, at],
-            )?;
-        }
+        multi_row::insert(
+            self.conn()?,
+            "INSERT INTO customers (id, created_at, updated_at)",
+            3,
+            &ids,
+            |s, i, id| {
+                s.raw_bind_parameter(i, id)?;
+                s.raw_bind_parameter(i + 1, at)?;
+                s.raw_bind_parameter(i + 2, at)
+            },
+        )
+        .map_err(map_err)?;
         Ok(ids.into_iter().map(CustomerId).collect())
     }
 

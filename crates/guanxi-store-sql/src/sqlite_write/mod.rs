@@ -110,6 +110,15 @@ impl SqliteWriteTx {
         self.writer().map(|w| &w.conn)
     }
 
+    /// The largest id in `table` (0 when empty). New rows take the ids after it, in order:
+    /// safe without a sequence, as this transaction holds SQLite's only write lock.
+    pub(crate) fn largest_id(&self, table: &'static str) -> StoreResult<i64> {
+        self.conn()?
+            .prepare_cached(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(map_err)
+    }
+
     /// Runs a cached statement once; answers the rows it changed.
     pub(crate) fn run(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<usize> {
         self.conn()?
@@ -159,7 +168,7 @@ impl WriteTx for SqliteWriteTx {
         keys: &[IdentityKey],
     ) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
         let writer = self.writer()?;
-        let (mut owners, unknown) = writer.owners.split(keys, &self.learnt);
+        let (known, unknown) = writer.owners.split(keys, &self.learnt);
         let mut stmt = writer
             .conn
             .prepare_cached("SELECT customer_id FROM identities WHERE kind = ?1 AND value = ?2")
@@ -175,11 +184,7 @@ impl WriteTx for SqliteWriteTx {
             }
         }
         drop(stmt);
-        for (key, owner) in &read {
-            self.learnt.owner(key.clone(), *owner);
-        }
-        owners.extend(read);
-        Ok(owners)
+        Ok(self.learnt.read(known, read))
     }
 
     async fn limited_identities(

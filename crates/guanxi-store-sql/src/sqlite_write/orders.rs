@@ -86,8 +86,7 @@ impl SqliteWriteTx {
     /// ids in input order.
     ///
     /// New orders, all of a first import, go in with multi-row inserts and ids taken in input
-    /// order after the largest (safe without a sequence: this transaction holds SQLite's only
-    /// write lock); stored ones are updated and get their items anew.
+    /// order after the largest; stored ones are updated and get their items anew.
     pub(super) fn write_orders(
         &self,
         orders: &[(OrderRow, Vec<OrderItemRow>)],
@@ -96,10 +95,7 @@ impl SqliteWriteTx {
         let mut find = conn
             .prepare_cached("SELECT id FROM orders WHERE source_id = ?1 AND external_id = ?2")
             .map_err(map_err)?;
-        let mut next: i64 = conn
-            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM orders")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(map_err)?;
+        let mut next = self.largest_id("orders")?;
         // Per order: its id and whether it is stored already.
         let mut written: Vec<(usize, i64, bool)> = Vec::with_capacity(orders.len());
         for (i, (o, _)) in orders.iter().enumerate() {
