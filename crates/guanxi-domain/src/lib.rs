@@ -3,6 +3,7 @@
 //! Values that reach this crate have been parsed at the edge (`Email::parse`, `Phone::parse`,
 //! `Money::parse`), so code past the edge never re-validates them.
 
+pub mod access;
 pub mod email;
 pub mod error;
 pub mod event;
