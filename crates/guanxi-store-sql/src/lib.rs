@@ -5,6 +5,7 @@
 //! append-only migrations folder. The conformance suite in `guanxi-store-tests` keeps the two
 //! equal.
 
+mod audit;
 mod backend;
 mod connect;
 mod customers;
@@ -18,6 +19,7 @@ mod sql;
 mod sqlite_native;
 mod sqlite_read;
 mod sqlite_write;
+mod staff;
 mod write_rules;
 
 pub use backend::Backend;

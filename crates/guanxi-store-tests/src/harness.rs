@@ -102,6 +102,20 @@ impl TestDb {
         let _ = conn.close().await;
     }
 
+    /// Runs one statement directly; answers the database's refusal, if any.
+    pub async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect directly");
+        let outcome = conn
+            .execute(sql)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let _ = conn.close().await;
+        outcome
+    }
+
     /// Rows of a query whose columns are all text or integers, rendered as strings.
     pub async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
         let mut conn = sqlx::AnyConnection::connect(&self.url)

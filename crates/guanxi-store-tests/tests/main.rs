@@ -61,6 +61,10 @@ conformance! {
     db stories::products::products_upsert => sqlite_products, postgres_products;
     db stories::concurrency::second_writer_waits_or_is_busy => sqlite_busy_writer, postgres_busy_writer;
     db stories::concurrency::owners_follow_other_writers => sqlite_owners_follow_others, postgres_owners_follow_others;
+    store stories::staff::users_and_log_in_failures => sqlite_users, postgres_users;
+    store stories::staff::sessions_expire_and_end => sqlite_sessions, postgres_sessions;
+    store stories::staff::custom_roles_round_trip => sqlite_custom_roles, postgres_custom_roles;
+    db stories::staff::audit_log_is_append_only => sqlite_audit_log, postgres_audit_log;
 }
 
 #[tokio::test]

@@ -4,10 +4,14 @@
 
 mod error;
 mod records;
+mod staff;
 mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
 pub use records::*;
+pub use staff::{
+    AuditEntry, AuditQuery, AuditStore, NewAuditEntry, NewUser, Session, StaffStore, User,
+};
 pub use store::{CustomerStore, JobStore, KeyStore, Store};
 pub use write::WriteTx;

@@ -3,13 +3,16 @@ use crate::{
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
 };
+use crate::{AuditStore, StaffStore};
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
 
 /// Everything the application needs from storage. Writes that must be atomic go through one
 /// `WriteTx`; reads are answered from committed data.
 #[async_trait]
-pub trait Store: CustomerStore + KeyStore + JobStore + Send + Sync + 'static {
+pub trait Store:
+    CustomerStore + KeyStore + JobStore + StaffStore + AuditStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -11,3 +11,4 @@ pub mod orders;
 pub mod products;
 pub mod receipts;
 pub mod search;
+pub mod staff;
