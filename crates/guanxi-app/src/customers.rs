@@ -2,7 +2,9 @@
 //! masked unless the caller may see it — the one path every API and page goes through.
 
 use crate::Settings;
-pub use crate::privacy::{ShownIdentity, Visibility, show_event, show_identity, show_traits};
+pub use crate::privacy::{
+    Shown, ShownIdentity, Visibility, show_event, show_identity, show_traits,
+};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
 use guanxi_store::{
     CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits,
@@ -38,7 +40,7 @@ pub async fn profile(
         identities: parts
             .identities
             .iter()
-            .map(|k| show_identity(k, visibility))
+            .filter_map(|k| show_identity(k, visibility))
             .collect(),
         traits: show_traits(&record.traits, visibility),
         tags: parts.tags,
@@ -107,6 +109,59 @@ pub async fn lookup(
 pub enum LookupError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A request to see personal fields in plain.
+pub struct Reveal<'a> {
+    pub fields: &'a [guanxi_domain::access::PersonalField],
+    /// Why; the console asks for it, the API may give one.
+    pub reason: Option<&'a str>,
+    /// `console` or `api`.
+    pub via: &'static str,
+    pub ip: Option<String>,
+}
+
+/// How `principal` sees `customers` (one for a profile, several for a list page) with `reveal`:
+/// masked by default; revealed fields only if the role may, and then the reveal is in the audit
+/// log before anything is shown.
+pub async fn visibility(
+    store: &dyn Store,
+    principal: &guanxi_domain::access::Principal,
+    customers: &[CustomerId],
+    reveal: Reveal<'_>,
+) -> Result<Visibility, AccessError> {
+    use guanxi_domain::access::{Action, Resource};
+    principal.require(Resource::Customers, Action::View)?;
+    let visibility = Visibility::for_principal(principal, reveal.fields)?;
+    if !reveal.fields.is_empty() {
+        let fields: Vec<&str> = reveal.fields.iter().map(|f| f.as_str()).collect();
+        let ids: Vec<String> = customers.iter().map(|c| c.0.to_string()).collect();
+        crate::audit::record(
+            store,
+            crate::audit::Audit {
+                actor: crate::audit::AuditActor::Known(&principal.actor),
+                action: "reveal",
+                target: Some(("customer", ids.join(","))),
+                detail: serde_json::json!({
+                    "fields": fields,
+                    "reason": reveal.reason.unwrap_or_default(),
+                    "via": reveal.via,
+                }),
+                ip: reveal.ip,
+            },
+        )
+        .await?;
+    }
+    Ok(visibility)
+}
+
+/// A check that failed: not allowed, or the store could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error(transparent)]
+    Denied(#[from] guanxi_domain::access::Denied),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

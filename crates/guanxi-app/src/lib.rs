@@ -2,6 +2,7 @@
 //! customer profiles, keys, imports and the demo shop. Talks to storage only through the
 //! `guanxi-store` traits.
 
+pub mod audit;
 pub mod customers;
 pub mod import;
 pub mod ingest;
@@ -9,6 +10,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod privacy;
 pub mod settings;
+pub mod staff;
 
 pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, PendingWrite, WriteItem, WriteOp};
 pub use settings::Settings;

@@ -1,16 +1,86 @@
-//! What personal data a caller sees: everything as stored, or masked. Every view of a
-//! customer — profile, identities, events — goes through here; there is no second path.
+//! What personal data a caller sees, field by field: as stored, masked, or not at all. Every
+//! view of a customer — profile, identities, events, in the API and the console — goes through
+//! here; there is no second path.
 
+use guanxi_domain::access::{Denied, FieldAccess, PersonalField, Principal};
 use guanxi_domain::masking::{mask_email, mask_name, mask_other, mask_phone};
 use guanxi_domain::{IdentityKey, IdentityKind};
 use guanxi_store::Traits;
 use serde_json::Value;
 
-/// Whether personal data is shown as stored or masked.
+/// How one personal field is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
+pub enum Shown {
+    Hidden,
     Masked,
-    Revealed,
+    Plain,
+}
+
+/// How each personal field is shown to one caller for one view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visibility {
+    name: Shown,
+    phone: Shown,
+    email: Shown,
+    address: Shown,
+}
+
+impl Visibility {
+    /// Everything masked: what anyone who may see a customer at all sees by default.
+    pub const MASKED: Visibility = Visibility::uniform(Shown::Masked);
+
+    const fn uniform(shown: Shown) -> Self {
+        Self {
+            name: shown,
+            phone: shown,
+            email: shown,
+            address: shown,
+        }
+    }
+
+    /// What `principal` sees with `reveal` asked for: revealed fields in plain, the rest masked,
+    /// and fields their role hides not at all. Asking to reveal a field the role may not reveal
+    /// is refused, not quietly masked.
+    pub fn for_principal(principal: &Principal, reveal: &[PersonalField]) -> Result<Self, Denied> {
+        let mut v = Self::MASKED;
+        for field in PersonalField::ALL {
+            let shown = match principal.field(field) {
+                FieldAccess::Hidden => Shown::Hidden,
+                FieldAccess::Masked | FieldAccess::Revealable => Shown::Masked,
+            };
+            v.set(field, shown);
+        }
+        for field in reveal {
+            principal.require_reveal(*field)?;
+            v.set(*field, Shown::Plain);
+        }
+        Ok(v)
+    }
+
+    pub fn of(&self, field: PersonalField) -> Shown {
+        match field {
+            PersonalField::Name => self.name,
+            PersonalField::Phone => self.phone,
+            PersonalField::Email => self.email,
+            PersonalField::Address => self.address,
+        }
+    }
+
+    fn set(&mut self, field: PersonalField, shown: Shown) {
+        match field {
+            PersonalField::Name => self.name = shown,
+            PersonalField::Phone => self.phone = shown,
+            PersonalField::Email => self.email = shown,
+            PersonalField::Address => self.address = shown,
+        }
+    }
+
+    /// Whether any field is shown other than as stored.
+    pub fn protects_anything(&self) -> bool {
+        PersonalField::ALL
+            .iter()
+            .any(|f| self.of(*f) != Shown::Plain)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +95,19 @@ enum Personal {
     Email,
     Phone,
     Name,
+    /// Addresses and other identifying details (birthdays, ID cards): the address field's rule.
     Other,
+}
+
+impl Personal {
+    fn field(self) -> PersonalField {
+        match self {
+            Personal::Email => PersonalField::Email,
+            Personal::Phone => PersonalField::Phone,
+            Personal::Name => PersonalField::Name,
+            Personal::Other => PersonalField::Address,
+        }
+    }
 }
 
 /// Keys that name a person. Only profiles mask them: in a track event `name` is a product's.
@@ -93,45 +175,68 @@ fn mask_value(how: Personal, value: &Value) -> Value {
     }
 }
 
-/// Masks personal values anywhere in a JSON tree.
-fn mask_tree(value: &Value, names: bool) -> Value {
+/// Shows personal values anywhere in a JSON tree as `visibility` says; hidden ones are left out.
+fn show_tree(value: &Value, names: bool, visibility: Visibility) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| {
+                .filter_map(|(k, v)| {
                     let shown = match classify(k, names) {
-                        Some(how) => mask_value(how, v),
-                        None => mask_tree(v, names),
+                        Some(how) => match visibility.of(how.field()) {
+                            Shown::Hidden => return None,
+                            Shown::Masked => mask_value(how, v),
+                            Shown::Plain => v.clone(),
+                        },
+                        None => show_tree(v, names, visibility),
                     };
-                    (k.clone(), shown)
+                    Some((k.clone(), shown))
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(|v| mask_tree(v, names)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| show_tree(v, names, visibility))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
 
 /// A profile's traits.
 pub fn show_traits(traits: &Traits, visibility: Visibility) -> Traits {
-    match (visibility, mask_tree(&Value::Object(traits.clone()), true)) {
-        (Visibility::Masked, Value::Object(masked)) => masked,
-        _ => traits.clone(),
+    if !visibility.protects_anything() {
+        return traits.clone();
+    }
+    match show_tree(&Value::Object(traits.clone()), true, visibility) {
+        Value::Object(shown) => shown,
+        _ => unreachable!("an object stays an object"),
     }
 }
 
-/// An identifier: anonymous ids are random and shown; every other value is masked.
-pub fn show_identity(key: &IdentityKey, visibility: Visibility) -> ShownIdentity {
-    let value = match (visibility, key.kind()) {
-        (Visibility::Revealed, _) | (_, IdentityKind::AnonymousId) => key.value().to_owned(),
-        (_, IdentityKind::Email) => mask_email(key.value()),
-        (_, IdentityKind::Phone) => mask_phone(key.value()),
-        _ => mask_name(key.value()),
+/// An identifier, unless its field is hidden. Anonymous ids are random and always shown; other
+/// platform ids (buyer nicknames, open ids) follow the name's rule.
+pub fn show_identity(key: &IdentityKey, visibility: Visibility) -> Option<ShownIdentity> {
+    let (field, mask): (PersonalField, fn(&str) -> String) = match key.kind() {
+        IdentityKind::AnonymousId => {
+            return Some(ShownIdentity {
+                kind: key.kind().name(),
+                value: key.value().to_owned(),
+            });
+        }
+        IdentityKind::Email => (PersonalField::Email, mask_email),
+        IdentityKind::Phone => (PersonalField::Phone, mask_phone),
+        _ => (PersonalField::Name, mask_name),
     };
-    ShownIdentity {
+    let value = match visibility.of(field) {
+        Shown::Hidden => return None,
+        Shown::Masked => mask(key.value()),
+        Shown::Plain => key.value().to_owned(),
+    };
+    Some(ShownIdentity {
         kind: key.kind().name(),
         value,
-    }
+    })
 }
 
 /// An event's payload: identify and group calls carry traits; others may carry contacts.
@@ -139,12 +244,12 @@ pub fn show_event(
     mut event: guanxi_store::EventRecord,
     visibility: Visibility,
 ) -> guanxi_store::EventRecord {
-    if visibility == Visibility::Masked {
+    if visibility.protects_anything() {
         let traits = matches!(
             event.kind,
             guanxi_domain::EventKind::Identify | guanxi_domain::EventKind::Group
         );
-        event.properties = mask_tree(&event.properties, traits);
+        event.properties = show_tree(&event.properties, traits, visibility);
     }
     event
 }
@@ -162,21 +267,35 @@ mod tests {
         }) else {
             unreachable!()
         };
-        let shown = show_traits(&traits, Visibility::Masked);
+        let shown = show_traits(&traits, Visibility::MASKED);
         assert_eq!(shown["Email"], "l***@example.com");
         assert_eq!(shown["name"], "王**");
         assert_eq!(shown["plan"], "gold");
         assert_eq!(shown["shipping"]["phone_number"], "138****5678");
         assert_eq!(shown["shipping"]["street"], "****");
         assert_eq!(shown["shipping"]["city"], "上海");
-        assert_eq!(show_traits(&traits, Visibility::Revealed), traits);
+        assert_eq!(
+            show_traits(&traits, Visibility::uniform(Shown::Plain)),
+            traits
+        );
+        let mut partly = Visibility::MASKED;
+        partly.set(PersonalField::Phone, Shown::Plain);
+        partly.set(PersonalField::Address, Shown::Hidden);
+        let shown = show_traits(&traits, partly);
+        assert_eq!(shown["shipping"]["phone_number"], "+8613812345678");
+        assert_eq!(shown["Email"], "l***@example.com");
+        assert!(
+            shown["shipping"].get("street").is_none(),
+            "hidden, not masked"
+        );
     }
 
     #[test]
     fn product_names_in_track_events_stay_readable() {
-        let masked = mask_tree(
+        let masked = show_tree(
             &json!({"products": [{"name": "Silk scarf", "email": "a@b.cn"}]}),
             false,
+            Visibility::MASKED,
         );
         assert_eq!(masked["products"][0]["name"], "Silk scarf");
         assert_eq!(masked["products"][0]["email"], "a***@b.cn");

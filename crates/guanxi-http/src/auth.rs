@@ -4,15 +4,14 @@
 use crate::{ApiError, AppState};
 use axum::http::HeaderMap;
 use base64::Engine;
-use guanxi_app::keys;
-use guanxi_store::{ApiKey, Source, StoreError};
+use guanxi_app::staff;
+use guanxi_domain::access::{Action, Principal, Resource};
+use guanxi_store::{Source, StoreError};
 
-/// The API key behind the request, which must allow `scope`.
-pub async fn api_key(
-    state: &AppState,
-    headers: &HeaderMap,
-    scope: &'static str,
-) -> Result<ApiKey, ApiError> {
+/// Who is calling the JSON API, with what they may do: the API key in
+/// `Authorization: Bearer KEY`. Handlers check permissions on the answer (`Principal::require`),
+/// the same check the console makes for staff.
+pub async fn api_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -28,10 +27,19 @@ pub async fn api_key(
         }
         Err(e) => return Err(e.into()),
     };
-    if !keys::allows(&key, scope) {
-        return Err(ApiError::Forbidden(scope));
-    }
-    Ok(key)
+    Ok(staff::principal_for_key(&key))
+}
+
+/// The caller, who must hold `action` on `resource`.
+pub async fn api_allowed(
+    state: &AppState,
+    headers: &HeaderMap,
+    resource: Resource,
+    action: Action,
+) -> Result<Principal, ApiError> {
+    let principal = api_principal(state, headers).await?;
+    principal.require(resource, action)?;
+    Ok(principal)
 }
 
 /// The write key from HTTP Basic auth (user name; the password is ignored, as Segment does).

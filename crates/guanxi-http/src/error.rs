@@ -19,8 +19,9 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     Unauthorized(&'static str),
-    #[error("this key lacks the {0} scope")]
-    Forbidden(&'static str),
+    /// Names what is missing: a permission, a field that may not be revealed, a data scope.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0} already exists")]
@@ -59,6 +60,21 @@ impl From<StoreError> for ApiError {
                 }
                 Self::Internal(chain)
             }
+        }
+    }
+}
+
+impl From<guanxi_domain::access::Denied> for ApiError {
+    fn from(e: guanxi_domain::access::Denied) -> Self {
+        Self::Forbidden(e.to_string())
+    }
+}
+
+impl From<guanxi_app::customers::AccessError> for ApiError {
+    fn from(e: guanxi_app::customers::AccessError) -> Self {
+        match e {
+            guanxi_app::customers::AccessError::Denied(d) => d.into(),
+            guanxi_app::customers::AccessError::Store(s) => s.into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Customers: search, the 360 profile, look-up by identifier, their events and orders, and
-//! edits of traits and tags. Personal data is masked unless an admin key asks `reveal=true`.
+//! edits of traits and tags. Personal data is masked unless the key may reveal it and asks
+//! `reveal=true`; every reveal is audited.
 
 use super::views::{CustomerPage, CustomerView, EventPage, OrderPage};
 use super::{limit, parse_cursor};
@@ -9,9 +10,9 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use guanxi_app::customers::{self, LookupError, Visibility};
-use guanxi_app::keys;
+use guanxi_app::customers::{self, LookupError, Reveal, Visibility};
 use guanxi_app::{WriteItem, WriteOp};
+use guanxi_domain::access::{Action, FieldAccess, PersonalField, Principal, Resource};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
 use guanxi_store::StoreError;
 use serde::Deserialize;
@@ -66,21 +67,52 @@ pub struct EditBody {
     remove_tags: Vec<String>,
 }
 
-/// Reads need `read`; unmasked personal data needs `admin`.
+/// A caller allowed to read customers, with the fields they asked to see in plain.
+struct Reader {
+    principal: Principal,
+    reveal: Vec<PersonalField>,
+}
+
+/// Reads need `customers:view`; `reveal=true` asks for every field the key may reveal, and is
+/// refused when it may reveal none. Checked before anything is looked up.
 async fn reader(
     state: &AppState,
     headers: &HeaderMap,
     reveal: Option<bool>,
-) -> Result<Visibility, ApiError> {
-    let key = auth::api_key(state, headers, "read").await?;
+) -> Result<Reader, ApiError> {
+    let principal = auth::api_allowed(state, headers, Resource::Customers, Action::View).await?;
+    let mut fields = Vec::new();
     if reveal.unwrap_or(false) {
-        if !keys::allows(&key, "admin") {
-            return Err(ApiError::Forbidden("admin"));
+        fields = PersonalField::ALL
+            .into_iter()
+            .filter(|f| principal.field(*f) == FieldAccess::Revealable)
+            .collect();
+        if fields.is_empty() {
+            principal.require_reveal(PersonalField::Phone)?;
         }
-        tracing::info!(api_key.id = key.id, "personal data revealed");
-        return Ok(Visibility::Revealed);
     }
-    Ok(Visibility::Masked)
+    Ok(Reader {
+        principal,
+        reveal: fields,
+    })
+}
+
+impl Reader {
+    /// How these customers are shown; a reveal is audited here, before anything is shown.
+    async fn visibility(
+        &self,
+        state: &AppState,
+        customers: &[CustomerId],
+    ) -> Result<Visibility, ApiError> {
+        let reveal = Reveal {
+            fields: &self.reveal,
+            reason: None,
+            via: "api",
+            ip: None,
+        };
+        let store = state.store.as_ref();
+        Ok(customers::visibility(store, &self.principal, customers, reveal).await?)
+    }
 }
 
 async fn view(
@@ -89,7 +121,7 @@ async fn view(
     visibility: Visibility,
 ) -> Result<CustomerView, ApiError> {
     let profile = customers::profile(state.store.as_ref(), &state.settings, id, visibility).await?;
-    Ok(CustomerView::new(profile, visibility == Visibility::Masked))
+    Ok(CustomerView::new(profile, visibility.protects_anything()))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams), responses((status = 200, body = CustomerPage)))]
@@ -98,7 +130,7 @@ pub async fn list(
     headers: HeaderMap,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CustomerPage>, ApiError> {
-    let visibility = reader(&state, &headers, p.reveal).await?;
+    let reader = reader(&state, &headers, p.reveal).await?;
     if p.segment.is_some() {
         return Err(ApiError::NotFound("segment"));
     }
@@ -110,6 +142,7 @@ pub async fn list(
     let next_cursor = (ids.len() == query.limit as usize)
         .then(|| ids.last().map(|c| c.0.to_string()))
         .flatten();
+    let visibility = reader.visibility(&state, &ids).await?;
     let mut data = Vec::with_capacity(ids.len());
     for id in ids {
         data.push(view(&state, id, visibility).await?);
@@ -123,7 +156,7 @@ pub async fn lookup(
     headers: HeaderMap,
     ApiQuery(p): ApiQuery<LookupParams>,
 ) -> Result<Json<CustomerView>, ApiError> {
-    let visibility = reader(&state, &headers, p.reveal).await?;
+    let reader = reader(&state, &headers, p.reveal).await?;
     let id = customers::lookup(
         state.store.as_ref(),
         &state.settings,
@@ -137,6 +170,7 @@ pub async fn lookup(
         LookupError::Store(StoreError::NotFound(_)) => ApiError::NotFound("customer"),
         LookupError::Store(s) => s.into(),
     })?;
+    let visibility = reader.visibility(&state, &[id]).await?;
     Ok(Json(view(&state, id, visibility).await?))
 }
 
@@ -148,8 +182,10 @@ pub async fn get_customer(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<RevealParams>,
 ) -> Result<Json<CustomerView>, ApiError> {
-    let visibility = reader(&state, &headers, p.reveal).await?;
-    Ok(Json(view(&state, CustomerId(id), visibility).await?))
+    let reader = reader(&state, &headers, p.reveal).await?;
+    let id = state.store.customer(CustomerId(id)).await?.id;
+    let visibility = reader.visibility(&state, &[id]).await?;
+    Ok(Json(view(&state, id, visibility).await?))
 }
 
 /// Sets or removes traits and adds or removes tags.
@@ -161,7 +197,7 @@ pub async fn edit(
     ApiPath(id): ApiPath<i64>,
     body: Body,
 ) -> Result<Json<CustomerView>, ApiError> {
-    auth::api_key(&state, &headers, "write").await?;
+    auth::api_allowed(&state, &headers, Resource::Customers, Action::Edit).await?;
     let bytes = body::read(&headers, body, 64 * 1024).await?;
     let mut edit: EditBody = body::json(&bytes)?;
     for (name, kind) in [
@@ -200,7 +236,7 @@ pub async fn edit(
             ops: vec![op],
         }])
         .await?;
-    Ok(Json(view(&state, customer, Visibility::Masked).await?))
+    Ok(Json(view(&state, customer, Visibility::MASKED).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/events", tag = "customers", params(("id" = i64, Path), PageParams), responses((status = 200, body = EventPage), (status = 404)))]
@@ -210,8 +246,10 @@ pub async fn events(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let visibility = reader(&state, &headers, p.reveal).await?;
+    let reader = reader(&state, &headers, p.reveal).await?;
+    reader.principal.require(Resource::Events, Action::View)?;
     let customer = state.store.customer(CustomerId(id)).await?.id;
+    let visibility = reader.visibility(&state, &[customer]).await?;
     let limit = limit(p.limit)?;
     let records = state
         .store
@@ -234,7 +272,8 @@ pub async fn orders(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<OrderPage>, ApiError> {
-    reader(&state, &headers, p.reveal).await?;
+    let reader = reader(&state, &headers, p.reveal).await?;
+    reader.principal.require(Resource::Orders, Action::View)?;
     let customer = state.store.customer(CustomerId(id)).await?.id;
     let limit = limit(p.limit)?;
     let records = state

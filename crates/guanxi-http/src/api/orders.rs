@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::{OutcomeStatus, WriteItem, WriteOp};
+use guanxi_domain::access::{Action, Resource};
 use guanxi_domain::time::parse_timestamp;
 use guanxi_domain::{
     Currency, FieldError, IdentityKey, IdentityKind, Money, OrderChange, OrderCustomer, OrderInput,
@@ -227,7 +228,7 @@ pub async fn upsert(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<WriteResult>), ApiError> {
-    auth::api_key(&state, &headers, "ingest").await?;
+    auth::api_allowed(&state, &headers, Resource::Orders, Action::Create).await?;
     let bytes = body::read(&headers, body, MAX_ORDER_BYTES).await?;
     let parsed: OrderBody = body::json(&bytes)?;
     let source = match state.store.source_by_name(&parsed.source).await {
@@ -276,7 +277,7 @@ pub async fn get_order(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OrderView>, ApiError> {
-    auth::api_key(&state, &headers, "read").await?;
+    auth::api_allowed(&state, &headers, Resource::Orders, Action::View).await?;
     Ok(Json(state.store.order(id).await?.into()))
 }
 
@@ -289,7 +290,7 @@ pub async fn refund_order(
     ApiPath(id): ApiPath<i64>,
     body: Body,
 ) -> Result<(StatusCode, Json<WriteResult>), ApiError> {
-    auth::api_key(&state, &headers, "ingest").await?;
+    auth::api_allowed(&state, &headers, Resource::Orders, Action::Edit).await?;
     let bytes = body::read(&headers, body, MAX_ORDER_BYTES).await?;
     let parsed: RefundBody = body::json(&bytes)?;
     let order = state.store.order(id).await?;
