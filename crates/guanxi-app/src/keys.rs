@@ -111,14 +111,6 @@ pub async fn create_api_key(
     Ok((stored, key))
 }
 
-/// Whether a key's scopes allow `scope`; `admin` allows everything, `write` includes `read`
-/// and `ingest` (sending orders and refunds).
-pub fn allows(key: &ApiKey, scope: &str) -> bool {
-    key.scopes.iter().any(|s| {
-        s == scope || s == "admin" || (s == "write" && (scope == "read" || scope == "ingest"))
-    })
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("{0}: {1}")]

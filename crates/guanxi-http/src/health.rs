@@ -9,21 +9,9 @@ use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
-}
-
-/// Where to go from the root URL: the API description and health endpoints.
-async fn index() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": "Guanxi",
-        "version": env!("CARGO_PKG_VERSION"),
-        "api": "/api/v1/openapi.json",
-        "tracking": "/v1/batch",
-        "health": "/healthz",
-    }))
 }
 
 /// Ready when the database answers and the writer takes requests.

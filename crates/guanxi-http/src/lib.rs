@@ -1,10 +1,11 @@
 //! The HTTP edge: the Segment-compatible tracking API, the JSON API under `/api/v1`, Shopify
-//! webhooks, and health/metrics. Everything is parsed and validated here; use cases live in
+//! webhooks, health/metrics, and the operator console. Everything is parsed and validated here; use cases live in
 //! `guanxi-app`.
 
 mod api;
 mod auth;
 mod body;
+mod console;
 mod error;
 mod extract;
 mod health;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(segment::router())
         .merge(shopify::router())
         .merge(health::router())
+        .merge(console::router())
         .merge(api)
         .route(
             "/api/v1/openapi.json",
@@ -70,7 +72,9 @@ pub async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, router(state))
+    // Connection info gives the audit log each log-in's address.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Manage sources (channels).
     Source {
         #[command(subcommand)]
@@ -77,6 +82,21 @@ pub enum ApikeyCommand {
         /// Comma-separated: ingest, read, write, admin
         #[arg(long, value_delimiter = ',')]
         scopes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account; prints a generated password alone on the last line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// owner, marketer, analyst, service_agent, sales_rep, or a custom role's key
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -118,6 +138,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apikey {
             command: ApikeyCommand::Create { name, scopes },
         } => commands::keys::create_api_key(&config, &name, &scopes).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => commands::users::create(&config, &email, &role, password_stdin).await,
         Command::Source {
             command: SourceCommand::Create { name, kind },
         } => commands::keys::create_source(&config, &name, &kind).await,

@@ -117,6 +117,17 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Sets a new password without the current one (an owner's reset, or the demo's start-up) and
+/// signs the user out everywhere.
+pub async fn reset_password(store: &dyn Store, user: &User, new: &str) -> Result<(), StaffError> {
+    passwords::check_strength(new)?;
+    let hash = hash_off_thread(new.to_owned()).await;
+    store.set_password(user.id, &hash).await?;
+    store.delete_sessions_of(user.id).await?;
+    store.record_login_success(user.id).await?;
+    Ok(())
+}
+
 pub async fn set_locale(store: &dyn Store, user_id: i64, locale: &str) -> Result<(), StaffError> {
     if !LOCALES.contains(&locale) {
         return Err(StaffError::Invalid(

@@ -8,7 +8,9 @@ mod roles;
 mod sessions;
 pub mod totp;
 
-pub use accounts::{CreatedUser, LOCALES, change_password, create_user, set_locale};
+pub use accounts::{
+    CreatedUser, LOCALES, change_password, create_user, reset_password, set_locale,
+};
 pub use login::{Credentials, LOCK_AFTER_FAILURES, log_in};
 pub use passwords::{MIN_PASSWORD_CHARS, generate_password};
 pub use roles::{all_roles, principal_for_key, principal_for_user, role};

@@ -3,7 +3,7 @@
 
 use crate::{App, Config};
 use anyhow::Context;
-use guanxi_store::KeyStore;
+use guanxi_store::{KeyStore, StaffStore};
 
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let app = App::build(config).await?;
@@ -17,12 +17,28 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             println!("The database already has data; not loading the demo shop.");
         }
     }
+    let owner_password = if demo {
+        Some(super::users::demo_owner(&app).await?)
+    } else {
+        None
+    };
+    if !demo && app.store.count_users().await? == 0 {
+        println!(
+            "No staff accounts yet: create the first with `guanxi user create --email YOU@SHOP --role owner`."
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, database = app.store.backend_kind().name(), "serving");
     println!("Guanxi is ready: http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
+    if let Some(password) = owner_password {
+        println!(
+            "Sign in as {} with the password {password}",
+            super::users::DEMO_OWNER
+        );
+    }
     app.serve(listener, shutdown_signal()).await
 }
 

@@ -1,0 +1,110 @@
+//! The audit log page: who did what, newest first, filterable by action. It shows what the
+//! log holds, which never includes personal values.
+
+use super::page::{Chrome, Page, render};
+use super::session::Staff;
+use super::show::local_time;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use guanxi_domain::access::{Action, Resource};
+use guanxi_store::AuditQuery;
+use serde::Deserialize;
+
+const PAGE_SIZE: u32 = 100;
+/// The actions the filter offers, in the order a reader scans for them.
+const ACTIONS: &[&str] = &[
+    "login",
+    "login_failed",
+    "reveal",
+    "export",
+    "user.create",
+    "user.password",
+    "role.update",
+    "apikey.create",
+    "source.create",
+];
+
+struct Line {
+    at: String,
+    who: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    c: Chrome,
+    lines: Vec<Line>,
+    actions: &'static [&'static str],
+    action: String,
+    older: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    action: Option<String>,
+    before: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    if staff
+        .signed_in
+        .principal
+        .require(Resource::Audit, Action::View)
+        .is_err()
+    {
+        return Page::forbidden(staff.tr).into_response();
+    }
+    let action = p.action.filter(|a| !a.is_empty());
+    let query = AuditQuery {
+        action: action.clone(),
+        before: p.before,
+        limit: PAGE_SIZE,
+        ..AuditQuery::default()
+    };
+    let entries = match state.store.audit_entries(&query).await {
+        Ok(entries) => entries,
+        Err(e) => return Page::internal(staff.tr, &e).into_response(),
+    };
+    // Staff are named by their account; keys and the system by what they are.
+    let users = state.store.list_users().await.unwrap_or_default();
+    let name_of = |kind: &str, id: Option<i64>| match (kind, id) {
+        ("user", Some(id)) => users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("user {id}"), |u| u.email.clone()),
+        (kind, Some(id)) => format!("{kind} {id}"),
+        (kind, None) => kind.to_owned(),
+    };
+    let older = (entries.len() == PAGE_SIZE as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    let lines = entries
+        .iter()
+        .map(|e| Line {
+            at: local_time(e.at, &state.settings),
+            who: name_of(&e.actor_kind, e.actor_id),
+            action: e.action.clone(),
+            target: match (&e.target_kind, &e.target_id) {
+                (Some(kind), Some(id)) => format!("{kind} {id}"),
+                _ => String::new(),
+            },
+            detail: e.detail.to_string(),
+        })
+        .collect();
+    render(&AuditPage {
+        c: Chrome::new(&staff, "/audit"),
+        lines,
+        actions: ACTIONS,
+        action: action.unwrap_or_default(),
+        older,
+    })
+}

@@ -1,0 +1,92 @@
+//! The operator console: server-rendered pages (askama templates compiled into the binary),
+//! in Chinese and English, that work without JavaScript. Every page checks the signed-in
+//! user's permissions with the same `Principal` the JSON API uses.
+
+mod audit;
+mod customers;
+pub mod i18n;
+mod login;
+mod page;
+mod session;
+mod show;
+
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use guanxi_domain::access::{Action, Permission, Resource};
+use page::{Chrome, render};
+use session::Staff;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::log_out))
+        .route("/account/language", post(login::switch_language))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::show))
+        .route("/customers/{id}/reveal", post(customers::reveal))
+        .route("/audit", get(audit::show))
+        .route("/assets/console.css", get(stylesheet))
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    welcome: String,
+    /// (catalogue key, figure)
+    figures: Vec<(&'static str, String)>,
+}
+
+async fn dashboard(State(state): State<AppState>, staff: Staff) -> Response {
+    let mut figures = Vec::new();
+    let may_see = |r: Resource| {
+        staff
+            .signed_in
+            .principal
+            .may(Permission::new(r, Action::View))
+    };
+    if may_see(Resource::Customers) {
+        let counts = match state.store.table_counts().await {
+            Ok(counts) => counts,
+            Err(e) => return page::Page::internal(staff.tr, &e).into_response(),
+        };
+        for (table, key, resource) in [
+            ("customers", "dashboard.customers", Resource::Customers),
+            ("orders", "dashboard.orders", Resource::Orders),
+            ("events", "dashboard.events", Resource::Events),
+        ] {
+            let count = counts
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map_or(0, |(_, n)| *n);
+            if may_see(resource) {
+                figures.push((key, count.to_string()));
+            }
+        }
+    }
+    let welcome = staff.tr.fill(
+        "dashboard.welcome",
+        &[("name", &staff.signed_in.user.display_name)],
+    );
+    render(&Dashboard {
+        c: Chrome::new(&staff, "/"),
+        welcome,
+        figures,
+    })
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/console.css"),
+    )
+}

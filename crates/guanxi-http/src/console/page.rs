@@ -1,0 +1,160 @@
+//! What every console page shares: the frame around it (navigation, the user, language and
+//! sign-out), rendering, and the pages for errors.
+
+use super::i18n::Tr;
+use super::session::Staff;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use guanxi_app::staff::StaffError;
+use guanxi_domain::access::{Action, Principal, Resource};
+
+/// One entry of the side navigation. Entries for what later issues build are shown, greyed,
+/// so the place for them is obvious.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label_key: &'static str,
+    pub active: bool,
+    pub ready: bool,
+}
+
+/// The frame around a signed-in page.
+pub struct Chrome {
+    pub tr: Tr,
+    pub user_name: String,
+    pub role_key: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Chrome {
+    pub fn new(staff: &Staff, active: &'static str) -> Self {
+        let user = &staff.signed_in.user;
+        Self {
+            tr: staff.tr,
+            user_name: user.display_name.clone(),
+            role_key: format!("role.{}", user.role),
+            csrf: staff.csrf().to_owned(),
+            nav: nav(&staff.signed_in.principal, active),
+        }
+    }
+
+    /// The role's name: built-in roles are translated, custom ones show their key.
+    pub fn role_label(&self) -> &str {
+        self.tr.get(&self.role_key)
+    }
+}
+
+fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
+    let may = |r: Resource| principal.may(guanxi_domain::access::Permission::new(r, Action::View));
+    let entries: [(&str, &str, bool, bool); 10] = [
+        ("/", "nav.dashboard", true, true),
+        (
+            "/customers",
+            "nav.customers",
+            may(Resource::Customers),
+            true,
+        ),
+        ("/segments", "nav.segments", true, false),
+        ("/campaigns", "nav.campaigns", true, false),
+        ("/loyalty", "nav.loyalty", true, false),
+        ("/service", "nav.service", true, false),
+        ("/sources", "nav.sources", may(Resource::Sources), false),
+        ("/imports", "nav.imports", may(Resource::Imports), false),
+        ("/settings", "nav.settings", may(Resource::Settings), false),
+        ("/audit", "nav.audit", may(Resource::Audit), true),
+    ];
+    entries
+        .into_iter()
+        .filter(|(_, _, allowed, _)| *allowed)
+        .map(|(href, label_key, _, ready)| NavItem {
+            href,
+            label_key,
+            active: href == active,
+            ready,
+        })
+        .collect()
+}
+
+/// Renders a template into a response; a template that fails to render is a bug, answered 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a console template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A page that only says something: errors, refusals.
+#[derive(Template)]
+#[template(path = "console/message.html")]
+pub struct Page {
+    pub tr: Tr,
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Page {
+    pub fn new(tr: Tr, status: StatusCode, message: String) -> Self {
+        Self {
+            tr,
+            status,
+            message,
+        }
+    }
+
+    pub fn forbidden(tr: Tr) -> Self {
+        Self::new(
+            tr,
+            StatusCode::FORBIDDEN,
+            tr.get("error.forbidden").to_owned(),
+        )
+    }
+
+    pub fn not_found(tr: Tr) -> Self {
+        Self::new(
+            tr,
+            StatusCode::NOT_FOUND,
+            tr.get("error.not_found").to_owned(),
+        )
+    }
+
+    /// A form without this session's CSRF token: refused, nothing changed.
+    pub fn forged(tr: Tr) -> Self {
+        Self::new(tr, StatusCode::FORBIDDEN, tr.get("login.forged").to_owned())
+    }
+
+    pub fn internal(tr: Tr, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "console request failed");
+        Self::new(
+            tr,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            tr.get("error.internal").to_owned(),
+        )
+    }
+
+    pub fn from_staff_error(e: StaffError, tr: Tr) -> Self {
+        match e {
+            StaffError::Invalid(field, reason) => Self::new(
+                tr,
+                StatusCode::BAD_REQUEST,
+                tr.fill(
+                    "error.invalid",
+                    &[("reason", &format!("{field}: {reason}"))],
+                ),
+            ),
+            other => Self::internal(tr, &other),
+        }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut response = render(&self);
+        *response.status_mut() = status;
+        response
+    }
+}
