@@ -3,6 +3,7 @@
 mod helpers;
 
 mod cli;
+mod console;
 mod crash;
 mod customers;
 mod identity_story;
