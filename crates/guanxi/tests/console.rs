@@ -371,6 +371,14 @@ async fn roles_see_masked_data_and_every_reveal_is_audited() {
         "refused even without the button"
     );
     assert!(!page.contains("13812345678"));
+    let (status, _, _) = analyst
+        .post(&path, &[("csrf", &token), ("reason", "curious")])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "nothing to reveal is a refusal too"
+    );
     let (status, _, _) = analyst.get("/audit").await;
     assert_eq!(
         status,

@@ -334,6 +334,10 @@ pub async fn reveal(
     if fields.is_empty() {
         fields = PersonalField::ALL.to_vec();
         fields.retain(|f| staff.signed_in.principal.field(*f) == FieldAccess::Revealable);
+        // Asking to reveal with nothing the role may reveal is a refusal, not a plain page.
+        if fields.is_empty() {
+            return Page::forbidden(staff.tr).into_response();
+        }
     }
     let reveal = Reveal {
         fields: &fields,
