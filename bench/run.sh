@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every figure in BENCHMARKS.md. Usage:
-#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|all]   (default: all)
-# Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS.
+#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|all]   (default: all)
+# Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS,
+# CONSOLE_CLIENTS.
 # Everything generated lives under /tmp; the 1M-customer database (/tmp/guanxi-bench-1m.db) is
 # kept and reused (delete it to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432.
 set -euo pipefail
@@ -103,6 +104,18 @@ read_bench() {
   stop_server
 }
 
+console_bench() {
+  say "(d) Console pages, $CUSTOMERS customers"
+  [ -f "$READ_DB" ] || { echo "run 'bench/run.sh read' first: it loads $READ_DB"; exit 1; }
+  local password=bench-console-password
+  echo "$password" | guanxi --database-url "sqlite://$READ_DB" user create \
+    --email bench@example.com --role owner --password-stdin >/dev/null 2>&1 || true
+  start_server "sqlite://$READ_DB"
+  "$BIN/console-load" --url "http://127.0.0.1:$PORT" --email bench@example.com \
+    --password "$password" --customers "$CUSTOMERS" --clients "${CONSOLE_CLIENTS:-4}"
+  stop_server
+}
+
 [ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -p guanxi -p guanxi-bench)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 case "${1:-all}" in
@@ -110,6 +123,7 @@ case "${1:-all}" in
   ingest-pg) ingest_pg ;;
   import) import ;;
   read) read_bench ;;
-  all) ingest_sqlite; ingest_pg; import; read_bench ;;
-  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|all]"; exit 2 ;;
+  console) console_bench ;;
+  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench ;;
+  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|all]"; exit 2 ;;
 esac

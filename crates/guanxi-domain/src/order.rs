@@ -29,6 +29,11 @@ const NAMES: &[(&str, OrderStatus)] = &[
 ];
 
 impl OrderStatus {
+    /// Every status there is.
+    pub fn all() -> impl Iterator<Item = OrderStatus> {
+        NAMES.iter().map(|(_, s)| *s)
+    }
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let raw = raw.trim().to_lowercase();
         let raw = if raw == "canceled" {

@@ -14,13 +14,14 @@ use serde::Deserialize;
 
 const PAGE_SIZE: u32 = 100;
 /// The actions the filter offers, in the order a reader scans for them.
-const ACTIONS: &[&str] = &[
+pub(super) const ACTIONS: &[&str] = &[
     "login",
     "login_failed",
     "reveal",
     "export",
     "user.create",
     "user.password",
+    "user.role",
     "role.update",
     "apikey.create",
     "source.create",
@@ -30,8 +31,32 @@ struct Line {
     at: String,
     who: String,
     action: String,
+    /// The action in words (`audit_action.<action>`); unknown actions show as recorded.
+    action_key: String,
     target: String,
     detail: String,
+}
+
+/// `fields: phone, email · reason: 客户来电` from an entry's JSON detail.
+fn describe(detail: &serde_json::Value) -> String {
+    let Some(map) = detail.as_object() else {
+        return detail.to_string();
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let value = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            format!("{k}: {value}")
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 #[derive(Template)]
@@ -39,7 +64,8 @@ struct Line {
 struct AuditPage {
     c: Chrome,
     lines: Vec<Line>,
-    actions: &'static [&'static str],
+    /// (action, its catalogue key) for the filter.
+    actions: Vec<(&'static str, String)>,
     action: String,
     older: Option<i64>,
 }
@@ -93,17 +119,21 @@ pub async fn show(
             at: local_time(e.at, &state.settings),
             who: name_of(&e.actor_kind, e.actor_id),
             action: e.action.clone(),
+            action_key: format!("audit_action.{}", e.action),
             target: match (&e.target_kind, &e.target_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => String::new(),
             },
-            detail: e.detail.to_string(),
+            detail: describe(&e.detail),
         })
         .collect();
     render(&AuditPage {
         c: Chrome::new(&staff, "/audit"),
         lines,
-        actions: ACTIONS,
+        actions: ACTIONS
+            .iter()
+            .map(|a| (*a, format!("audit_action.{a}")))
+            .collect(),
         action: action.unwrap_or_default(),
         older,
     })

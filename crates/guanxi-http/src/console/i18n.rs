@@ -106,6 +106,10 @@ impl Tr {
         self.strings.get(key).map_or(key, String::as_str)
     }
 
+    pub fn has(&self, key: &str) -> bool {
+        self.strings.contains_key(key)
+    }
+
     /// The text for `key` with `{name}` placeholders filled in.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut text = self.get(key).to_owned();

@@ -90,3 +90,36 @@ async fn stylesheet() -> impl IntoResponse {
         include_str!("../../assets/console.css"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::i18n::{Lang, Tr};
+    use guanxi_domain::OrderStatus;
+    use guanxi_domain::access::{PersonalField, Role};
+
+    /// Keys the pages build from values (`role.<key>`, `status.<status>`, …) exist in both
+    /// languages for every value there is.
+    #[test]
+    fn every_built_key_is_translated() {
+        let mut keys: Vec<String> = Role::builtins()
+            .iter()
+            .map(|r| format!("role.{}", r.key))
+            .collect();
+        keys.extend(OrderStatus::all().map(|s| format!("status.{}", s.as_str())));
+        keys.extend(
+            PersonalField::ALL
+                .iter()
+                .map(|f| format!("field.{}", f.as_str())),
+        );
+        keys.extend(
+            super::audit::ACTIONS
+                .iter()
+                .map(|a| format!("audit_action.{a}")),
+        );
+        for lang in [Lang::ZhCn, Lang::En] {
+            for key in &keys {
+                assert!(Tr::new(lang).has(key), "{} lacks {key}", lang.code());
+            }
+        }
+    }
+}
