@@ -69,18 +69,27 @@ pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
         return query;
     }
     let region = settings.region;
+    // Text that is an email, a phone number or `TYPE:VALUE` is looked up exactly; anything else
+    // may also be part of a name, which means scanning names.
+    let mut exact = false;
     if let Ok(key) = IdentityKey::parse_lookup(q, region) {
         query.identities.push(key);
+        exact = true;
     }
-    for kind in [IdentityKind::Email, IdentityKind::Phone]
-        .iter()
-        .chain(PLAIN_KINDS)
-    {
+    for kind in [IdentityKind::Email, IdentityKind::Phone] {
+        if let Ok(key) = IdentityKey::new(kind, q, region) {
+            query.identities.push(key);
+            exact = true;
+        }
+    }
+    for kind in PLAIN_KINDS {
         if let Ok(key) = IdentityKey::new(kind.clone(), q, region) {
             query.identities.push(key);
         }
     }
-    query.name_contains = Some(q.to_owned());
+    if !exact {
+        query.name_contains = Some(q.to_owned());
+    }
     query
 }
 

@@ -106,6 +106,7 @@ impl Tr {
         self.strings.get(key).map_or(key, String::as_str)
     }
 
+    #[cfg(test)]
     pub fn has(&self, key: &str) -> bool {
         self.strings.contains_key(key)
     }
