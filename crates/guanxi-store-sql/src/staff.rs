@@ -202,6 +202,13 @@ impl StaffStore for SqlStore {
         self.change_one("user", q).await
     }
 
+    async fn set_disabled(&self, id: i64, at: Option<Millis>) -> StoreResult<()> {
+        let q = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id);
+        self.change_one("user", q).await
+    }
+
     async fn create_session(&self, s: &Session) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \

@@ -109,6 +109,8 @@ pub trait StaffStore {
     async fn set_locale(&self, id: i64, locale: &str) -> StoreResult<()>;
     async fn set_role(&self, id: i64, role: &str) -> StoreResult<()>;
     async fn set_totp(&self, id: i64, secret: Option<&str>) -> StoreResult<()>;
+    /// Disables (`Some(at)`) or re-enables (`None`) an account; a disabled one cannot sign in.
+    async fn set_disabled(&self, id: i64, at: Option<Millis>) -> StoreResult<()>;
 
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     /// The session, expired or not: the caller decides.

@@ -2,6 +2,7 @@
 //! back-off, server-side sessions, and the roles that decide what each may do.
 
 mod accounts;
+mod admin;
 mod login;
 mod passwords;
 mod roles;
@@ -11,6 +12,7 @@ pub mod totp;
 pub use accounts::{
     CreatedUser, LOCALES, change_password, create_user, reset_password, set_locale,
 };
+pub use admin::{AdminError, change_role, invite, save_role, set_enabled};
 pub use login::{Credentials, LOCK_AFTER_FAILURES, log_in};
 pub use passwords::{MIN_PASSWORD_CHARS, generate_password};
 pub use roles::{all_roles, principal_for_key, principal_for_user, role};

@@ -22,6 +22,8 @@ pub(super) const ACTIONS: &[&str] = &[
     "user.create",
     "user.password",
     "user.role",
+    "user.disable",
+    "user.enable",
     "role.update",
     "apikey.create",
     "source.create",

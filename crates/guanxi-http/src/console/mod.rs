@@ -8,6 +8,7 @@ pub mod i18n;
 mod login;
 mod page;
 mod session;
+mod settings;
 mod show;
 
 use crate::AppState;
@@ -31,6 +32,19 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
         .route("/audit", get(audit::show))
+        .route(
+            "/settings",
+            get(|| async { axum::response::Redirect::to("/settings/users") }),
+        )
+        .route(
+            "/settings/users",
+            get(settings::users).post(settings::invite),
+        )
+        .route("/settings/users/{id}", post(settings::change_user))
+        .route(
+            "/settings/roles",
+            get(settings::roles).post(settings::save_role),
+        )
         .route("/assets/console.css", get(stylesheet))
 }
 

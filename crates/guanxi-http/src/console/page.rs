@@ -61,7 +61,7 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
         ("/service", "nav.service", true, false),
         ("/sources", "nav.sources", may(Resource::Sources), false),
         ("/imports", "nav.imports", may(Resource::Imports), false),
-        ("/settings", "nav.settings", may(Resource::Settings), false),
+        ("/settings", "nav.settings", may(Resource::Users), true),
         ("/audit", "nav.audit", may(Resource::Audit), true),
     ];
     entries

@@ -89,6 +89,16 @@ pub async fn users_and_log_in_failures(store: &dyn Store) {
     assert_eq!(changed.role, "analyst");
     assert_eq!(changed.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
     assert_not_found(store.set_locale(999, "en").await, "unknown user");
+    store
+        .set_disabled(owner.id, Some(5_000))
+        .await
+        .expect("disable");
+    assert_eq!(
+        store.user(owner.id).await.expect("read").disabled_at,
+        Some(5_000)
+    );
+    store.set_disabled(owner.id, None).await.expect("enable");
+    assert_eq!(store.user(owner.id).await.expect("read").disabled_at, None);
 
     let agent = store
         .create_user(&new_user("agent@shop.cn", "service_agent"), 3_000)
