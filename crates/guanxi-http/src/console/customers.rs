@@ -317,7 +317,7 @@ pub async fn reveal(
 ) -> Response {
     let value = |key: &str| form.get(key).map(|v| v.trim()).unwrap_or_default();
     if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused;
+        return refused.into_response();
     }
     let reason = value("reason");
     if reason.is_empty() {

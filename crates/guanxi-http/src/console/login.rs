@@ -183,7 +183,7 @@ pub async fn log_out(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if let Err(refused) = staff.check_csrf(&form.csrf) {
-        return refused;
+        return refused.into_response();
     }
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
         && let Err(e) = staff::end_session(state.store.as_ref(), &token).await
@@ -210,7 +210,7 @@ pub async fn switch_language(
     Form(form): Form<LanguageForm>,
 ) -> Response {
     if let Err(refused) = staff.check_csrf(&form.csrf) {
-        return refused;
+        return refused.into_response();
     }
     let lang = Lang::from_code(&form.lang);
     if let Err(e) =

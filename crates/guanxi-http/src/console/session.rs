@@ -25,11 +25,11 @@ pub struct Staff {
 impl Staff {
     /// Fails unless `token` is this session's CSRF token. Every form that changes something
     /// carries it; a page on another site cannot read it, so it cannot forge the request.
-    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), Page> {
         if same_secret(token, &self.signed_in.session.csrf_token) {
             Ok(())
         } else {
-            Err(Page::forged(self.tr).into_response())
+            Err(Page::forged(self.tr))
         }
     }
 

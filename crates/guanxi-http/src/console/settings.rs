@@ -86,17 +86,17 @@ fn role_line(role: &Role, c: &Chrome) -> RoleLine {
 }
 
 /// How a refused or invalid change reads on the page.
-fn explain(e: AdminError, staff: &Staff) -> Result<String, Response> {
+fn explain(e: AdminError, staff: &Staff) -> Result<String, Page> {
     match e {
-        AdminError::Denied(_) => Err(Page::forbidden(staff.tr).into_response()),
+        AdminError::Denied(_) => Err(Page::forbidden(staff.tr)),
         AdminError::Staff(StaffError::Invalid(field, reason)) => Ok(staff.tr.fill(
             "error.invalid",
             &[("reason", &format!("{field}: {reason}"))],
         )),
         AdminError::Staff(StaffError::Store(guanxi_store::StoreError::NotFound(_))) => {
-            Err(Page::not_found(staff.tr).into_response())
+            Err(Page::not_found(staff.tr))
         }
-        AdminError::Staff(other) => Err(Page::internal(staff.tr, &other).into_response()),
+        AdminError::Staff(other) => Err(Page::internal(staff.tr, &other)),
     }
 }
 
@@ -151,7 +151,7 @@ pub async fn invite(
 ) -> Response {
     let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
     if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused;
+        return refused.into_response();
     }
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
@@ -165,7 +165,7 @@ pub async fn invite(
         }
         Err(e) => match explain(e, &staff) {
             Ok(text) => users_page(&state, &staff, None, Some(text), StatusCode::BAD_REQUEST).await,
-            Err(refused) => refused,
+            Err(refused) => refused.into_response(),
         },
     }
 }
@@ -179,7 +179,7 @@ pub async fn change_user(
 ) -> Response {
     let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
     if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused;
+        return refused.into_response();
     }
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
@@ -192,7 +192,7 @@ pub async fn change_user(
         Ok(()) => Redirect::to("/settings/users").into_response(),
         Err(e) => match explain(e, &staff) {
             Ok(text) => users_page(&state, &staff, None, Some(text), StatusCode::BAD_REQUEST).await,
-            Err(refused) => refused,
+            Err(refused) => refused.into_response(),
         },
     }
 }
@@ -269,7 +269,7 @@ pub async fn save_role(
 ) -> Response {
     let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
     if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused;
+        return refused.into_response();
     }
     let mut fields = FieldPolicy::uniform(FieldAccess::Masked);
     for f in PersonalField::ALL {
@@ -301,7 +301,7 @@ pub async fn save_role(
             Ok(text) => {
                 roles_page(&state, &staff, false, Some(text), StatusCode::BAD_REQUEST).await
             }
-            Err(refused) => refused,
+            Err(refused) => refused.into_response(),
         },
     }
 }
