@@ -99,38 +99,10 @@ fn csrf(page: &str) -> String {
         .to_owned()
 }
 
-async fn user(app: &TestApp, email: &str, role: &str) -> i64 {
-    staff::create_user(
-        app.store.as_ref(),
-        email,
-        role,
-        Some(format!("{role}-password-1")),
-        None,
-    )
-    .await
-    .expect("user")
-    .user
-    .id
-}
-
-/// A customer with a name, a phone and an email, and the id the API gives them.
-async fn customer(app: &TestApp, name: &str) -> i64 {
-    let (status, _) = app
-        .segment(
-            "/v1/identify",
-            &json!({"userId": "u-1", "traits": {"name": name, "phone": "13812345678", "email": "lina@example.com", "address": {"street": "1 Nanjing Rd"}}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    app.customer_by("phone:+8613812345678").await["id"]
-        .as_i64()
-        .expect("id")
-}
-
 #[tokio::test]
 async fn staff_sign_in_and_out() {
     let app = TestApp::spawn().await;
-    user(&app, "agent@shop.cn", "service_agent").await;
+    app.staff("agent@shop.cn", "service_agent").await;
     let browser = Browser::new(&app);
 
     let (status, _, to) = browser.get("/customers").await;
@@ -222,7 +194,7 @@ async fn staff_sign_in_and_out() {
 #[tokio::test]
 async fn repeated_failures_lock_the_account() {
     let app = TestApp::spawn().await;
-    user(&app, "owner@shop.cn", "owner").await;
+    app.staff("owner@shop.cn", "owner").await;
     let browser = Browser::new(&app);
     for _ in 0..staff::LOCK_AFTER_FAILURES {
         let (status, _, _) = browser
@@ -251,7 +223,7 @@ async fn repeated_failures_lock_the_account() {
 #[tokio::test]
 async fn a_second_factor_is_asked_for_and_checked() {
     let app = TestApp::spawn().await;
-    let id = user(&app, "owner@shop.cn", "owner").await;
+    let id = app.staff("owner@shop.cn", "owner").await;
     let secret = staff::totp::new_secret();
     app.store.set_totp(id, Some(&secret)).await.expect("totp");
     let browser = Browser::new(&app);
@@ -275,9 +247,9 @@ async fn a_second_factor_is_asked_for_and_checked() {
 #[tokio::test]
 async fn roles_see_masked_data_and_every_reveal_is_audited() {
     let app = TestApp::spawn().await;
-    let id = customer(&app, "李娜").await;
-    let agent = user(&app, "agent@shop.cn", "service_agent").await;
-    user(&app, "analyst@shop.cn", "analyst").await;
+    let id = app.contactable_customer("李娜").await;
+    let agent = app.staff("agent@shop.cn", "service_agent").await;
+    app.staff("analyst@shop.cn", "analyst").await;
 
     let browser = Browser::new(&app);
     browser
@@ -391,7 +363,7 @@ async fn roles_see_masked_data_and_every_reveal_is_audited() {
 #[tokio::test]
 async fn forbidden_actions_are_refused_in_the_api_too() {
     let app = TestApp::spawn().await;
-    let id = customer(&app, "Li Na").await;
+    let id = app.contactable_customer("Li Na").await;
     let edit = app
         .http
         .patch(app.url(&format!("/api/v1/customers/{id}")))
@@ -446,8 +418,10 @@ async fn forbidden_actions_are_refused_in_the_api_too() {
 #[tokio::test]
 async fn script_in_a_customer_name_is_shown_as_text() {
     let app = TestApp::spawn().await;
-    let id = customer(&app, "<script>alert('x')</script>").await;
-    user(&app, "owner@shop.cn", "owner").await;
+    let id = app
+        .contactable_customer("<script>alert('x')</script>")
+        .await;
+    app.staff("owner@shop.cn", "owner").await;
     let browser = Browser::new(&app);
     browser
         .sign_in("owner@shop.cn", "owner-password-1", None)
@@ -470,7 +444,7 @@ async fn script_in_a_customer_name_is_shown_as_text() {
 #[tokio::test]
 async fn the_language_follows_the_user() {
     let app = TestApp::spawn().await;
-    user(&app, "owner@shop.cn", "owner").await;
+    app.staff("owner@shop.cn", "owner").await;
     let browser = Browser::new(&app);
     browser
         .sign_in("owner@shop.cn", "owner-password-1", None)
@@ -502,7 +476,7 @@ async fn the_language_follows_the_user() {
 #[tokio::test]
 async fn the_owner_manages_staff_and_roles_and_nobody_else_may() {
     let app = TestApp::spawn().await;
-    user(&app, "owner@shop.cn", "owner").await;
+    app.staff("owner@shop.cn", "owner").await;
     let owner = Browser::new(&app);
     owner
         .sign_in("owner@shop.cn", "owner-password-1", None)
@@ -600,7 +574,7 @@ async fn the_owner_manages_staff_and_roles_and_nobody_else_may() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let id = customer(&app, "Li Na").await;
+    let id = app.contactable_customer("Li Na").await;
     let (_, page, _) = agent.get(&format!("/customers/{id}")).await;
     assert!(
         !page.contains("138****5678"),

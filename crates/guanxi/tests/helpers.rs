@@ -136,6 +136,35 @@ impl TestApp {
         split(response).await
     }
 
+    /// A staff account whose password is `<role>-password-1`; answers its id.
+    pub async fn staff(&self, email: &str, role: &str) -> i64 {
+        let password = Some(format!("{role}-password-1"));
+        guanxi_app::staff::create_user(self.store.as_ref(), email, role, password, None)
+            .await
+            .expect("staff account")
+            .user
+            .id
+    }
+
+    /// A customer named `name` with the phone 13812345678, the email lina@example.com and a
+    /// street address, identified through Segment; answers their id.
+    pub async fn contactable_customer(&self, name: &str) -> i64 {
+        let traits = serde_json::json!({
+            "name": name, "phone": "13812345678", "email": "lina@example.com",
+            "address": {"street": "1 Nanjing Rd"}
+        });
+        let (status, body) = self
+            .segment(
+                "/v1/identify",
+                &serde_json::json!({"userId": "u-1", "traits": traits}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        self.customer_by("phone:+8613812345678").await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
     /// The revealed 360 profile of the customer owning `identity` (`TYPE:VALUE`).
     pub async fn customer_by(&self, identity: &str) -> Value {
         let (status, body) = self

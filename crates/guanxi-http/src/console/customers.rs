@@ -315,10 +315,11 @@ pub async fn reveal(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let value = |key: &str| form.get(key).map(|v| v.trim()).unwrap_or_default();
-    if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused.into_response();
-    }
+    let form = match staff.checked(form) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let value = |key: &str| form.get(key);
     let reason = value("reason");
     if reason.is_empty() {
         let text = staff.tr.fill(

@@ -2,7 +2,7 @@
 //! both in a cookie and in the form (there is no session yet to hold it).
 
 use super::i18n::{Lang, Tr};
-use super::page::{Page, render};
+use super::page::{Page, render_status};
 use super::session::{
     ClientIp, LANG_COOKIE, SESSION_COOKIE, Staff, guest_tr, private_cookie, safe_next, same_secret,
 };
@@ -72,9 +72,7 @@ fn login_page(
         LOGIN_CSRF_COOKIE,
         page.csrf.clone(),
     ));
-    let mut response = render(&page);
-    *response.status_mut() = status;
-    (jar, response).into_response()
+    (jar, render_status(&page, status)).into_response()
 }
 
 pub async fn show(headers: HeaderMap, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {

@@ -87,6 +87,13 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Renders a template answered with `status` (a form shown again with its error, say).
+pub fn render_status(template: &impl Template, status: StatusCode) -> Response {
+    let mut response = render(template);
+    *response.status_mut() = status;
+    response
+}
+
 /// A page that only says something: errors, refusals.
 #[derive(Template)]
 #[template(path = "console/message.html")]
@@ -152,9 +159,6 @@ impl Page {
 
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
-        let status = self.status;
-        let mut response = render(&self);
-        *response.status_mut() = status;
-        response
+        render_status(&self, self.status)
     }
 }

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use guanxi_app::staff::{self, SignedIn, StaffError};
+use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "gx_session";
@@ -33,8 +34,28 @@ impl Staff {
         }
     }
 
+    /// The fields of a posted form, once its CSRF token checks out.
+    pub fn checked(&self, form: HashMap<String, String>) -> Result<FormFields, Page> {
+        let fields = FormFields(form);
+        self.check_csrf(fields.get("csrf"))?;
+        Ok(fields)
+    }
+
     pub fn csrf(&self) -> &str {
         &self.signed_in.session.csrf_token
+    }
+}
+
+/// A posted form's fields, trimmed on reading; an absent field reads as empty.
+pub struct FormFields(HashMap<String, String>);
+
+impl FormFields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(|v| v.trim()).unwrap_or_default()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Settings: staff accounts and roles. The rules (who may, the last owner, key formats) live in
 //! `guanxi_app::staff`; these pages only show and submit.
 
-use super::page::{Chrome, Page, render};
+use super::page::{Chrome, Page, render_status};
 use super::session::Staff;
 use super::show::local_time;
 use crate::AppState;
@@ -129,15 +129,14 @@ async fn users_page(
             is_me: u.id == staff.signed_in.user.id,
         })
         .collect();
-    let mut response = render(&UsersPage {
+    let page = UsersPage {
         c,
         users,
         roles,
         created,
         error,
-    });
-    *response.status_mut() = status;
-    response
+    };
+    render_status(&page, status)
 }
 
 pub async fn users(State(state): State<AppState>, staff: Staff) -> Response {
@@ -149,10 +148,11 @@ pub async fn invite(
     staff: Staff,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
-    if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused.into_response();
-    }
+    let form = match staff.checked(form) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let value = |k: &str| form.get(k);
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
     match staff::invite(store, principal, value("email"), value("role")).await {
@@ -177,16 +177,19 @@ pub async fn change_user(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
-    if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused.into_response();
-    }
+    let form = match staff.checked(form) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let value = |k: &str| form.get(k);
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
-    let outcome = match (form.get("role"), form.get("enabled")) {
-        (Some(role), _) => staff::change_role(store, principal, id, role.trim()).await,
-        (None, Some(enabled)) => staff::set_enabled(store, principal, id, enabled == "1").await,
-        (None, None) => Ok(()),
+    let outcome = if form.has("role") {
+        staff::change_role(store, principal, id, value("role")).await
+    } else if form.has("enabled") {
+        staff::set_enabled(store, principal, id, value("enabled") == "1").await
+    } else {
+        Ok(())
     };
     match outcome {
         Ok(()) => Redirect::to("/settings/users").into_response(),
@@ -229,7 +232,7 @@ async fn roles_page(
     };
     let c = Chrome::new(staff, "/settings");
     let roles = roles.iter().map(|r| role_line(r, &c)).collect();
-    let mut response = render(&RolesPage {
+    let page = RolesPage {
         c,
         roles,
         resources: labelled(Resource::ALL, Resource::as_str, "resource"),
@@ -251,9 +254,8 @@ async fn roles_page(
         personal_fields: labelled(PersonalField::ALL, PersonalField::as_str, "field"),
         saved,
         error,
-    });
-    *response.status_mut() = status;
-    response
+    };
+    render_status(&page, status)
 }
 
 pub async fn roles(State(state): State<AppState>, staff: Staff) -> Response {
@@ -267,10 +269,11 @@ pub async fn save_role(
     staff: Staff,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let value = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
-    if let Err(refused) = staff.check_csrf(value("csrf")) {
-        return refused.into_response();
-    }
+    let form = match staff.checked(form) {
+        Ok(form) => form,
+        Err(refused) => return refused.into_response(),
+    };
+    let value = |k: &str| form.get(k);
     let mut fields = FieldPolicy::uniform(FieldAccess::Masked);
     for f in PersonalField::ALL {
         if let Some(access) = FieldAccess::parse(value(&format!("field_{}", f.as_str()))) {
