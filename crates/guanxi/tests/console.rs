@@ -610,3 +610,104 @@ async fn the_owner_manages_staff_and_roles_and_nobody_else_may() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn staff_change_their_password_and_turn_on_a_second_factor() {
+    let app = TestApp::spawn().await;
+    app.staff("agent@shop.cn", "service_agent").await;
+    let browser = Browser::new(&app);
+    browser
+        .sign_in("agent@shop.cn", "service_agent-password-1", None)
+        .await;
+
+    let token = browser.token("/account").await;
+    let (status, page, _) = browser
+        .post("/account/totp", &[("csrf", &token), ("step", "start")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let secret = page
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a secret to scan")
+        .to_owned();
+    let (status, _, _) = browser
+        .post(
+            "/account/totp",
+            &[
+                ("csrf", &token),
+                ("step", "confirm"),
+                ("secret", &secret),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a wrong code turns nothing on"
+    );
+    let code = staff::totp::current_code(&secret).expect("code");
+    let (status, _, _) = browser
+        .post(
+            "/account/totp",
+            &[
+                ("csrf", &token),
+                ("step", "confirm"),
+                ("secret", &secret),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = app
+        .store
+        .user_by_email("agent@shop.cn")
+        .await
+        .expect("user");
+    assert_eq!(stored.totp_secret.as_deref(), Some(secret.as_str()));
+
+    let (status, _, _) = browser
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &token),
+                ("current_password", "wrong"),
+                ("new_password", "a new password 2"),
+                ("confirm_password", "a new password 2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the current password is checked"
+    );
+    let (status, _, to) = browser
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &token),
+                ("current_password", "service_agent-password-1"),
+                ("new_password", "a new password 2"),
+                ("confirm_password", "a new password 2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+    let (status, _, _) = browser.get("/customers").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out everywhere");
+    let code = staff::totp::current_code(&secret).expect("code");
+    let (status, _, _) = browser
+        .sign_in("agent@shop.cn", "a new password 2", Some(&code))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the new password and the code sign in"
+    );
+    app.stop().await;
+}

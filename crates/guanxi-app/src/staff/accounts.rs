@@ -100,21 +100,7 @@ pub async fn change_password(
     let hash = hash_off_thread(new.to_owned()).await;
     store.set_password(user.id, &hash).await?;
     store.delete_sessions_of(user.id).await?;
-    audit::record(
-        store,
-        Audit {
-            actor: AuditActor::Known(&Actor::Staff {
-                user_id: user.id,
-                team_id: user.team_id,
-            }),
-            action: "user.password",
-            target: Some(("user", user.id.to_string())),
-            detail: json!({}),
-            ip: None,
-        },
-    )
-    .await?;
-    Ok(())
+    audit_self(store, user, "user.password", json!({})).await
 }
 
 /// Sets a new password without the current one (an owner's reset, or the demo's start-up) and
@@ -149,4 +135,58 @@ pub(super) async fn verify_off_thread(password: String, stored: String) -> bool 
     tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
         .await
         .unwrap_or(false)
+}
+
+/// Turns on the second factor once the user proves their app holds `secret` with a code.
+pub async fn enable_totp(
+    store: &dyn Store,
+    user: &User,
+    secret: &str,
+    code: &str,
+) -> Result<(), StaffError> {
+    if !super::totp::check(secret, code.trim()) {
+        return Err(StaffError::WrongSecondFactor);
+    }
+    store.set_totp(user.id, Some(secret)).await?;
+    audit_self(store, user, "user.totp", json!({ "enabled": true })).await
+}
+
+/// Turns the second factor off; asks for the password, as a stolen session must not.
+pub async fn disable_totp(
+    store: &dyn Store,
+    user: &User,
+    password: &str,
+) -> Result<(), StaffError> {
+    if !verify_off_thread(password.to_owned(), user.password_hash.clone()).await {
+        return Err(StaffError::Invalid(
+            "current_password",
+            "is not your current password".to_owned(),
+        ));
+    }
+    store.set_totp(user.id, None).await?;
+    audit_self(store, user, "user.totp", json!({ "enabled": false })).await
+}
+
+/// Audits something a user did to their own account.
+async fn audit_self(
+    store: &dyn Store,
+    user: &User,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<(), StaffError> {
+    audit::record(
+        store,
+        Audit {
+            actor: AuditActor::Known(&Actor::Staff {
+                user_id: user.id,
+                team_id: user.team_id,
+            }),
+            action,
+            target: Some(("user", user.id.to_string())),
+            detail,
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(())
 }

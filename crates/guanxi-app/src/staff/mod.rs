@@ -10,7 +10,8 @@ mod sessions;
 pub mod totp;
 
 pub use accounts::{
-    CreatedUser, LOCALES, change_password, create_user, reset_password, set_locale,
+    CreatedUser, LOCALES, change_password, create_user, disable_totp, enable_totp, reset_password,
+    set_locale,
 };
 pub use admin::{AdminError, change_role, invite, save_role, set_enabled};
 pub use login::{Credentials, LOCK_AFTER_FAILURES, log_in};

@@ -21,6 +21,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "export",
     "user.create",
     "user.password",
+    "user.totp",
     "user.role",
     "user.disable",
     "user.enable",

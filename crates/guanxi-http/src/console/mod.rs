@@ -2,6 +2,7 @@
 //! in Chinese and English, that work without JavaScript. Every page checks the signed-in
 //! user's permissions with the same `Principal` the JSON API uses.
 
+mod account;
 mod audit;
 mod customers;
 pub mod i18n;
@@ -27,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/", get(dashboard))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::log_out))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/totp", post(account::second_factor))
         .route("/account/language", post(login::switch_language))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::show))
