@@ -233,9 +233,11 @@ async fn customer_page(
             label_key: format!("field.{}", f.as_str()),
         })
         .collect();
+    // Phone and email have their own rows above (from the identities); the rest are listed.
     let traits = profile
         .traits
         .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "phone" | "email"))
         .map(|(k, v)| {
             let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             (k.clone(), shown)
@@ -257,12 +259,12 @@ async fn customer_page(
             .stats
             .first_order_at
             .map(|at| local_time(at, settings))
-            .unwrap_or_default(),
+            .unwrap_or_else(|| "—".to_owned()),
         last_order: profile
             .stats
             .last_order_at
             .map(|at| local_time(at, settings))
-            .unwrap_or_default(),
+            .unwrap_or_else(|| "—".to_owned()),
         orders: orders
             .iter()
             .map(|o| OrderLine {
