@@ -1,15 +1,13 @@
 //! The signed-in user's own account: password and the optional second factor.
 
 use super::page::{Chrome, Page, render_status};
-use super::session::Staff;
+use super::session::{Staff, StaffForm};
 use crate::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::staff::{self, StaffError};
-use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "console/account.html")]
@@ -50,16 +48,23 @@ fn failure(staff: &Staff, e: StaffError) -> Response {
     render_status(&page(staff, None, Some(text)), StatusCode::BAD_REQUEST)
 }
 
+/// The page after the second factor was turned on or off.
+fn totp_changed(staff: &Staff, enabled: bool) -> Response {
+    let key = if enabled {
+        "account.totp_on"
+    } else {
+        "account.totp_off"
+    };
+    let mut shown = page(staff, Some(staff.tr.get(key).to_owned()), None);
+    shown.totp_enabled = enabled;
+    render_status(&shown, StatusCode::OK)
+}
+
 /// Changes the password; every session ends, this one too, so the user signs in afresh.
 pub async fn change_password(
     State(state): State<AppState>,
-    staff: Staff,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     if form.get("new_password") != form.get("confirm_password") {
         let text = staff.tr.get("account.mismatch").to_owned();
         return render_status(&page(&staff, None, Some(text)), StatusCode::BAD_REQUEST);
@@ -82,13 +87,8 @@ pub async fn change_password(
 /// the second factor on; `step=off` turns it off (with the password).
 pub async fn second_factor(
     State(state): State<AppState>,
-    staff: Staff,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     let store = state.store.as_ref();
     let user = &staff.signed_in.user;
     match form.get("step") {
@@ -104,28 +104,12 @@ pub async fn second_factor(
         }
         "confirm" => {
             match staff::enable_totp(store, user, form.get("secret"), form.get("code")).await {
-                Ok(()) => {
-                    let mut shown = page(
-                        &staff,
-                        Some(staff.tr.get("account.totp_on").to_owned()),
-                        None,
-                    );
-                    shown.totp_enabled = true;
-                    render_status(&shown, StatusCode::OK)
-                }
+                Ok(()) => totp_changed(&staff, true),
                 Err(e) => failure(&staff, e),
             }
         }
         "off" => match staff::disable_totp(store, user, form.get("current_password")).await {
-            Ok(()) => {
-                let mut shown = page(
-                    &staff,
-                    Some(staff.tr.get("account.totp_off").to_owned()),
-                    None,
-                );
-                shown.totp_enabled = false;
-                render_status(&shown, StatusCode::OK)
-            }
+            Ok(()) => totp_changed(&staff, false),
             Err(e) => failure(&staff, e),
         },
         _ => Page::not_found(staff.tr).into_response(),

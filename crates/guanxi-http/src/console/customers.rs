@@ -2,11 +2,10 @@
 //! the API (`guanxi_app::customers::visibility`); revealing takes a reason and is audited.
 
 use super::page::{Chrome, Page, render};
-use super::session::{ClientIp, Staff};
+use super::session::{ClientIp, Staff, StaffForm};
 use super::show::{Shown as Cell, local_time, money};
 use crate::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +14,6 @@ use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, FieldAccess, PersonalField, Resource};
 use guanxi_store::{EventRecord, OrderRecord, StoreError};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 const PAGE_SIZE: u32 = 50;
 const TIMELINE: u32 = 20;
@@ -312,15 +310,10 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i6
 /// plain values never sit in a URL or the history.
 pub async fn reveal(
     State(state): State<AppState>,
-    staff: Staff,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     let value = |key: &str| form.get(key);
     let reason = value("reason");
     if reason.is_empty() {

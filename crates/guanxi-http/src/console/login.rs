@@ -4,7 +4,8 @@
 use super::i18n::{Lang, Tr};
 use super::page::{Page, render_status};
 use super::session::{
-    ClientIp, LANG_COOKIE, SESSION_COOKIE, Staff, guest_tr, private_cookie, safe_next, same_secret,
+    ClientIp, LANG_COOKIE, SESSION_COOKIE, StaffForm, guest_tr, private_cookie, safe_next,
+    same_secret,
 };
 use crate::AppState;
 use askama::Template;
@@ -168,21 +169,11 @@ pub async fn submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn log_out(
     State(state): State<AppState>,
-    staff: Staff,
     jar: CookieJar,
-    Form(form): Form<CsrfForm>,
+    StaffForm { staff, .. }: StaffForm,
 ) -> Response {
-    if let Err(refused) = staff.check_csrf(&form.csrf) {
-        return refused.into_response();
-    }
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
         && let Err(e) = staff::end_session(state.store.as_ref(), &token).await
     {
@@ -192,25 +183,13 @@ pub async fn log_out(
     (jar, Redirect::to("/login")).into_response()
 }
 
-#[derive(Deserialize)]
-pub struct LanguageForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    lang: String,
-}
-
 /// Switches the signed-in user's language, remembered on their account.
 pub async fn switch_language(
     State(state): State<AppState>,
-    staff: Staff,
     headers: HeaderMap,
-    Form(form): Form<LanguageForm>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    if let Err(refused) = staff.check_csrf(&form.csrf) {
-        return refused.into_response();
-    }
-    let lang = Lang::from_code(&form.lang);
+    let lang = Lang::from_code(form.get("lang"));
     if let Err(e) =
         staff::set_locale(state.store.as_ref(), staff.signed_in.user.id, lang.code()).await
     {

@@ -4,7 +4,8 @@
 use super::i18n::{Lang, Tr};
 use super::page::Page;
 use crate::AppState;
-use axum::extract::FromRequestParts;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,6 +44,29 @@ impl Staff {
 
     pub fn csrf(&self) -> &str {
         &self.signed_in.session.csrf_token
+    }
+}
+
+/// A form posted by a signed-in member of staff, its CSRF token checked: the extractor of every
+/// console handler that changes something. Anyone signed out is sent to log in; a form without
+/// this session's token is refused before the handler runs.
+pub struct StaffForm {
+    pub staff: Staff,
+    pub form: FormFields,
+}
+
+impl FromRequest<AppState> for StaffForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let staff = Staff::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let Form(fields) = Form::<HashMap<String, String>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = staff.checked(fields).map_err(IntoResponse::into_response)?;
+        Ok(Self { staff, form })
     }
 }
 

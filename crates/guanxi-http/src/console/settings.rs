@@ -2,11 +2,10 @@
 //! `guanxi_app::staff`; these pages only show and submit.
 
 use super::page::{Chrome, Page, render_status};
-use super::session::Staff;
+use super::session::{Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +13,7 @@ use guanxi_app::staff::{self, AdminError, StaffError};
 use guanxi_domain::access::{
     Action, DataScope, FieldAccess, FieldPolicy, Permission, PersonalField, Resource, Role,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// A user as the staff table lists them.
 struct UserLine {
@@ -145,13 +144,8 @@ pub async fn users(State(state): State<AppState>, staff: Staff) -> Response {
 
 pub async fn invite(
     State(state): State<AppState>,
-    staff: Staff,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     let value = |k: &str| form.get(k);
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
@@ -173,14 +167,9 @@ pub async fn invite(
 /// Changes one user: `role=KEY`, or `enabled=0|1`.
 pub async fn change_user(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     let value = |k: &str| form.get(k);
     let store = state.store.as_ref();
     let principal = &staff.signed_in.principal;
@@ -266,13 +255,8 @@ pub async fn roles(State(state): State<AppState>, staff: Staff) -> Response {
 /// `perm_<resource>_<action>` checkbox per permission granted.
 pub async fn save_role(
     State(state): State<AppState>,
-    staff: Staff,
-    Form(form): Form<HashMap<String, String>>,
+    StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let form = match staff.checked(form) {
-        Ok(form) => form,
-        Err(refused) => return refused.into_response(),
-    };
     let value = |k: &str| form.get(k);
     let mut fields = FieldPolicy::uniform(FieldAccess::Masked);
     for f in PersonalField::ALL {
