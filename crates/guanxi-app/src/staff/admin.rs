@@ -4,7 +4,7 @@
 use super::accounts::{CreatedUser, create_user};
 use super::{StaffError, now, role};
 use crate::audit::{self, Audit, AuditActor};
-use guanxi_domain::access::{Action, BUILTIN_ROLES, Denied, Principal, Resource, Role};
+use guanxi_domain::access::{Action, Actor, BUILTIN_ROLES, Denied, Principal, Resource, Role};
 use guanxi_store::{Store, StoreError, User};
 use serde_json::json;
 
@@ -93,7 +93,7 @@ pub async fn set_enabled(
     by.require(Resource::Users, Action::Edit)?;
     let user = store.user(user_id).await?;
     if !enabled {
-        if by.actor.kind() == "user" && by.actor.id() == user_id {
+        if matches!(by.actor, Actor::Staff { user_id: me, .. } if me == user_id) {
             return Err(invalid("user", "you cannot disable your own account"));
         }
         if last_owner(store, &user).await? {

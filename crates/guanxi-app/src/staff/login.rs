@@ -66,7 +66,9 @@ pub async fn log_in(store: &dyn Store, c: Credentials<'_>) -> Result<SignedIn, S
             return Err(StaffError::WrongSecondFactor);
         }
     }
-    store.record_login_success(user.id).await?;
+    if user.failed_logins > 0 || user.locked_until.is_some() {
+        store.record_login_success(user.id).await?;
+    }
     let signed_in = start_session(store, user).await?;
     audit::record(
         store,

@@ -17,7 +17,9 @@ pub use admin::{AdminError, change_role, invite, save_role, set_enabled};
 pub use login::{Credentials, LOCK_AFTER_FAILURES, log_in};
 pub use passwords::{MIN_PASSWORD_CHARS, generate_password};
 pub use roles::{all_roles, principal_for_key, principal_for_user, role};
-pub use sessions::{IDLE_TIMEOUT, MAX_SESSION_AGE, SignedIn, end_session, resume_session};
+pub use sessions::{
+    IDLE_TIMEOUT, MAX_SESSION_AGE, SignedIn, end_session, random_token, resume_session,
+};
 
 use guanxi_domain::Millis;
 use guanxi_store::StoreError;

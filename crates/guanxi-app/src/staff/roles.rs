@@ -24,15 +24,15 @@ pub async fn all_roles(store: &dyn Store) -> StoreResult<Vec<Role>> {
     Ok(roles)
 }
 
-pub async fn principal_for_user(store: &dyn Store, user: &User) -> StoreResult<Principal> {
-    let role = role(store, &user.role).await?;
-    Ok(Principal {
+/// What `user`, holding `role` (see [`role`]), may do.
+pub fn principal_for_user(user: &User, role: &Role) -> Principal {
+    Principal {
         actor: Actor::Staff {
             user_id: user.id,
             team_id: user.team_id,
         },
-        grant: Grant::of_role(&role),
-    })
+        grant: Grant::of_role(role),
+    }
 }
 
 pub fn principal_for_key(key: &ApiKey) -> Principal {

@@ -1,10 +1,10 @@
 //! Server-side sessions. The browser holds a random token; the store holds its SHA-256, so a
 //! copy of the database does not sign anyone in.
 
-use super::{StaffError, now, principal_for_user};
+use super::{StaffError, now, principal_for_user, role};
 use crate::keys::hash_key;
 use guanxi_domain::Millis;
-use guanxi_domain::access::Principal;
+use guanxi_domain::access::{Principal, Role};
 use guanxi_store::{Session, Store, StoreError, User};
 use rand::RngCore;
 
@@ -18,13 +18,16 @@ const TOUCH_EVERY: Millis = 5 * 60_000;
 /// A signed-in member of staff.
 pub struct SignedIn {
     pub user: User,
+    /// The user's role, read once per request: their principal is built from it.
+    pub role: Role,
     pub principal: Principal,
     pub session: Session,
     /// The token to set as the cookie; present only when the session was just created.
     pub token: Option<String>,
 }
 
-fn random_token() -> String {
+/// 32 random bytes as hex: session tokens, CSRF tokens.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -42,9 +45,11 @@ pub(super) async fn start_session(store: &dyn Store, user: User) -> Result<Signe
         expires_at: at + IDLE_TIMEOUT,
     };
     store.create_session(&session).await?;
-    let principal = principal_for_user(store, &user).await?;
+    let role = role(store, &user.role).await?;
+    let principal = principal_for_user(&user, &role);
     Ok(SignedIn {
         user,
+        role,
         principal,
         session,
         token: Some(token),
@@ -76,9 +81,11 @@ pub async fn resume_session(store: &dyn Store, token: &str) -> Result<SignedIn, 
             .touch_session(&token_hash, session.last_seen_at, session.expires_at)
             .await?;
     }
-    let principal = principal_for_user(store, &user).await?;
+    let role = role(store, &user.role).await?;
+    let principal = principal_for_user(&user, &role);
     Ok(SignedIn {
         user,
+        role,
         principal,
         session,
         token: None,

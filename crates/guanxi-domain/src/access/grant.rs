@@ -121,6 +121,14 @@ impl Principal {
         self.grant.fields.get(field)
     }
 
+    /// The personal fields the caller may reveal, in `PersonalField::ALL` order.
+    pub fn revealable_fields(&self) -> Vec<PersonalField> {
+        PersonalField::ALL
+            .into_iter()
+            .filter(|f| self.field(*f) == FieldAccess::Revealable)
+            .collect()
+    }
+
     /// Fails unless the caller may reveal `field`.
     pub fn require_reveal(&self, field: PersonalField) -> Result<(), Denied> {
         if self.field(field) == FieldAccess::Revealable {

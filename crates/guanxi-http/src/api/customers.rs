@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use guanxi_app::customers::{self, LookupError, Reveal, Visibility};
 use guanxi_app::{WriteItem, WriteOp};
-use guanxi_domain::access::{Action, FieldAccess, PersonalField, Principal, Resource};
+use guanxi_domain::access::{Action, Denied, PersonalField, Principal, Resource};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
 use guanxi_store::StoreError;
 use serde::Deserialize;
@@ -83,12 +83,9 @@ async fn reader(
     let principal = auth::api_allowed(state, headers, Resource::Customers, Action::View).await?;
     let mut fields = Vec::new();
     if reveal.unwrap_or(false) {
-        fields = PersonalField::ALL
-            .into_iter()
-            .filter(|f| principal.field(*f) == FieldAccess::Revealable)
-            .collect();
+        fields = principal.revealable_fields();
         if fields.is_empty() {
-            principal.require_reveal(PersonalField::Phone)?;
+            return Err(Denied::Reveal(PersonalField::Phone).into());
         }
     }
     Ok(Reader {

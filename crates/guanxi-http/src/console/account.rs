@@ -1,6 +1,6 @@
 //! The signed-in user's own account: password and the optional second factor.
 
-use super::page::{Chrome, Page, render_status};
+use super::page::{Chrome, Page, invalid_text, render_status};
 use super::session::{Staff, StaffForm};
 use crate::AppState;
 use askama::Template;
@@ -38,10 +38,7 @@ pub async fn show(staff: Staff) -> Response {
 
 fn failure(staff: &Staff, e: StaffError) -> Response {
     let text = match e {
-        StaffError::Invalid(field, reason) => staff.tr.fill(
-            "error.invalid",
-            &[("reason", &format!("{field}: {reason}"))],
-        ),
+        StaffError::Invalid(field, reason) => invalid_text(staff.tr, field, &reason),
         StaffError::WrongSecondFactor => staff.tr.get("login.wrong_code").to_owned(),
         other => return Page::internal(staff.tr, &other).into_response(),
     };

@@ -3,7 +3,7 @@
 
 use super::page::{Chrome, Page, render};
 use super::session::{ClientIp, Staff, StaffForm};
-use super::show::{Shown as Cell, local_time, money};
+use super::show::{Cell, local_time, money};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use guanxi_app::customers::{self, AccessError, Profile, Reveal, Shown, Visibility};
 use guanxi_domain::CustomerId;
-use guanxi_domain::access::{Action, FieldAccess, PersonalField, Resource};
+use guanxi_domain::access::{Action, PersonalField, Resource};
 use guanxi_store::{EventRecord, OrderRecord, StoreError};
 use serde::Deserialize;
 
@@ -223,9 +223,9 @@ async fn customer_page(
         Ok(found) => found,
         Err(e) => return refused(staff, e),
     };
-    let reveal_options = PersonalField::ALL
+    let reveal_options = principal
+        .revealable_fields()
         .into_iter()
-        .filter(|f| principal.field(*f) == FieldAccess::Revealable)
         .map(|f| RevealOption {
             field: f.as_str(),
             label_key: format!("field.{}", f.as_str()),
@@ -328,8 +328,7 @@ pub async fn reveal(
         .filter(|f| !value(&format!("field_{}", f.as_str())).is_empty())
         .collect();
     if fields.is_empty() {
-        fields = PersonalField::ALL.to_vec();
-        fields.retain(|f| staff.signed_in.principal.field(*f) == FieldAccess::Revealable);
+        fields = staff.signed_in.principal.revealable_fields();
         // Asking to reveal with nothing the role may reveal is a refusal, not a plain page.
         if fields.is_empty() {
             return Page::forbidden(staff.tr).into_response();

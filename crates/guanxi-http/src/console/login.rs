@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use guanxi_app::staff::{self, Credentials, StaffError};
-use rand::RngCore;
 use serde::Deserialize;
 
 const LOGIN_CSRF_COOKIE: &str = "gx_login_csrf";
@@ -55,12 +54,6 @@ fn removal(name: &'static str) -> Cookie<'static> {
     Cookie::build(name).path("/").build()
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 /// The log-in form, with a fresh form token in a cookie and in the form.
 fn login_page(
     headers: &HeaderMap,
@@ -89,7 +82,7 @@ pub async fn show(headers: HeaderMap, jar: CookieJar, Query(q): Query<LoginQuery
     }
     let page = LoginPage {
         tr,
-        csrf: random_token(),
+        csrf: staff::random_token(),
         next: safe_next(q.next.as_deref()),
         email: String::new(),
         error: None,
@@ -110,7 +103,7 @@ pub async fn submit(
     let again = |error: String, ask_code: bool, status| {
         let page = LoginPage {
             tr,
-            csrf: random_token(),
+            csrf: staff::random_token(),
             next: safe_next(Some(&form.next)),
             email: form.email.clone(),
             error: Some(error),

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use guanxi_app::staff::StaffError;
-use guanxi_domain::access::{Action, Principal, Resource};
+use guanxi_domain::access::{Action, Principal, Resource, Role};
 
 /// One entry of the side navigation. Entries for what later issues build are shown, greyed,
 /// so the place for them is obvious.
@@ -22,7 +22,7 @@ pub struct NavItem {
 pub struct Chrome {
     pub tr: Tr,
     pub user_name: String,
-    pub role_key: String,
+    pub role_label: String,
     pub csrf: String,
     pub nav: Vec<NavItem>,
 }
@@ -33,16 +33,27 @@ impl Chrome {
         Self {
             tr: staff.tr,
             user_name: user.display_name.clone(),
-            role_key: format!("role.{}", user.role),
+            role_label: role_label(&staff.signed_in.role, staff.tr),
             csrf: staff.csrf().to_owned(),
             nav: nav(&staff.signed_in.principal, active),
         }
     }
+}
 
-    /// The role's name: built-in roles are translated, custom ones show their key.
-    pub fn role_label(&self) -> &str {
-        self.tr.get(&self.role_key)
+/// A role's name: built-in roles in the page's language, custom ones as their owner named them.
+pub fn role_label(role: &Role, tr: Tr) -> String {
+    match &role.name {
+        Some(name) if !role.builtin => name.clone(),
+        _ => tr.get(&format!("role.{}", role.key)).to_owned(),
     }
+}
+
+/// "Please check your input: field: reason", for a form shown again with its error.
+pub fn invalid_text(tr: Tr, field: &str, reason: &str) -> String {
+    tr.fill(
+        "error.invalid",
+        &[("reason", &format!("{field}: {reason}"))],
+    )
 }
 
 fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
@@ -147,10 +158,7 @@ impl Page {
             StaffError::Invalid(field, reason) => Self::new(
                 tr,
                 StatusCode::BAD_REQUEST,
-                tr.fill(
-                    "error.invalid",
-                    &[("reason", &format!("{field}: {reason}"))],
-                ),
+                invalid_text(tr, field, &reason),
             ),
             other => Self::internal(tr, &other),
         }

@@ -1,7 +1,7 @@
 //! Settings: staff accounts and roles. The rules (who may, the last owner, key formats) live in
 //! `guanxi_app::staff`; these pages only show and submit.
 
-use super::page::{Chrome, Page, render_status};
+use super::page::{Chrome, Page, invalid_text, render_status, role_label};
 use super::session::{Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
@@ -62,13 +62,9 @@ struct RolesPage {
 }
 
 fn role_line(role: &Role, c: &Chrome) -> RoleLine {
-    let label = match &role.name {
-        Some(name) if !role.builtin => name.clone(),
-        _ => c.tr.get(&format!("role.{}", role.key)).to_owned(),
-    };
     RoleLine {
         key: role.key.clone(),
-        label,
+        label: role_label(role, c.tr),
         builtin: role.builtin,
         scope_key: format!("scope.{}", role.scope.as_str()),
         fields: PersonalField::ALL
@@ -88,10 +84,9 @@ fn role_line(role: &Role, c: &Chrome) -> RoleLine {
 fn explain(e: AdminError, staff: &Staff) -> Result<String, Page> {
     match e {
         AdminError::Denied(_) => Err(Page::forbidden(staff.tr)),
-        AdminError::Staff(StaffError::Invalid(field, reason)) => Ok(staff.tr.fill(
-            "error.invalid",
-            &[("reason", &format!("{field}: {reason}"))],
-        )),
+        AdminError::Staff(StaffError::Invalid(field, reason)) => {
+            Ok(invalid_text(staff.tr, field, &reason))
+        }
         AdminError::Staff(StaffError::Store(guanxi_store::StoreError::NotFound(_))) => {
             Err(Page::not_found(staff.tr))
         }

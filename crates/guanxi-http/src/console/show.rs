@@ -6,7 +6,7 @@ use guanxi_domain::Currency;
 use guanxi_domain::money::format_minor;
 
 /// A personal field as a page shows it.
-pub enum Shown {
+pub enum Cell {
     Value(String),
     /// The record has none.
     Empty,
@@ -14,18 +14,18 @@ pub enum Shown {
     Hidden,
 }
 
-impl Shown {
+impl Cell {
     /// The text to show: the value, a dash, or the word for "hidden" in the page's language.
     pub fn text<'a>(&'a self, tr: &Tr) -> &'a str {
         match self {
-            Shown::Value(v) => v,
-            Shown::Empty => "—",
-            Shown::Hidden => tr.get("customers.hidden"),
+            Cell::Value(v) => v,
+            Cell::Empty => "—",
+            Cell::Hidden => tr.get("customers.hidden"),
         }
     }
 
     pub fn is_hidden(&self) -> bool {
-        matches!(self, Shown::Hidden)
+        matches!(self, Cell::Hidden)
     }
 }
 
