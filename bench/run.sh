@@ -64,7 +64,8 @@ ingest_pg() {
   say "(a) /v1/batch ingest, PostgreSQL"
   psql -q -h 127.0.0.1 -U postgres -c 'drop database if exists guanxi_bench' \
     -c 'create database guanxi_bench'
-  ingest postgres://postgres@127.0.0.1:5432/guanxi_bench
+  # PostgreSQL has no folder for a key file: the key comes from the environment.
+  GUANXI_SECRET_KEY=$(guanxi secret generate | last_line) ingest postgres://postgres@127.0.0.1:5432/guanxi_bench
 }
 
 import() {

@@ -69,8 +69,8 @@ pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
         return query;
     }
     let region = settings.region;
-    // Text that is an email, a phone number or `TYPE:VALUE` is looked up exactly; anything else
-    // may also be part of a name, which means scanning names.
+    // Text that is an email, a phone number or `TYPE:VALUE` is looked up as that; anything else
+    // may also be a whole name (found by its blind index, like the identities).
     let mut exact = false;
     if let Ok(key) = IdentityKey::parse_lookup(q, region) {
         query.identities.push(key);
@@ -88,7 +88,7 @@ pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
         }
     }
     if !exact {
-        query.name_contains = Some(q.to_owned());
+        query.name = Some(q.to_owned());
     }
     query
 }

@@ -4,6 +4,7 @@
 
 use guanxi_domain::access::{Denied, FieldAccess, PersonalField, Principal};
 use guanxi_domain::masking::{mask_email, mask_name, mask_other, mask_phone};
+use guanxi_domain::personal::{Personal, classify};
 use guanxi_domain::{IdentityKey, IdentityKind};
 use guanxi_store::Traits;
 use serde_json::Value;
@@ -87,73 +88,6 @@ impl Visibility {
 pub struct ShownIdentity {
     pub kind: String,
     pub value: String,
-}
-
-/// How a key's value is masked, judged by its name (any case, any nesting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Personal {
-    Email,
-    Phone,
-    Name,
-    /// Addresses and other identifying details (birthdays, ID cards): the address field's rule.
-    Other,
-}
-
-impl Personal {
-    fn field(self) -> PersonalField {
-        match self {
-            Personal::Email => PersonalField::Email,
-            Personal::Phone => PersonalField::Phone,
-            Personal::Name => PersonalField::Name,
-            Personal::Other => PersonalField::Address,
-        }
-    }
-}
-
-/// Keys that name a person. Only profiles mask them: in a track event `name` is a product's.
-const NAME_KEYS: &[&str] = &[
-    "name",
-    "first_name",
-    "last_name",
-    "firstname",
-    "lastname",
-    "full_name",
-    "fullname",
-    "nickname",
-    "nick",
-    "username",
-    "user_name",
-    "receiver_name",
-    "buyer_name",
-    "billing_name",
-    "shipping_name",
-    "real_name",
-    "realname",
-];
-
-fn classify(key: &str, names: bool) -> Option<Personal> {
-    let key = key.to_ascii_lowercase();
-    if key.contains("email") {
-        Some(Personal::Email)
-    } else if key.contains("phone")
-        || key.contains("mobile")
-        || key == "tel"
-        || key.ends_with("_tel")
-    {
-        Some(Personal::Phone)
-    } else if names && NAME_KEYS.contains(&key.as_str()) {
-        Some(Personal::Name)
-    } else if [
-        "address", "street", "zip", "postal", "postcode", "birth", "id_card", "idcard", "passport",
-    ]
-    .iter()
-    .any(|p| key.contains(p))
-        || key == "ip"
-    {
-        Some(Personal::Other)
-    } else {
-        None
-    }
 }
 
 fn mask_value(how: Personal, value: &Value) -> Value {

@@ -249,7 +249,7 @@ pub fn parse(
             identities,
             force_link: kind == EventKind::Alias,
             traits,
-            properties: EventProperties::new(&properties),
+            properties: EventProperties::new(kind, &properties),
             timestamp,
             received_at: env.received_at,
         },

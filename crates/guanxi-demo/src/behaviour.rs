@@ -71,7 +71,7 @@ impl Emitter<'_> {
             identities,
             force_link: false,
             traits,
-            properties: EventProperties::new(&properties),
+            properties: EventProperties::new(kind, &properties),
             timestamp: at,
             received_at: at + rng.gen_range(30..1500),
         };

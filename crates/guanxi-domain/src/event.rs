@@ -59,22 +59,55 @@ pub struct EventInput {
     pub received_at: Millis,
 }
 
-/// An event's properties as the JSON text that is stored. Serialised once, where the event is
-/// parsed (on the request's thread), so the one serial writer only copies bytes.
+/// An event's properties as the JSON text that is stored, its personal entries (emails,
+/// phones, addresses, and a person's name in identify and group calls) apart so the store can
+/// seal them. Serialised and split once, where the event is parsed (on the request's thread),
+/// so the one serial writer only copies bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventProperties(String);
+pub struct EventProperties {
+    plain: String,
+    personal: Option<String>,
+}
 
 impl EventProperties {
-    pub fn new(value: &serde_json::Value) -> Self {
-        Self(value.to_string())
+    pub fn new(kind: EventKind, value: &serde_json::Value) -> Self {
+        let names_a_person = matches!(kind, EventKind::Identify | EventKind::Group);
+        match value {
+            serde_json::Value::Object(map)
+                if crate::personal::holds_personal(value, names_a_person) =>
+            {
+                let (plain, personal) =
+                    crate::personal::split_personal(map.clone(), names_a_person);
+                Self {
+                    plain: serde_json::Value::Object(plain).to_string(),
+                    personal: Some(serde_json::Value::Object(personal).to_string()),
+                }
+            }
+            _ => Self {
+                plain: value.to_string(),
+                personal: None,
+            },
+        }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The entries free of personal data, as JSON text.
+    pub fn plain(&self) -> &str {
+        &self.plain
     }
 
-    /// The properties parsed back (made from a `Value`, so they parse).
+    /// The personal entries as a JSON object's text, if there are any.
+    pub fn personal(&self) -> Option<&str> {
+        self.personal.as_deref()
+    }
+
+    /// The properties parsed back, whole (made from a `Value`, so they parse).
     pub fn to_value(&self) -> serde_json::Result<serde_json::Value> {
-        serde_json::from_str(&self.0)
+        let mut value: serde_json::Value = serde_json::from_str(&self.plain)?;
+        if let (Some(personal), serde_json::Value::Object(map)) = (&self.personal, &mut value) {
+            let personal: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(personal)?;
+            map.extend(personal);
+        }
+        Ok(value)
     }
 }

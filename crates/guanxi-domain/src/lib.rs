@@ -12,6 +12,7 @@ pub mod ids;
 pub mod masking;
 pub mod money;
 pub mod order;
+pub mod personal;
 pub mod phone;
 pub mod profile;
 pub mod resolution;

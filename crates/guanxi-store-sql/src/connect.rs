@@ -1,4 +1,5 @@
 use crate::backend::{Backend, map_err};
+use crate::vault::{MasterKey, Vault};
 use guanxi_store::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
@@ -26,16 +27,16 @@ pub(crate) const SQLITE_READER_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
 pub struct ConnectOptions {
     pub url: String,
     pub max_connections: u32,
-    /// Apply pending migrations on connect (the server does; `guanxi migrate` does explicitly).
-    pub migrate: bool,
+    /// Opens the data keys that seal personal data (`GUANXI_SECRET_KEY`).
+    pub master_key: MasterKey,
 }
 
 impl ConnectOptions {
-    pub fn new(url: impl Into<String>) -> Self {
+    pub fn new(url: impl Into<String>, master_key: MasterKey) -> Self {
         Self {
             url: url.into(),
             max_connections: 8,
-            migrate: true,
+            master_key,
         }
     }
 }
@@ -48,6 +49,8 @@ pub struct SqlStore {
     pub(crate) writer: WriterConnection,
     /// SQLite only: native connections for the hottest reads.
     pub(crate) readers: Option<Arc<crate::sqlite_read::SqliteReaders>>,
+    /// Seals and opens personal data; every read and write of it goes through `sealed`.
+    pub(crate) vault: Arc<Vault>,
 }
 
 /// Where write transactions run. The ingest writer commits thousands of rows a second, so it
@@ -120,29 +123,28 @@ impl SqlStore {
         let readers = sqlite_file
             .as_deref()
             .map(crate::sqlite_read::SqliteReaders::new);
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(StoreError::other)?;
+        let vault = Arc::new(crate::vault::load_or_create(&pool, &options.master_key).await?);
         let store = Self {
             pool,
             backend,
             writer,
             readers,
+            vault,
         };
-        if options.migrate {
-            store.migrate().await?;
-        }
+        crate::reseal::seal_rows_stored_before_sealing(&store).await?;
         // Opened after the migrations, so its cached statements see the final schema.
         if let (WriterConnection::Sqlite(slot), Some(file)) = (&store.writer, &sqlite_file) {
-            *slot.lock().await = Some(crate::sqlite_write::SqliteWriter::open(file)?);
+            *slot.lock().await = Some(crate::sqlite_write::SqliteWriter::open(
+                file,
+                store.vault.clone(),
+            )?);
         }
         Ok(store)
-    }
-
-    /// Applies pending embedded migrations for this backend.
-    pub async fn migrate(&self) -> StoreResult<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await.map_err(StoreError::other)
     }
 
     pub fn backend_kind(&self) -> Backend {
@@ -179,7 +181,8 @@ impl SqlStore {
 }
 
 /// `sqlite://dir/file.db` → creates `dir` and asks SQLite to create the file.
-fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
+/// The file path and the query of a `sqlite:` URL.
+fn sqlite_parts(url: &str) -> StoreResult<(&str, &str)> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
@@ -187,6 +190,19 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
             "an in-memory SQLite database loses everything; give a file path",
         ));
     }
+    Ok((path, query))
+}
+
+/// The file a database URL names, for SQLite; `None` for PostgreSQL.
+pub fn sqlite_database_path(url: &str) -> StoreResult<Option<std::path::PathBuf>> {
+    match Backend::from_url(url)? {
+        Backend::Sqlite => Ok(Some(sqlite_parts(url)?.0.into())),
+        Backend::Postgres => Ok(None),
+    }
+}
+
+fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
+    let (path, query) = sqlite_parts(url)?;
     if let Some(dir) = std::path::Path::new(path)
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -4,7 +4,10 @@ use crate::SqlStore;
 use crate::backend::map_err;
 use crate::connect::WriterConnection;
 use crate::profile::STATS_SELECT;
-use crate::rows::{customer_id, event_kind, get, identity, json, source_id, status, traits};
+use crate::rows::{customer_id, event_kind, get, source_id, status};
+use crate::sealed::{
+    identity_lookup_value, name_search_index, open_identity, open_properties, open_traits,
+};
 use crate::sql;
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
@@ -110,21 +113,38 @@ impl CustomerStore for SqlStore {
                 id: customer_id(&row, "id")?,
                 created_at: get(&row, "created_at")?,
                 updated_at: get(&row, "updated_at")?,
-                traits: traits(&get::<String>(&row, "traits")?)?,
+                traits: open_traits(&self.vault, &get::<String>(&row, "traits")?)?,
             });
         }
         Err(StoreError::other("customer merge chain is not compressed"))
     }
 
     async fn customer_identities(&self, id: CustomerId) -> StoreResult<Vec<IdentityKey>> {
-        let rows = sqlx::query("SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY created_at, kind, value")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?))
-            .collect()
+        let rows = sqlx::query(
+            "SELECT kind, value, sealed_value, created_at FROM identities WHERE customer_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut keys = rows
+            .iter()
+            .map(|r| {
+                let key = open_identity(
+                    &self.vault,
+                    &get::<String>(r, "kind")?,
+                    &get::<String>(r, "value")?,
+                    get::<Option<String>>(r, "sealed_value")?.as_deref(),
+                )?;
+                Ok((get::<i64>(r, "created_at")?, key))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // In the order they were learnt; sealed values are compared opened, not by their index.
+        keys.sort_by(|(a_at, a), (b_at, b)| {
+            (a_at, a.kind().name(), a.value()).cmp(&(b_at, b.kind().name(), b.value()))
+        });
+        let keys = keys.into_iter().map(|(_, key)| key).collect();
+        Ok(keys)
     }
 
     async fn customer_tags(&self, id: CustomerId) -> StoreResult<Vec<String>> {
@@ -183,7 +203,7 @@ impl CustomerStore for SqlStore {
                     message_id: get(r, "message_id")?,
                     kind: event_kind(&get::<String>(r, "kind")?)?,
                     name: get(r, "name")?,
-                    properties: json(&get::<String>(r, "properties")?)?,
+                    properties: open_properties(&self.vault, &get::<String>(r, "properties")?)?,
                     timestamp: get(r, "timestamp")?,
                     received_at: get(r, "received_at")?,
                 })
@@ -254,7 +274,7 @@ impl CustomerStore for SqlStore {
     async fn find_by_identity(&self, key: &IdentityKey) -> StoreResult<CustomerId> {
         let row = sqlx::query("SELECT customer_id FROM identities WHERE kind = $1 AND value = $2")
             .bind(key.kind().name())
-            .bind(key.value().to_owned())
+            .bind(identity_lookup_value(&self.vault, key).into_owned())
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?
@@ -279,9 +299,18 @@ impl CustomerStore for SqlStore {
             ));
             next += query.identities.len() * 2;
         }
-        if query.name_contains.is_some() {
-            any_of.push(format!("c.name_search LIKE ${next} ESCAPE '\\'"));
-            next += 1;
+        let name_index = query
+            .name
+            .as_deref()
+            .map(|name| name_search_index(&self.vault, name));
+        match &name_index {
+            Some(Some(_)) => {
+                any_of.push(format!("c.name_index = ${next}"));
+                next += 1;
+            }
+            // A blank name is no one's.
+            Some(None) => any_of.push("1 = 0".to_owned()),
+            None => {}
         }
         if !any_of.is_empty() {
             conditions.push(format!("({})", any_of.join(" OR ")));
@@ -298,15 +327,12 @@ impl CustomerStore for SqlStore {
         );
         let mut q = sqlx::query(&sql).bind(query.before.map_or(i64::MAX, |c| c.0));
         for key in &query.identities {
-            q = q.bind(key.kind().name()).bind(key.value().to_owned());
+            q = q
+                .bind(key.kind().name())
+                .bind(identity_lookup_value(&self.vault, key).into_owned());
         }
-        if let Some(name) = &query.name_contains {
-            let escaped = name
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            q = q.bind(format!("%{escaped}%"));
+        if let Some(Some(index)) = name_index {
+            q = q.bind(index);
         }
         if let Some(tag) = &query.tag {
             q = q.bind(tag.clone());
@@ -332,7 +358,8 @@ impl Store for SqlStore {
                 crate::sqlite_write::SqliteWriteTx::begin(Arc::clone(slot)).await?,
             )),
             WriterConnection::Postgres { pool, owners } => Ok(Box::new(
-                crate::postgres_write::PgWriteTx::begin(pool, owners).await?,
+                crate::postgres_write::PgWriteTx::begin(pool, owners, Arc::clone(&self.vault))
+                    .await?,
             )),
         }
     }

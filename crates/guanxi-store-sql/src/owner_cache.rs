@@ -38,13 +38,23 @@ pub(crate) struct Learnt {
 
 impl OwnerCache {
     /// At the start of a transaction, with the database's write version as of then: forget
-    /// everything unless it is the version the cache last saw.
-    pub(crate) fn validate(&mut self, version: i64) {
-        if self.version != Some(version) {
+    /// everything unless it is the version the cache last saw. Answers whether someone else
+    /// wrote since (then the caller checks what else they may have changed).
+    pub(crate) fn validate(&mut self, version: i64) -> bool {
+        let changed = self.version != Some(version);
+        if changed {
             self.owners.clear();
             self.merged.clear();
             self.version = Some(version);
         }
+        changed
+    }
+
+    /// Forgets everything, and the version with it: the next transaction checks again.
+    pub(crate) fn invalidate(&mut self) {
+        self.owners.clear();
+        self.merged.clear();
+        self.version = None;
     }
 
     /// After a commit that changed the version (PostgreSQL's epoch): the cache saw it.

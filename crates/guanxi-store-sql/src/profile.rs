@@ -4,7 +4,9 @@
 
 use crate::SqlStore;
 use crate::backend::map_err;
-use crate::rows::{get, identity, traits};
+use crate::rows::get;
+use crate::sealed::{open_identity, open_traits};
+use crate::vault::Vault;
 use guanxi_domain::CustomerId;
 use guanxi_store::{
     CustomerProfile, CustomerRecord, CustomerStats, MergeRecord, StoreError, StoreResult,
@@ -24,7 +26,8 @@ const NO_TEXT: &str = "CAST(NULL AS TEXT)";
 const NO_NUMBER: &str = "CAST(NULL AS BIGINT)";
 
 /// The whole 360 as one result: the customer with its statistics (part 0), identities (1),
-/// tags (2) and merges (3). Columns: part, two texts, seven numbers.
+/// tags (2) and merges (3). Columns: part, two texts, seven numbers. An identity's second text
+/// is its sealed value where it has one (its second number says so).
 static PROFILE_SELECT: LazyLock<String> = LazyLock::new(profile_select);
 
 fn profile_select() -> String {
@@ -34,14 +37,15 @@ fn profile_select() -> String {
                 c.updated_at AS n2, c.merged_into AS n3, s.n AS n4, s.spent AS n5, s.first_at AS n6, \
                 s.last_at AS n7 \
            FROM customers c, ({STATS_SELECT}) s WHERE c.id = $1 \
-         UNION ALL SELECT CAST(1 AS BIGINT), kind, value, created_at, {six} \
+         UNION ALL SELECT CAST(1 AS BIGINT), kind, COALESCE(sealed_value, value), created_at, \
+                CASE WHEN sealed_value IS NULL THEN 0 ELSE 1 END, {five} \
            FROM identities WHERE customer_id = $1 \
          UNION ALL SELECT CAST(2 AS BIGINT), tag, {NO_TEXT}, {seven} \
            FROM customer_tags WHERE customer_id = $1 \
          UNION ALL SELECT CAST(3 AS BIGINT), reason, {NO_TEXT}, from_id, into_id, at, {four} \
            FROM merges WHERE into_id = $1 OR from_id = $1 \
              OR from_id IN (SELECT id FROM customers WHERE merged_into = $1)",
-        six = nothing(6),
+        five = nothing(5),
         seven = nothing(7),
         four = nothing(4),
     )
@@ -108,7 +112,7 @@ fn survivor(rows: &[ProfileRow], id: CustomerId) -> Option<CustomerId> {
         .map(CustomerId)
 }
 
-fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile> {
+fn assemble(vault: &Vault, id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile> {
     let mut found = None;
     let mut identities = Vec::new();
     let mut tags = Vec::new();
@@ -120,7 +124,7 @@ fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile>
                     id,
                     created_at: r.number(1)?,
                     updated_at: r.number(2)?,
-                    traits: traits(r.a()?)?,
+                    traits: open_traits(vault, r.a()?)?,
                 };
                 let stats = CustomerStats {
                     orders_count: r.number(4)?,
@@ -130,7 +134,11 @@ fn assemble(id: CustomerId, rows: &[ProfileRow]) -> StoreResult<CustomerProfile>
                 };
                 found = Some((record, stats));
             }
-            1 => identities.push((r.number(1)?, identity(r.a()?, r.b()?)?)),
+            1 => {
+                let sealed = (r.number(2)? == 1).then_some(r.b()?);
+                let key = open_identity(vault, r.a()?, r.b()?, sealed)?;
+                identities.push((r.number(1)?, key));
+            }
             2 => tags.push(r.a()?.to_owned()),
             _ => merges.push(MergeRecord {
                 from: CustomerId(r.number(1)?),
@@ -189,7 +197,7 @@ impl SqlStore {
             };
             match survivor(&rows, id) {
                 Some(s) => id = s,
-                None => return assemble(id, &rows),
+                None => return assemble(&self.vault, id, &rows),
             }
         }
     }

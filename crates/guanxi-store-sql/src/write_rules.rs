@@ -5,14 +5,6 @@ use guanxi_domain::CustomerId;
 use guanxi_store::{ProductRow, Traits};
 use std::collections::HashSet;
 
-/// Name as stored for case-insensitive search.
-pub(crate) fn name_search(traits: &Traits) -> Option<String> {
-    traits
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(str::to_lowercase)
-}
-
 /// The traits a merge leaves on the survivor: its own values win; the merged-away customer
 /// fills what it lacks. `stored` holds the traits of either, as read.
 pub(crate) fn merged_traits(

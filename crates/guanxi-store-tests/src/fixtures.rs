@@ -107,6 +107,7 @@ pub fn event(source: SourceId, message_id: &str, customer: CustomerId, at: Milli
         kind: EventKind::Track,
         name: Some("Product Viewed".to_owned()),
         properties: EventProperties::new(
+            EventKind::Track,
             &serde_json::json!({ "sku": "LJ-250", "price": 128.5, "tags": ["green", "绿茶"] }),
         ),
         timestamp: at,

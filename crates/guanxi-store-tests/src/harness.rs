@@ -1,7 +1,7 @@
 //! Fresh databases per test: a SQLite file in a temporary folder, or a PostgreSQL database
 //! created for the test and dropped (best effort) after it.
 
-use guanxi_store_sql::{Backend, ConnectOptions, SqlStore};
+use guanxi_store_sql::{Backend, ConnectOptions, MasterKey, SqlStore};
 use sqlx::{Connection, Executor, PgConnection, Row};
 use std::io::Write;
 use std::sync::Once;
@@ -20,6 +20,8 @@ static SKIP_NOTICE: Once = Once::new();
 pub struct TestDb {
     pub store: SqlStore,
     url: String,
+    /// The secret key the store seals personal data with.
+    secret: String,
     /// Keeps the SQLite folder alive for the test.
     _dir: Option<TempDir>,
     /// For PostgreSQL: the server URL we created the database through, and its name.
@@ -31,10 +33,12 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("create a temporary folder");
         let url = format!("sqlite://{}/t.db", dir.path().display());
-        let store = connect(&url).await;
+        let secret = MasterKey::generate();
+        let store = connect(&url, &secret).await;
         Self {
             store,
             url,
+            secret,
             _dir: Some(dir),
             created: None,
         }
@@ -68,10 +72,12 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
         let _ = admin.close().await;
         let url = with_database(&server, &name);
-        let store = connect(&url).await;
+        let secret = MasterKey::generate();
+        let store = connect(&url, &secret).await;
         Some(Self {
             store,
             url,
+            secret,
             _dir: None,
             created: Some((server, name)),
         })
@@ -88,7 +94,19 @@ impl TestDb {
 
     /// Another store (its own pool) over the same database, as a second process would have.
     pub async fn reopen(&self) -> SqlStore {
-        connect(&self.url).await
+        connect(&self.url, &self.secret).await
+    }
+
+    /// The secret key this test's database is sealed with.
+    pub fn master_key(&self) -> MasterKey {
+        MasterKey::parse(&self.secret).expect("a generated key parses")
+    }
+
+    /// Another store over the same database opened with `key`, or why it cannot be.
+    pub async fn open_with(&self, key: &MasterKey) -> Result<SqlStore, guanxi_store::StoreError> {
+        let mut options = ConnectOptions::new(self.url.clone(), key.clone());
+        options.max_connections = MAX_CONNECTIONS;
+        SqlStore::connect(&options).await
     }
 
     /// Runs one statement directly, for what the store has no call for (revoking a key).
@@ -159,8 +177,9 @@ impl TestDb {
     }
 }
 
-async fn connect(url: &str) -> SqlStore {
-    let mut options = ConnectOptions::new(url);
+async fn connect(url: &str, secret: &str) -> SqlStore {
+    let key = MasterKey::parse(secret).expect("a generated key parses");
+    let mut options = ConnectOptions::new(url, key);
     options.max_connections = MAX_CONNECTIONS;
     SqlStore::connect(&options)
         .await

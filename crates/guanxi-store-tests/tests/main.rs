@@ -53,6 +53,9 @@ conformance! {
     store stories::orders::orders_page_newest_first => sqlite_order_pages, postgres_order_pages;
     store stories::events::events_page_newest_first => sqlite_events, postgres_events;
     store stories::search::search_finds_customers => sqlite_search, postgres_search;
+    db stories::sealing::personal_data_is_sealed_at_rest => sqlite_sealed_at_rest, postgres_sealed_at_rest;
+    db stories::sealing::rotation_reseals_everything => sqlite_key_rotation, postgres_key_rotation;
+    db stories::sealing::rows_stored_before_sealing_are_sealed_on_open => sqlite_seal_old_rows, postgres_seal_old_rows;
     store stories::changes::changes_come_back_in_order => sqlite_changes, postgres_changes;
     store stories::jobs::enqueue_deduplicates => sqlite_job_dedupe, postgres_job_dedupe;
     store stories::jobs::claims_respect_due_time_limit_and_lease => sqlite_job_claims, postgres_job_claims;

@@ -69,13 +69,15 @@ pub struct CustomerProfile {
     pub merges: Vec<MergeRecord>,
 }
 
-/// How to find customers: free text over identities and names, a tag, keyset pagination.
+/// How to find customers: exact identities or name, a tag, keyset pagination.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {
     /// Identity values to match exactly (the caller normalises `q` into every kind it could be).
     pub identities: Vec<IdentityKey>,
-    /// Case-insensitive substring of the name trait.
-    pub name_contains: Option<String>,
+    /// The whole name, ignoring case and spacing. Names are sealed at rest and found through
+    /// a blind index, so a part of a name finds nothing (as with Salesforce Shield's
+    /// deterministic encryption).
+    pub name: Option<String>,
     pub tag: Option<String>,
     /// Only customers with an id below this (newest first).
     pub before: Option<CustomerId>,

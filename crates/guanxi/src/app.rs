@@ -6,7 +6,7 @@ use guanxi_app::ingest::WriterConfig;
 use guanxi_app::{Ingestor, Settings};
 use guanxi_http::{AppState, Metrics};
 use guanxi_store::{KeyStore, Store, StoreError};
-use guanxi_store_sql::{ConnectOptions, SqlStore};
+use guanxi_store_sql::SqlStore;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -26,13 +26,7 @@ impl App {
     /// Connects (migrating the database), starts the writer and makes sure the `api` source exists.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let settings = config.settings()?;
-        let mut options = ConnectOptions::new(config.database_url.clone());
-        options.max_connections = config.max_connections;
-        let store = Arc::new(
-            SqlStore::connect(&options)
-                .await
-                .context("cannot open the database")?,
-        );
+        let store = Arc::new(crate::secret_key::connect(config).await?);
         let (ingestor, writer) =
             Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
         let app = Self {

@@ -64,6 +64,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SourceCommand,
     },
+    /// The secret key that seals personal data at rest.
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
     /// Generate the demo shop into the database.
     Demo {
         #[arg(long, default_value_t = 10_000)]
@@ -97,6 +102,18 @@ pub enum UserCommand {
         /// Read the password from the first line of stdin instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Print a new random secret key (for GUANXI_SECRET_KEY) alone on the last line.
+    Generate,
+    /// Re-seal all personal data with a new data key (run with the servers stopped).
+    Rotate {
+        /// Also replace the secret key with the one on the first line of stdin.
+        #[arg(long)]
+        new_secret_stdin: bool,
     },
 }
 
@@ -152,6 +169,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Source {
             command: SourceCommand::List,
         } => commands::keys::list_sources(&config).await,
+        Command::Secret {
+            command: SecretCommand::Generate,
+        } => {
+            commands::secret::generate();
+            Ok(())
+        }
+        Command::Secret {
+            command: SecretCommand::Rotate { new_secret_stdin },
+        } => commands::secret::rotate(&config, new_secret_stdin).await,
         Command::Demo { customers, seed } => commands::demo::run(&config, customers, seed).await,
     }
 }

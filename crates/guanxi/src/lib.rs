@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 mod commands;
 pub mod config;
+pub mod secret_key;
 pub mod telemetry;
 
 pub use app::App;

@@ -174,10 +174,23 @@ async fn migrate_twice_succeeds_and_backup_writes_a_usable_sqlite_file() {
     guanxi_cli(&url, &["backup", file_arg]).await.success();
     let bytes = std::fs::read(&file).expect("the backup file exists");
     assert!(bytes.starts_with(b"SQLite format 3\0"), "not a SQLite file");
-    // The backup is a database guanxi can open, with the data in it.
-    let listed = guanxi_cli(&format!("sqlite://{file_arg}"), &["source", "list"])
-        .await
-        .success();
+    // Its personal data is sealed: without the key it was sealed with, guanxi refuses it,
+    // says why, and leaves no key file of its own behind.
+    let backup_url = format!("sqlite://{file_arg}");
+    let key_file = dir.path().join("backup.db.key");
+    let refused = guanxi_cli(&backup_url, &["source", "list"]).await.failure();
+    assert!(
+        refused.stderr.contains("sealed with another key"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !key_file.exists(),
+        "no key file made for a database that has one"
+    );
+    // With its key beside it, the backup is a database guanxi can open, with the data in it.
+    std::fs::copy(dir.path().join("g.db.key"), &key_file).expect("copy the key");
+    let listed = guanxi_cli(&backup_url, &["source", "list"]).await.success();
     assert!(listed.stdout.contains("\tweb\t"), "{}", listed.stdout);
 
     let refused = guanxi_cli(&url, &["backup", file_arg]).await.failure();

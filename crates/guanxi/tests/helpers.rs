@@ -266,17 +266,41 @@ impl CliRun {
 
 /// Runs `guanxi --database-url URL ARGS…` to completion (killed if it takes over two minutes).
 pub async fn guanxi_cli(database_url: &str, args: &[&str]) -> CliRun {
-    let run = tokio::process::Command::new(binary())
+    guanxi_cli_with(database_url, args, "", &[]).await
+}
+
+/// `guanxi_cli` with `stdin` written to the command and `env` added to its environment.
+pub async fn guanxi_cli_with(
+    database_url: &str,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> CliRun {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(binary())
         .arg("--database-url")
         .arg(database_url)
         .args(args)
-        .stdin(std::process::Stdio::null())
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), run)
-        .await
-        .unwrap_or_else(|_| panic!("guanxi {args:?} did not finish in 120 s"))
+        .spawn()
         .expect("guanxi runs");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.as_bytes())
+        .await
+        .expect("write stdin");
+    drop(input);
+    let output = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        child.wait_with_output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("guanxi {args:?} did not finish in 120 s"))
+    .expect("guanxi runs");
     CliRun {
         status: output.status,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -30,8 +30,8 @@ struct Args {
     /// Requests of each kind per client.
     #[arg(long, default_value_t = 250)]
     requests: usize,
-    /// What the search box is given (a name fragment: the slowest kind of search).
-    #[arg(long, default_value = "王")]
+    /// What the search box is given (a whole name, found through its blind index).
+    #[arg(long, default_value = "王芳")]
     search: String,
     /// Sign-ins to time (one after another).
     #[arg(long, default_value_t = 20)]

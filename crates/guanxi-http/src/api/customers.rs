@@ -21,7 +21,8 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// Name, e-mail, phone, or any identifier (`TYPE:VALUE` or a bare value).
+    /// A whole name (any case and spacing; names are sealed, so a part finds nothing), an
+    /// e-mail, a phone, or any identifier (`TYPE:VALUE` or a bare value).
     q: Option<String>,
     /// Only customers with this tag.
     tag: Option<String>,

@@ -1,11 +1,12 @@
 //! Receipts, identities, customers, merges and traits: the writes identity resolution makes.
 
 use super::{PgWriteTx, distinct, get};
-use crate::rows::{identity, traits};
-use crate::write_rules::{merged_traits, name_search};
+use crate::sealed::{open_identity, open_traits, seal_identity, seal_traits};
+use crate::vault::Vault;
+use crate::write_rules::merged_traits;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
-use guanxi_store::{StoreResult, Traits};
+use guanxi_store::{StoreError, StoreResult, Traits};
 use sqlx::postgres::PgRow;
 use std::collections::{HashMap, HashSet};
 
@@ -48,18 +49,16 @@ impl PgWriteTx {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        let stored = StoredKeys::new(&self.vault, &keys);
         let q = sqlx::query(
             "SELECT i.kind, i.value, i.customer_id \
              FROM UNNEST($1::text[], $2::text[]) AS v(kind, value) \
              JOIN identities i ON i.kind = v.kind AND i.value = v.value",
         )
-        .bind(keys.iter().map(|k| k.kind().name()).collect::<Vec<_>>())
-        .bind(
-            keys.iter()
-                .map(|k| k.value().to_owned())
-                .collect::<Vec<_>>(),
-        );
-        self.fetch(q).await?.iter().map(owned_identity).collect()
+        .bind(stored.kinds())
+        .bind(stored.values());
+        let rows = self.fetch(q).await?;
+        rows.iter().map(|r| stored.owned(r)).collect()
     }
 
     /// Identifiers of kinds with a per-customer limit held by these customers.
@@ -73,13 +72,18 @@ impl PgWriteTx {
         // Anonymous ids pile up (one per device) and never have a limit: leave them in the
         // database; the limit itself is the domain's to decide.
         let q = sqlx::query(
-            "SELECT customer_id, kind, value FROM identities \
+            "SELECT customer_id, kind, value, sealed_value FROM identities \
              WHERE customer_id = ANY($1::bigint[]) AND kind <> 'anonymous_id'",
         )
         .bind(customers.iter().map(|c| c.0).collect::<Vec<_>>());
         let mut held = Vec::new();
         for r in self.fetch(q).await? {
-            let key = identity(&get::<String>(&r, "kind")?, &get::<String>(&r, "value")?)?;
+            let key = open_identity(
+                &self.vault,
+                &get::<String>(&r, "kind")?,
+                &get::<String>(&r, "value")?,
+                get::<Option<String>>(&r, "sealed_value")?.as_deref(),
+            )?;
             if key.kind().limit().is_some() {
                 held.push((CustomerId(get(&r, "customer_id")?), key));
             }
@@ -116,8 +120,7 @@ impl PgWriteTx {
     /// both customers' traits.
     pub(super) async fn merge(&mut self, merge: &MergeDecision, at: Millis) -> StoreResult<()> {
         let both = self.read_traits(&[merge.from, merge.into]).await?;
-        let merged = merged_traits(&both, merge.from, merge.into);
-        let name = name_search(&merged);
+        let merged = seal_traits(&self.vault, &merged_traits(&both, merge.from, merge.into));
         // Every sub-statement sees the same snapshot and touches different rows (the survivor,
         // the merged customer, the customers redirected to it, and other tables), so none
         // depends on another's effect. Path compression: whatever pointed at `from` now points
@@ -130,14 +133,14 @@ impl PgWriteTx {
                  SELECT $1, tag FROM customer_tags WHERE customer_id = $2 ON CONFLICT DO NOTHING), \
              tags_dropped AS (DELETE FROM customer_tags WHERE customer_id = $2), \
              redirected AS (UPDATE customers SET merged_into = $1 WHERE merged_into = $2), \
-             survivor AS (UPDATE customers SET traits = $3, name_search = $4, updated_at = $5 WHERE id = $1), \
+             survivor AS (UPDATE customers SET traits = $3, name_index = $4, updated_at = $5 WHERE id = $1), \
              retired AS (UPDATE customers SET merged_into = $1, updated_at = $5 WHERE id = $2) \
              INSERT INTO merges (from_id, into_id, reason, at) VALUES ($2, $1, $6, $5)",
         )
         .bind(merge.into.0)
         .bind(merge.from.0)
-        .bind(serde_json::Value::Object(merged).to_string())
-        .bind(name)
+        .bind(merged.json)
+        .bind(merged.name_index)
         .bind(at)
         .bind(merge.reason.clone());
         self.execute(q).await.map(|_| ())
@@ -152,22 +155,21 @@ impl PgWriteTx {
         if identities.is_empty() {
             return Ok(Vec::new());
         }
+        let keys: Vec<IdentityKey> = identities.iter().map(|(k, _, _)| k.clone()).collect();
+        let stored = StoredKeys::new(&self.vault, &keys);
         let q = sqlx::query(
-            "INSERT INTO identities (kind, value, customer_id, source_id, created_at) \
-             SELECT k, v, c, s, $5 FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(k, v, c, s) \
-             ON CONFLICT DO NOTHING RETURNING kind, value, customer_id",
+            "INSERT INTO identities (kind, value, sealed_value, customer_id, source_id, created_at) \
+             SELECT k, v, z, c, s, $6 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) \
+             AS u(k, v, z, c, s) ON CONFLICT DO NOTHING RETURNING kind, value, customer_id",
         )
-        .bind(identities.iter().map(|(k, _, _)| k.kind().name()).collect::<Vec<_>>())
-        .bind(
-            identities
-                .iter()
-                .map(|(k, _, _)| k.value().to_owned())
-                .collect::<Vec<_>>(),
-        )
+        .bind(stored.kinds())
+        .bind(stored.values())
+        .bind(stored.sealed())
         .bind(identities.iter().map(|(_, c, _)| c.0).collect::<Vec<_>>())
         .bind(identities.iter().map(|(_, _, s)| s.0).collect::<Vec<_>>())
         .bind(at);
-        self.fetch(q).await?.iter().map(owned_identity).collect()
+        let rows = self.fetch(q).await?;
+        rows.iter().map(|r| stored.owned(r)).collect()
     }
 
     pub(super) async fn read_traits(
@@ -185,7 +187,7 @@ impl PgWriteTx {
             .map(|r| {
                 Ok((
                     CustomerId(get(r, "id")?),
-                    traits(&get::<String>(r, "traits")?)?,
+                    open_traits(&self.vault, &get::<String>(r, "traits")?)?,
                 ))
             })
             .collect()
@@ -208,31 +210,71 @@ impl PgWriteTx {
         if order.is_empty() {
             return Ok(());
         }
+        let (json, name_index): (Vec<String>, Vec<Option<String>>) = order
+            .iter()
+            .map(|id| {
+                let stored = seal_traits(&self.vault, last[id]);
+                (stored.json, stored.name_index)
+            })
+            .unzip();
         let q = sqlx::query(
-            "UPDATE customers SET traits = v.traits, name_search = v.name_search, updated_at = $4 \
-             FROM UNNEST($1::bigint[], $2::text[], $3::text[]) AS v(id, traits, name_search) \
+            "UPDATE customers SET traits = v.traits, name_index = v.name_index, updated_at = $4 \
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[]) AS v(id, traits, name_index) \
              WHERE customers.id = v.id",
         )
         .bind(order.iter().map(|id| id.0).collect::<Vec<_>>())
-        .bind(
-            order
-                .iter()
-                .map(|id| serde_json::Value::Object(last[id].clone()).to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            order
-                .iter()
-                .map(|id| name_search(last[id]))
-                .collect::<Vec<_>>(),
-        )
+        .bind(json)
+        .bind(name_index)
         .bind(at);
         self.execute(q).await.map(|_| ())
     }
 }
 
-/// A row of `kind`, `value` and `customer_id`: an identifier and who owns it.
-fn owned_identity(r: &PgRow) -> StoreResult<(IdentityKey, CustomerId)> {
-    let key = identity(&get::<String>(r, "kind")?, &get::<String>(r, "value")?)?;
-    Ok((key, CustomerId(get(r, "customer_id")?)))
+/// Identifiers as stored (blind indexes for emails and phones), and the way back from a
+/// returned row to the identifier it stores.
+struct StoredKeys<'a> {
+    keys: &'a [IdentityKey],
+    /// `value` and `sealed_value` of each key, in the keys' order.
+    stored: Vec<(String, Option<String>)>,
+    /// (kind, stored value) → position in `keys`.
+    position: HashMap<(String, String), usize>,
+}
+
+impl<'a> StoredKeys<'a> {
+    fn new(vault: &Vault, keys: &'a [IdentityKey]) -> Self {
+        let stored: Vec<(String, Option<String>)> =
+            keys.iter().map(|k| seal_identity(vault, k)).collect();
+        let position = keys
+            .iter()
+            .zip(&stored)
+            .enumerate()
+            .map(|(i, (key, (value, _)))| ((key.kind().name(), value.clone()), i))
+            .collect();
+        Self {
+            keys,
+            stored,
+            position,
+        }
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.keys.iter().map(|k| k.kind().name()).collect()
+    }
+
+    fn values(&self) -> Vec<String> {
+        self.stored.iter().map(|(v, _)| v.clone()).collect()
+    }
+
+    fn sealed(&self) -> Vec<Option<String>> {
+        self.stored.iter().map(|(_, s)| s.clone()).collect()
+    }
+
+    /// A row of `kind`, `value` and `customer_id`: which of the keys it is, and who owns it.
+    fn owned(&self, r: &PgRow) -> StoreResult<(IdentityKey, CustomerId)> {
+        let stored = (get::<String>(r, "kind")?, get::<String>(r, "value")?);
+        let i = self.position.get(&stored).ok_or_else(|| {
+            StoreError::other("the database answered an identifier not asked for")
+        })?;
+        Ok((self.keys[*i].clone(), CustomerId(get(r, "customer_id")?)))
+    }
 }

@@ -11,6 +11,8 @@ mod orders;
 
 use crate::backend::map_err;
 use crate::owner_cache::{Learnt, OwnerCache};
+use crate::sealed::seal_properties;
+use crate::vault::Vault;
 use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
@@ -35,6 +37,7 @@ pub(crate) struct PgWriteTx {
     owner_cache: Arc<Mutex<OwnerCache>>,
     /// Owners this transaction read or wrote, for the cache once it commits.
     learnt: Learnt,
+    vault: Arc<Vault>,
 }
 
 /// The cache stays usable even if a thread panicked while holding it: it is only a cache, and
@@ -44,7 +47,11 @@ fn lock(owners: &Mutex<OwnerCache>) -> MutexGuard<'_, OwnerCache> {
 }
 
 impl PgWriteTx {
-    pub(crate) async fn begin(pool: &PgPool, owners: &Arc<Mutex<OwnerCache>>) -> StoreResult<Self> {
+    pub(crate) async fn begin(
+        pool: &PgPool,
+        owners: &Arc<Mutex<OwnerCache>>,
+        vault: Arc<Vault>,
+    ) -> StoreResult<Self> {
         let mut tx = pool.begin().await.map_err(map_err)?;
         // One writer at a time across every replica, as on SQLite: identity resolution reads
         // owners before it attaches, and the change feed's seq must commit in order.
@@ -61,11 +68,22 @@ impl PgWriteTx {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
-        lock(owners).validate(epoch - 1);
+        let others_wrote = lock(owners).validate(epoch - 1);
+        if others_wrote {
+            let current: Option<i64> = sqlx::query_scalar(crate::vault::CURRENT_DATA_KEY)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if let Err(stale) = vault.check_current(current) {
+                lock(owners).invalidate();
+                return Err(stale);
+            }
+        }
         Ok(Self {
             tx,
             owner_cache: Arc::clone(owners),
             learnt: Learnt::default(),
+            vault,
         })
     }
 
@@ -202,7 +220,12 @@ impl WriteTx for PgWriteTx {
         .bind(events.iter().map(|e| e.customer.0).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.name.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.properties.as_str()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| seal_properties(&self.vault, &e.properties).into_owned())
+                .collect::<Vec<_>>(),
+        )
         .bind(events.iter().map(|e| e.timestamp).collect::<Vec<_>>())
         .bind(events.iter().map(|e| e.received_at).collect::<Vec<_>>());
         self.execute(q).await.map(|_| ())
@@ -285,6 +308,7 @@ impl WriteTx for PgWriteTx {
             mut tx,
             owner_cache,
             learnt,
+            ..
         } = *self;
         // Where this transaction leaves the epoch: its own bump plus its triggers' bumps.
         let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM writer_epoch")

@@ -1,7 +1,8 @@
 //! Creating customers, their traits, and merging one customer into another.
 
 use super::{SqliteWriteTx, map_err, multi_row};
-use crate::write_rules::{merged_traits, name_search};
+use crate::sealed::{open_traits, seal_traits};
+use crate::write_rules::merged_traits;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, Millis};
 use guanxi_store::{StoreResult, Traits};
@@ -45,7 +46,7 @@ impl SqliteWriteTx {
                 .optional()
                 .map_err(map_err)?;
             if let Some(text) = text {
-                out.push((*id, crate::rows::traits(&text)?));
+                out.push((*id, open_traits(self.vault()?, &text)?));
             }
         }
         Ok(out)
@@ -55,12 +56,12 @@ impl SqliteWriteTx {
         let mut stmt = self
             .conn()?
             .prepare_cached(
-                "UPDATE customers SET traits = ?2, name_search = ?3, updated_at = ?4 WHERE id = ?1",
+                "UPDATE customers SET traits = ?2, name_index = ?3, updated_at = ?4 WHERE id = ?1",
             )
             .map_err(map_err)?;
         for (id, traits) in all {
-            let text = serde_json::Value::Object(traits.clone()).to_string();
-            stmt.execute(params![id.0, text, name_search(traits), at])
+            let stored = seal_traits(self.vault()?, traits);
+            stmt.execute(params![id.0, stored.json, stored.name_index, at])
                 .map_err(map_err)?;
         }
         Ok(())

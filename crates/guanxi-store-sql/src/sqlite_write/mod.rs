@@ -12,7 +12,9 @@ mod multi_row;
 mod orders;
 
 use crate::owner_cache::{Learnt, OwnerCache};
+use crate::sealed::{identity_lookup_value, open_identity, seal_identity, seal_properties};
 pub(crate) use crate::sqlite_native::map_err;
+use crate::vault::Vault;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
     Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
@@ -33,11 +35,12 @@ pub(crate) struct SqliteWriter {
     conn: Connection,
     checkpointer: checkpoint::Checkpointer,
     owners: OwnerCache,
+    vault: Arc<Vault>,
 }
 
 impl SqliteWriter {
     /// Opens the database file with the pool's settings.
-    pub(crate) fn open(path: &Path) -> StoreResult<Self> {
+    pub(crate) fn open(path: &Path, vault: Arc<Vault>) -> StoreResult<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -53,6 +56,7 @@ impl SqliteWriter {
             conn,
             checkpointer: checkpoint::Checkpointer::start(path)?,
             owners: OwnerCache::default(),
+            vault,
         })
     }
 }
@@ -90,7 +94,17 @@ impl SqliteWriteTx {
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(map_err)?;
-        writer.owners.validate(version);
+        if writer.owners.validate(version) {
+            let current = writer
+                .conn
+                .query_row(crate::vault::CURRENT_DATA_KEY, [], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?;
+            if let Err(stale) = writer.vault.check_current(current) {
+                writer.owners.invalidate();
+                return Err(stale);
+            }
+        }
         Ok(tx)
     }
 
@@ -108,6 +122,10 @@ impl SqliteWriteTx {
 
     pub(crate) fn conn(&self) -> StoreResult<&Connection> {
         self.writer().map(|w| &w.conn)
+    }
+
+    pub(crate) fn vault(&self) -> StoreResult<&Vault> {
+        self.writer().map(|w| w.vault.as_ref())
     }
 
     /// The largest id in `table` (0 when empty). New rows take the ids after it, in order:
@@ -175,8 +193,9 @@ impl WriteTx for SqliteWriteTx {
             .map_err(map_err)?;
         let mut read = Vec::new();
         for key in unknown {
+            let value = identity_lookup_value(&writer.vault, key);
             let owner: Option<i64> = stmt
-                .query_row(params![key.kind().name(), key.value()], |r| r.get(0))
+                .query_row(params![key.kind().name(), value], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?;
             if let Some(owner) = owner {
@@ -194,19 +213,25 @@ impl WriteTx for SqliteWriteTx {
         let mut stmt = self
             .conn()?
             .prepare_cached(
-                "SELECT kind, value FROM identities WHERE customer_id = ?1 AND kind <> 'anonymous_id'",
+                "SELECT kind, value, sealed_value FROM identities \
+                 WHERE customer_id = ?1 AND kind <> 'anonymous_id'",
             )
             .map_err(map_err)?;
+        let vault = self.vault()?;
         let mut held = Vec::new();
         for customer in customers {
             let rows = stmt
                 .query_map([customer.0], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
                 })
                 .map_err(map_err)?;
             for row in rows {
-                let (kind, value) = row.map_err(map_err)?;
-                let key = crate::rows::identity(&kind, &value)?;
+                let (kind, value, sealed) = row.map_err(map_err)?;
+                let key = open_identity(vault, &kind, &value, sealed.as_deref())?;
                 if key.kind().limit().is_some() {
                     held.push((*customer, key));
                 }
@@ -235,10 +260,11 @@ impl WriteTx for SqliteWriteTx {
         at: Millis,
     ) -> StoreResult<()> {
         for (key, customer, source) in identities {
+            let (value, sealed) = seal_identity(self.vault()?, key);
             let attached = self.run(
-                "INSERT INTO identities (kind, value, customer_id, source_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                params![key.kind().name(), key.value(), customer.0, source.0, at],
+                "INSERT INTO identities (kind, value, sealed_value, customer_id, source_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                params![key.kind().name(), value, sealed, customer.0, source.0, at],
             )? == 1;
             if attached {
                 self.learnt.owner(key.clone(), *customer);
@@ -280,6 +306,7 @@ impl WriteTx for SqliteWriteTx {
     }
 
     async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        let vault = self.vault()?;
         multi_row::insert(
             self.conn()?,
             "INSERT INTO events (source_id, message_id, customer_id, kind, name, properties, \
@@ -292,7 +319,7 @@ impl WriteTx for SqliteWriteTx {
                 s.raw_bind_parameter(at + 2, e.customer.0)?;
                 s.raw_bind_parameter(at + 3, e.kind.as_str())?;
                 s.raw_bind_parameter(at + 4, &e.name)?;
-                s.raw_bind_parameter(at + 5, e.properties.as_str())?;
+                s.raw_bind_parameter(at + 5, seal_properties(vault, &e.properties).as_ref())?;
                 s.raw_bind_parameter(at + 6, e.timestamp)?;
                 s.raw_bind_parameter(at + 7, e.received_at)
             },

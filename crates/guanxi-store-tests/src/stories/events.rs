@@ -23,7 +23,7 @@ pub async fn events_page_newest_first(store: &dyn Store) {
     let mut identify = event(web.id, "a5", ann, T0 + 10 * MINUTE);
     identify.kind = EventKind::Identify;
     identify.name = None;
-    identify.properties = EventProperties::new(&json!({}));
+    identify.properties = EventProperties::new(EventKind::Identify, &json!({}));
     tx.insert_events(std::slice::from_ref(&identify))
         .await
         .expect("insert");

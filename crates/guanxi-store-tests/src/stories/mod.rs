@@ -10,5 +10,6 @@ pub mod merges;
 pub mod orders;
 pub mod products;
 pub mod receipts;
+pub mod sealing;
 pub mod search;
 pub mod staff;

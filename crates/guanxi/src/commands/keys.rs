@@ -73,7 +73,22 @@ pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the backup path is not UTF-8"))?;
     app.store.backup_to(path).await?;
-    println!("Backed up to {}", file.display());
+    println!("Backed up to {}.", file.display());
+    // The copy's personal data opens only with the key it was sealed with.
+    match (
+        &config.secret_key,
+        crate::secret_key::key_file(&config.database_url)?,
+    ) {
+        (None, Some(key)) => println!(
+            "Its personal data is sealed with the key in {}: keep a copy of that file apart from \
+             the backup, and restore them side by side ({}.key).",
+            key.display(),
+            file.display()
+        ),
+        _ => println!(
+            "Its personal data is sealed with GUANXI_SECRET_KEY: restore it with that key."
+        ),
+    }
     app.shutdown().await;
     Ok(())
 }

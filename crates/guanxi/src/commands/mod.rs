@@ -3,5 +3,6 @@
 pub mod demo;
 pub mod import;
 pub mod keys;
+pub mod secret;
 pub mod serve;
 pub mod users;
