@@ -117,18 +117,27 @@ fn needs_sealing(vault: &Vault, pass: Pass, stored: &Value, names: bool) -> bool
     }
 }
 
+/// The next `CHUNK` rows by id after `after`: `columns_from` is a fixed `cols FROM table`.
+async fn next_chunk(
+    store: &SqlStore,
+    columns_from: &'static str,
+    after: i64,
+) -> StoreResult<Vec<sqlx::any::AnyRow>> {
+    sqlx::query(&format!(
+        "SELECT {columns_from} WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(CHUNK)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(map_err)
+}
+
 async fn customers(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
     let vault = &store.vault;
     let (mut after, mut rewritten) = (0_i64, 0);
     loop {
-        let rows = sqlx::query(
-            "SELECT id, traits, name_index FROM customers WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(CHUNK)
-        .fetch_all(&store.pool)
-        .await
-        .map_err(map_err)?;
+        let rows = next_chunk(store, "id, traits, name_index FROM customers", after).await?;
         let Some(last) = rows.last() else {
             return Ok(rewritten);
         };
@@ -214,14 +223,7 @@ async fn events(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
     let vault = &store.vault;
     let (mut after, mut rewritten) = (0_i64, 0);
     loop {
-        let rows = sqlx::query(
-            "SELECT id, kind, properties FROM events WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(CHUNK)
-        .fetch_all(&store.pool)
-        .await
-        .map_err(map_err)?;
+        let rows = next_chunk(store, "id, kind, properties FROM events", after).await?;
         let Some(last) = rows.last() else {
             return Ok(rewritten);
         };
