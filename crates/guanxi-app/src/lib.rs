@@ -11,6 +11,7 @@ pub mod keys;
 pub mod privacy;
 pub mod settings;
 pub mod staff;
+pub mod uploaded_import;
 
 pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, PendingWrite, WriteItem, WriteOp};
 pub use settings::Settings;

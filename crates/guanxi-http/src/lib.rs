@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Recently authenticated API keys.
     pub keys: Arc<guanxi_app::key_cache::KeyCache>,
+    /// The largest file the console accepts for import.
+    pub max_upload_bytes: usize,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -42,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(segment::router())
         .merge(shopify::router())
         .merge(health::router())
-        .merge(console::router())
+        .merge(console::router(state.max_upload_bytes))
         .merge(api)
         .route(
             "/api/v1/openapi.json",

@@ -9,6 +9,7 @@ mod audit;
 mod backend;
 mod connect;
 mod customers;
+mod imports;
 mod jobs;
 mod keys;
 mod owner_cache;

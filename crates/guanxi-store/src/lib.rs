@@ -3,12 +3,17 @@
 //! suite in `guanxi-store-tests` holds them to the same behaviour.
 
 mod error;
+mod imports;
 mod records;
 mod staff;
 mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
+pub use imports::{
+    IMPORT_HEARTBEAT_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
+    RejectedRow,
+};
 pub use records::*;
 pub use staff::{
     AuditEntry, AuditQuery, AuditStore, NewAuditEntry, NewUser, Session, StaffStore, User,

@@ -19,6 +19,7 @@ pub struct App {
     pub store: Arc<SqlStore>,
     pub ingestor: Ingestor,
     pub settings: Settings,
+    max_upload_bytes: usize,
     writer: JoinHandle<()>,
 }
 
@@ -33,6 +34,7 @@ impl App {
             store,
             ingestor,
             settings,
+            max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
             writer,
         };
         app.ensure_api_source().await?;
@@ -63,6 +65,7 @@ impl App {
             settings: self.settings,
             metrics: Arc::new(Metrics::default()),
             keys: Arc::default(),
+            max_upload_bytes: self.max_upload_bytes,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Config {
     /// `pretty` or `json`.
     pub log_format: String,
     pub max_connections: u32,
+    /// The largest file the console accepts for import, in MiB.
+    pub max_upload_mb: usize,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             utc_offset_hours: 8,
             log_format: "pretty".into(),
             max_connections: 8,
+            max_upload_mb: 256,
         }
     }
 }
@@ -83,6 +86,11 @@ impl Config {
             config.max_connections = v
                 .parse()
                 .context("GUANXI_MAX_CONNECTIONS must be a number")?;
+        }
+        if let Some(v) = var("GUANXI_MAX_UPLOAD_MB") {
+            config.max_upload_mb = v
+                .parse()
+                .context("GUANXI_MAX_UPLOAD_MB must be a whole number of MiB")?;
         }
         config.settings()?;
         Ok(config)

@@ -170,6 +170,17 @@ impl Chromium {
         }
     }
 
+    /// Chooses the file at `path` in a file input.
+    async fn attach(&self, css: &str, path: &std::path::Path) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(path.to_str().expect("a UTF-8 path"))
+            .await
+            .expect("choose the file");
+    }
+
     async fn has(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
@@ -284,6 +295,46 @@ async fn an_agent_reveals_a_phone_an_analyst_cannot_and_the_owner_reads_the_audi
     assert!(table.contains("客户来电核实地址"), "the reason is recorded");
     assert!(!table.contains("13812345678"), "the value is not");
     browser.screenshot("owner-audit-log").await;
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketer_uploads_a_taobao_export_and_watches_it_finish() {
+    let app = TestApp::spawn().await;
+    app.staff("marketer@shop.cn", "marketer").await;
+    let Some(browser) = Chromium::open(&app, "upload_an_import").await else {
+        return;
+    };
+    browser
+        .sign_in("marketer@shop.cn", "marketer-password-1")
+        .await;
+    browser.click_and_load("a[href='/imports']").await;
+    assert!(browser.text("h1").await.contains("数据导入"));
+    let export = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/identity_story_taobao_gbk.csv");
+    browser.attach("#import-file", &export).await;
+    browser.fill("#import-source", "tmall").await;
+    browser.click_and_load("#import-submit").await;
+    // The page refreshes itself while the import runs; wait for it to say it is done.
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#import-summary[data-status='done']"))
+        .await
+        .expect("the import finishes");
+    assert_eq!(browser.text("#import-status").await, "已完成");
+    let imported: i64 = browser
+        .text("#rows-imported")
+        .await
+        .parse()
+        .expect("a number");
+    assert!(imported > 0, "orders were imported");
+    browser.screenshot("import-done").await;
+    browser.goto("/imports").await;
+    let list = browser.text("#imports-table").await;
+    assert!(list.contains("identity_story_taobao_gbk.csv"), "{list}");
     browser.close().await;
     app.stop().await;
 }

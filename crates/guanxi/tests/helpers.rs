@@ -36,10 +36,26 @@ impl TestApp {
     }
 
     pub async fn spawn_with(dir: tempfile::TempDir, database_url: String) -> Self {
-        let config = Config {
+        Self::spawn_configured(dir, database_url, |_| {}).await
+    }
+
+    /// A fresh SQLite app whose configuration `edit` changes first.
+    pub async fn spawn_with_config(edit: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/guanxi.db", dir.path().display());
+        Self::spawn_configured(dir, url, edit).await
+    }
+
+    async fn spawn_configured(
+        dir: tempfile::TempDir,
+        database_url: String,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config {
             database_url: database_url.clone(),
             ..Config::default()
         };
+        edit(&mut config);
         let app = App::build(&config).await.expect("app builds");
         let store = app.store.clone();
         let write_key = guanxi_app::keys::create_source(store.as_ref(), "web", "segment")

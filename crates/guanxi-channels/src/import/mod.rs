@@ -60,6 +60,21 @@ impl ImportFormat {
             .find(|(_, f)| f == self)
             .map_or("taobao", |(n, _)| n)
     }
+
+    /// Every format, in the order a form offers them.
+    pub fn all() -> impl Iterator<Item = Self> {
+        FORMAT_NAMES.iter().map(|(_, f)| *f)
+    }
+
+    /// The kind of source a file of this format comes from (a new source is made of it).
+    pub fn source_kind(self) -> &'static str {
+        match self {
+            ImportFormat::Taobao => "taobao",
+            ImportFormat::Jd => "jd",
+            ImportFormat::Shopify => "shopify",
+            ImportFormat::OrdersCsv | ImportFormat::CustomersCsv => "api",
+        }
+    }
 }
 
 impl std::str::FromStr for ImportFormat {

@@ -28,6 +28,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "role.update",
     "apikey.create",
     "source.create",
+    "import.start",
 ];
 
 struct Line {

@@ -6,6 +6,7 @@ mod account;
 mod audit;
 mod customers;
 pub mod i18n;
+mod imports;
 mod login;
 mod page;
 mod session;
@@ -15,7 +16,7 @@ mod show;
 use crate::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +24,8 @@ use guanxi_domain::access::{Action, Permission, Resource};
 use page::{Chrome, render};
 use session::Staff;
 
-pub fn router() -> Router<AppState> {
+/// The console's pages; an import's upload may be up to `max_upload_bytes`.
+pub fn router(max_upload_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard))
         .route("/login", get(login::show).post(login::submit))
@@ -36,6 +38,13 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
         .route("/audit", get(audit::show))
+        .route(
+            "/imports",
+            get(imports::list)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(max_upload_bytes)),
+        )
+        .route("/imports/{id}", get(imports::show))
         .route(
             "/settings",
             get(|| async { axum::response::Redirect::to("/settings/users") }),
@@ -114,6 +123,7 @@ mod tests {
     use super::i18n::{Lang, Tr};
     use guanxi_domain::OrderStatus;
     use guanxi_domain::access::{PersonalField, Role};
+    use guanxi_store::ImportStatus;
 
     /// Keys the pages build from values (`role.<key>`, `status.<status>`, …) exist in both
     /// languages for every value there is.
@@ -128,6 +138,19 @@ mod tests {
             PersonalField::ALL
                 .iter()
                 .map(|f| format!("field.{}", f.as_str())),
+        );
+        keys.extend(
+            guanxi_channels::import::ImportFormat::all()
+                .map(|f| format!("import_format.{}", f.as_str())),
+        );
+        keys.extend(
+            [
+                ImportStatus::Running,
+                ImportStatus::Done,
+                ImportStatus::Failed,
+                ImportStatus::Interrupted,
+            ]
+            .map(|s| format!("import_status.{}", s.as_str())),
         );
         keys.extend(
             super::audit::ACTIONS

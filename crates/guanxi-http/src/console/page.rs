@@ -71,7 +71,7 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
         ("/loyalty", "nav.loyalty", true, false),
         ("/service", "nav.service", true, false),
         ("/sources", "nav.sources", may(Resource::Sources), false),
-        ("/imports", "nav.imports", may(Resource::Imports), false),
+        ("/imports", "nav.imports", may(Resource::Imports), true),
         ("/settings", "nav.settings", may(Resource::Users), true),
         ("/audit", "nav.audit", may(Resource::Audit), true),
     ];

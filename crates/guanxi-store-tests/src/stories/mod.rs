@@ -4,6 +4,7 @@ pub mod changes;
 pub mod concurrency;
 pub mod customers;
 pub mod events;
+pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod merges;

@@ -15,13 +15,9 @@ pub async fn run(config: &Config, file: &Path, format: &str, source: &str) -> an
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = reader.metadata().map(|m| m.len()).unwrap_or(0).max(1);
     let app = App::build(config).await?;
-    let kind = match format {
-        ImportFormat::Taobao => "taobao",
-        ImportFormat::Jd => "jd",
-        ImportFormat::Shopify => "shopify",
-        ImportFormat::OrdersCsv | ImportFormat::CustomersCsv => "api",
-    };
-    let source = guanxi_app::keys::source_for_import(app.store.as_ref(), source, kind).await?;
+    let source =
+        guanxi_app::keys::source_for_import(app.store.as_ref(), source, format.source_kind())
+            .await?;
     let started = std::time::Instant::now();
     let result = guanxi_app::import::run(
         &app.ingestor,

@@ -3,6 +3,7 @@
 //! Chromium through the same pages.)
 
 mod customers;
+mod imports;
 mod settings;
 mod sign_in;
 
@@ -50,6 +51,32 @@ impl Browser {
             .send()
             .await
             .expect("post");
+        answer(r).await
+    }
+
+    /// Posts a multipart form: text `fields` in order, then `file` as `file_name`.
+    pub(crate) async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: Vec<u8>,
+    ) -> (StatusCode, String, Option<String>) {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(file).file_name(file_name.to_owned()),
+        );
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
         answer(r).await
     }
 
