@@ -27,6 +27,12 @@ impl KeyCache {
             .await
     }
 
+    /// Drops a revoked key at once, so this process refuses it from the next request on
+    /// (other replicas within `TTL`).
+    pub fn forget_api_key(&self, id: i64) {
+        self.api_keys.forget(|key| key.id == id);
+    }
+
     /// The source a write key belongs to (`NotFound` for unknown keys, never cached).
     pub async fn source(&self, store: &dyn Store, write_key: &str) -> StoreResult<Source> {
         self.sources
@@ -64,6 +70,12 @@ impl<V: Clone> Remembered<V> {
         let value = load(&hash).await?;
         self.keep(hash, value.clone());
         Ok(value)
+    }
+
+    fn forget(&self, matches: impl Fn(&V) -> bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (value, _)| !matches(value));
+        }
     }
 
     fn fresh(&self, hash: &str) -> Option<V> {

@@ -3,6 +3,7 @@
 //! `guanxi-store` traits.
 
 pub mod audit;
+pub mod credentials;
 pub mod customers;
 pub mod import;
 pub mod ingest;

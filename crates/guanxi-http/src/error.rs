@@ -90,9 +90,10 @@ impl From<IngestError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
+impl ApiError {
+    /// The HTTP status and the `code` the error answer carries.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
             Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Self::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
@@ -102,11 +103,17 @@ impl IntoResponse for ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            Self::Internal(cause) => {
-                tracing::error!(error = %cause, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
-        };
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = %cause, "request failed");
+        }
+        let (status, code) = self.status_and_code();
         let (message, field) = match &self {
             Self::Invalid(f) => (f.reason.clone(), Some(f.field.clone())),
             other => (other.to_string(), None),

@@ -2,6 +2,7 @@
 //! webhooks, health/metrics, and the operator console. Everything is parsed and validated here; use cases live in
 //! `guanxi-app`.
 
+pub mod activity;
 mod api;
 mod auth;
 mod body;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub keys: Arc<guanxi_app::key_cache::KeyCache>,
     /// The largest file the console accepts for import.
     pub max_upload_bytes: usize,
+    /// What each source sent lately, for the console.
+    pub activity: Arc<activity::SourceActivity>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -61,25 +61,30 @@ async fn batch(
     let parsed: BatchBody = body::json(&bytes)?;
     let source =
         auth::source_by_write_key(&state, auth::basic_user(&headers).or(parsed.write_key)).await?;
-    let env = Envelope {
-        source: source.id,
-        source_name: &source.name,
-        region: state.settings.region,
-        received_at: chrono::Utc::now().timestamp_millis(),
-        sent_at: parsed.sent_at.as_ref(),
-    };
-    let mut items = Vec::with_capacity(parsed.batch.len());
-    for (i, raw) in parsed.batch.iter().enumerate() {
-        let at = |e: FieldError| ApiError::Invalid(e.within(&format!("batch[{i}]")));
-        if raw.get().len() > MAX_MESSAGE_BYTES {
-            return Err(at(FieldError::new("", "is larger than 32 KB")));
+    let accepted = async {
+        let env = Envelope {
+            source: source.id,
+            source_name: &source.name,
+            region: state.settings.region,
+            received_at: chrono::Utc::now().timestamp_millis(),
+            sent_at: parsed.sent_at.as_ref(),
+        };
+        let mut items = Vec::with_capacity(parsed.batch.len());
+        for (i, raw) in parsed.batch.iter().enumerate() {
+            let at = |e: FieldError| ApiError::Invalid(e.within(&format!("batch[{i}]")));
+            if raw.get().len() > MAX_MESSAGE_BYTES {
+                return Err(at(FieldError::new("", "is larger than 32 KB")));
+            }
+            let mut message: Value = serde_json::from_str(raw.get())
+                .map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+            inherit_context(&mut message, parsed.context.as_ref());
+            items.push(item(segment::parse(&message, None, &env).map_err(at)?));
         }
-        let mut message: Value =
-            serde_json::from_str(raw.get()).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-        inherit_context(&mut message, parsed.context.as_ref());
-        items.push(item(segment::parse(&message, None, &env).map_err(at)?));
+        write(&state, items).await
     }
-    write(&state, items).await
+    .await;
+    state.activity.record(source.id, &accepted);
+    accepted
 }
 
 async fn single(
@@ -102,8 +107,12 @@ async fn single(
         received_at: chrono::Utc::now().timestamp_millis(),
         sent_at: None,
     };
-    let parsed = segment::parse(&message, Some(kind), &env)?;
-    write(&state, vec![item(parsed)]).await
+    let accepted = match segment::parse(&message, Some(kind), &env) {
+        Ok(parsed) => write(&state, vec![item(parsed)]).await,
+        Err(e) => Err(e.into()),
+    };
+    state.activity.record(source.id, &accepted);
+    accepted
 }
 
 /// A batch-level `context` applies to messages that have none of their own.

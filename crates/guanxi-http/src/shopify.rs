@@ -12,7 +12,7 @@ use base64::Engine;
 use guanxi_app::{WriteItem, WriteOp};
 use guanxi_channels::shopify_webhook::{self, ShopifyRecord, ShopifyTopic};
 use guanxi_domain::{FieldError, IdentityKey, IdentityKind, OrderChange};
-use guanxi_store::StoreError;
+use guanxi_store::{Source, StoreError};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -55,9 +55,21 @@ async fn receive(
         Ok(_) | Err(StoreError::NotFound(_)) => return Err(ApiError::NotFound("shopify source")),
         Err(e) => return Err(e.into()),
     };
-    let bytes = body::read(&headers, body, MAX_WEBHOOK_BYTES).await?;
+    let delivered = deliver(&state, &source, &headers, body).await;
+    state.activity.record(source.id, &delivered);
+    delivered
+}
+
+/// Checks, parses and writes one webhook delivery from a known Shopify source.
+async fn deliver(
+    state: &AppState,
+    source: &Source,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let bytes = body::read(headers, body, MAX_WEBHOOK_BYTES).await?;
     let secret = source.webhook_secret.as_deref().unwrap_or_default();
-    let signature = header(&headers, "x-shopify-hmac-sha256")
+    let signature = header(headers, "x-shopify-hmac-sha256")
         .ok_or(ApiError::Unauthorized("missing X-Shopify-Hmac-Sha256"))?;
     if secret.is_empty() || !signature_matches(secret, &bytes, signature) {
         return Err(ApiError::Unauthorized(
@@ -69,7 +81,7 @@ async fn receive(
         .webhooks_received
         .fetch_add(1, Ordering::Relaxed);
     let Some(topic) =
-        header(&headers, "x-shopify-topic").and_then(|t| t.parse::<ShopifyTopic>().ok())
+        header(headers, "x-shopify-topic").and_then(|t| t.parse::<ShopifyTopic>().ok())
     else {
         // Topics we do not use are acknowledged so Shopify does not retry them.
         return Ok(Json(json!({ "success": true, "ignored": true })));
@@ -109,8 +121,8 @@ async fn receive(
         ShopifyRecord::Profile(profile) => WriteOp::Profile(profile),
         ShopifyRecord::Nothing => return Ok(Json(json!({ "success": true, "ignored": true }))),
     };
-    let receipt = header(&headers, "x-shopify-event-id")
-        .or_else(|| header(&headers, "x-shopify-webhook-id"))
+    let receipt = header(headers, "x-shopify-event-id")
+        .or_else(|| header(headers, "x-shopify-webhook-id"))
         .map(|id| (source.id, format!("shopify:{id}")));
     let outcomes = state
         .ingestor

@@ -4,6 +4,7 @@ use crate::SqlStore;
 use crate::backend::map_err;
 use crate::rows::{get, source_id};
 use async_trait::async_trait;
+use guanxi_domain::Millis;
 use guanxi_store::{ApiKey, KeyStore, NewApiKey, NewSource, Source, StoreError, StoreResult};
 use sqlx::any::AnyRow;
 
@@ -30,6 +31,7 @@ fn api_key(row: &AnyRow) -> StoreResult<ApiKey> {
             .map(str::to_owned)
             .collect(),
         created_at: get(row, "created_at")?,
+        revoked_at: get(row, "revoked_at")?,
     })
 }
 
@@ -99,7 +101,7 @@ impl KeyStore for SqlStore {
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey> {
         let row = sqlx::query(
             "INSERT INTO api_keys (name, key_hash, scopes, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id, name, scopes, created_at",
+             RETURNING id, name, scopes, created_at, revoked_at",
         )
         .bind(key.name.clone())
         .bind(key.key_hash.clone())
@@ -116,7 +118,7 @@ impl KeyStore for SqlStore {
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<ApiKey> {
         let row = sqlx::query(
-            "SELECT id, name, scopes, created_at FROM api_keys \
+            "SELECT id, name, scopes, created_at, revoked_at FROM api_keys \
              WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(key_hash.to_owned())
@@ -126,5 +128,29 @@ impl KeyStore for SqlStore {
         row.as_ref()
             .map(api_key)
             .unwrap_or(Err(StoreError::NotFound("api key")))
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        let rows = sqlx::query(
+            "SELECT id, name, scopes, created_at, revoked_at FROM api_keys ORDER BY id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(api_key).collect()
+    }
+
+    async fn revoke_api_key(&self, id: i64, at: Millis) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("api key"));
+        }
+        Ok(())
     }
 }

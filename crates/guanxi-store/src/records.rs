@@ -39,6 +39,8 @@ pub struct ApiKey {
     pub name: String,
     pub scopes: Vec<String>,
     pub created_at: Millis,
+    /// A revoked key authenticates nothing; it stays listed for the record.
+    pub revoked_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -78,7 +78,12 @@ pub trait KeyStore {
     async fn source_by_write_key(&self, write_key_hash: &str) -> StoreResult<Source>;
     async fn list_sources(&self) -> StoreResult<Vec<Source>>;
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey>;
+    /// A key that is not revoked.
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<ApiKey>;
+    /// Every key, revoked ones too, newest first.
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// Revokes a key that is still active; `NotFound` for an unknown or already revoked one.
+    async fn revoke_api_key(&self, id: i64, at: Millis) -> StoreResult<()>;
 }
 
 /// A durable queue of side effects. Claiming leases a job until `lease_until`; a worker that

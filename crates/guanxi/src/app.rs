@@ -66,6 +66,7 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             keys: Arc::default(),
             max_upload_bytes: self.max_upload_bytes,
+            activity: Arc::default(),
         }
     }
 

@@ -73,6 +73,18 @@ async fn source_create_prints_the_secret_alone_and_refuses_a_taken_name() {
         !again.stdout.contains("whsec_"),
         "no secret for a refused source"
     );
+    // Registered from the command line: audited as the system, without the secret.
+    let audit = sqlite(&url).await;
+    let (actor, detail): (String, String) =
+        sqlx::query_as("SELECT actor_kind, detail FROM audit_log WHERE action = 'source.create'")
+            .fetch_one(&audit)
+            .await
+            .expect("audited");
+    assert_eq!(actor, "system");
+    assert!(
+        detail.contains("shop") && !detail.contains("whsec_"),
+        "{detail}"
+    );
 
     let segment = guanxi_cli(
         &url,

@@ -129,10 +129,14 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.post_as(&self.admin_key, path, body).await
+    }
+
+    pub async fn post_as(&self, key: &str, path: &str, body: &Value) -> (StatusCode, Value) {
         let response = self
             .http
             .post(self.url(path))
-            .bearer_auth(&self.admin_key)
+            .bearer_auth(key)
             .json(body)
             .send()
             .await

@@ -27,6 +27,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "user.enable",
     "role.update",
     "apikey.create",
+    "apikey.revoke",
     "source.create",
     "import.start",
 ];

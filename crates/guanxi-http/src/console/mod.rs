@@ -3,6 +3,7 @@
 //! user's permissions with the same `Principal` the JSON API uses.
 
 mod account;
+mod api_keys;
 mod audit;
 mod customers;
 pub mod i18n;
@@ -12,6 +13,7 @@ mod page;
 mod session;
 mod settings;
 mod show;
+mod sources;
 
 use crate::AppState;
 use askama::Template;
@@ -45,6 +47,12 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(max_upload_bytes)),
         )
         .route("/imports/{id}", get(imports::show))
+        .route("/sources", get(sources::list).post(sources::register))
+        .route(
+            "/settings/api-keys",
+            get(api_keys::list).post(api_keys::issue),
+        )
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route(
             "/settings",
             get(|| async { axum::response::Redirect::to("/settings/users") }),
@@ -151,6 +159,16 @@ mod tests {
                 ImportStatus::Interrupted,
             ]
             .map(|s| format!("import_status.{}", s.as_str())),
+        );
+        keys.extend(
+            guanxi_app::keys::SOURCE_KINDS
+                .iter()
+                .map(|k| format!("source_kind.{k}")),
+        );
+        keys.extend(
+            guanxi_app::keys::SCOPES
+                .iter()
+                .map(|s| format!("api_scope.{s}")),
         );
         keys.extend(
             super::audit::ACTIONS

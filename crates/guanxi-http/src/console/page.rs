@@ -70,7 +70,7 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
         ("/campaigns", "nav.campaigns", true, false),
         ("/loyalty", "nav.loyalty", true, false),
         ("/service", "nav.service", true, false),
-        ("/sources", "nav.sources", may(Resource::Sources), false),
+        ("/sources", "nav.sources", may(Resource::Sources), true),
         ("/imports", "nav.imports", may(Resource::Imports), true),
         ("/settings", "nav.settings", may(Resource::Users), true),
         ("/audit", "nav.audit", may(Resource::Audit), true),

@@ -128,10 +128,20 @@ pub async fn api_keys(db: &TestDb) {
     }
     assert_not_found(store.api_key_by_hash("unknown").await, "unknown API key");
 
-    // There is no revoke call yet (the CLI edits the row); a revoked key must stop working.
-    db.execute("UPDATE api_keys SET revoked_at = 1 WHERE key_hash = 'k1'")
-        .await;
+    let listed = store.list_api_keys().await.expect("list");
+    assert_eq!(listed, [bare.clone(), key.clone()], "newest first");
+
+    // A revoked key stops working at once, stays listed, and cannot be revoked twice.
+    store.revoke_api_key(key.id, 1_000).await.expect("revoke");
     assert_not_found(store.api_key_by_hash("k1").await, "revoked API key");
+    let listed = store.list_api_keys().await.expect("list");
+    assert_eq!(listed[1].revoked_at, Some(1_000));
+    assert_eq!(listed[0].revoked_at, None);
+    assert_not_found(store.revoke_api_key(key.id, 2_000).await, "revoked twice");
+    assert_not_found(
+        store.revoke_api_key(key.id + 100, 2_000).await,
+        "unknown key",
+    );
     assert_eq!(
         store
             .api_key_by_hash("k2")

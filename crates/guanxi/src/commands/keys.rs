@@ -2,13 +2,14 @@
 #![allow(clippy::print_stdout)] // These commands print their results; secrets alone on the last line.
 
 use crate::{App, Config};
-use guanxi_app::keys::KeyError;
-use guanxi_store::{KeyStore, StoreError};
+use guanxi_app::credentials::{self, By, CredentialError};
+use guanxi_store::KeyStore;
 use std::path::Path;
 
 pub async fn create_api_key(config: &Config, name: &str, scopes: &[String]) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    let (key, secret) = guanxi_app::keys::create_api_key(app.store.as_ref(), name, scopes).await?;
+    let (key, secret) =
+        credentials::issue_api_key(app.store.as_ref(), &By::CommandLine, name, scopes).await?;
     println!(
         "Created API key {} ({}) with scopes {}. It is shown once:",
         key.id,
@@ -22,13 +23,15 @@ pub async fn create_api_key(config: &Config, name: &str, scopes: &[String]) -> a
 
 pub async fn create_source(config: &Config, name: &str, kind: &str) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    let created = guanxi_app::keys::create_source(app.store.as_ref(), name, kind)
+    let created = credentials::register_source(app.store.as_ref(), &By::CommandLine, name, kind)
         .await
         .map_err(|e| match e {
-            KeyError::Store(StoreError::Conflict(_)) => anyhow::anyhow!(
-                "a source named {:?} already exists (see `guanxi source list`)",
-                name.trim()
-            ),
+            CredentialError::Invalid("name", reason) if reason.contains("taken") => {
+                anyhow::anyhow!(
+                    "a source named {:?} already exists (see `guanxi source list`)",
+                    name.trim()
+                )
+            }
             e => e.into(),
         })?;
     let what = if kind == "shopify" {

@@ -6,6 +6,7 @@ mod customers;
 mod imports;
 mod settings;
 mod sign_in;
+mod sources;
 
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
