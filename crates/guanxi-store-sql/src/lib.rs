@@ -9,6 +9,7 @@ mod audit;
 mod backend;
 mod connect;
 mod customers;
+mod figures;
 mod imports;
 mod jobs;
 mod keys;

@@ -54,6 +54,7 @@ conformance! {
     store stories::events::events_page_newest_first => sqlite_events, postgres_events;
     store stories::search::search_finds_customers => sqlite_search, postgres_search;
     store stories::imports::imports_record_progress_and_outcome => sqlite_imports, postgres_imports;
+    store stories::figures::figures_count_the_period_in_local_days => sqlite_figures, postgres_figures;
     db stories::sealing::personal_data_is_sealed_at_rest => sqlite_sealed_at_rest, postgres_sealed_at_rest;
     db stories::sealing::rotation_reseals_everything => sqlite_key_rotation, postgres_key_rotation;
     db stories::sealing::rows_stored_before_sealing_are_sealed_on_open => sqlite_seal_old_rows, postgres_seal_old_rows;

@@ -3,6 +3,7 @@
 //! suite in `guanxi-store-tests` holds them to the same behaviour.
 
 mod error;
+mod figures;
 mod imports;
 mod records;
 mod staff;
@@ -10,6 +11,7 @@ mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
+pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
     IMPORT_HEARTBEAT_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
     RejectedRow,

@@ -3,7 +3,7 @@ use crate::{
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
 };
-use crate::{AuditStore, ImportStore, StaffStore};
+use crate::{AuditStore, FiguresStore, ImportStore, StaffStore};
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
 
@@ -11,7 +11,16 @@ use guanxi_domain::{CustomerId, IdentityKey, Millis};
 /// `WriteTx`; reads are answered from committed data.
 #[async_trait]
 pub trait Store:
-    CustomerStore + KeyStore + JobStore + StaffStore + AuditStore + ImportStore + Send + Sync + 'static
+    CustomerStore
+    + KeyStore
+    + JobStore
+    + StaffStore
+    + AuditStore
+    + ImportStore
+    + FiguresStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

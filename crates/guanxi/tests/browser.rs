@@ -210,6 +210,20 @@ impl Chromium {
 async fn an_owner_signs_in_switches_language_and_finds_a_customer() {
     let app = TestApp::spawn().await;
     let id = app.contactable_customer("李娜").await;
+    // A fortnight of orders, so the dashboard's chart has something to draw.
+    for day in 0..14_i64 {
+        let at = chrono::Utc::now() - chrono::Duration::days(day);
+        let (status, body) = app
+            .post(
+                "/api/v1/orders",
+                &json!({"source": "api", "external_id": format!("o-{day}"), "status": "paid",
+                        "currency": "CNY", "total": format!("{}.00", 50 + day * 17 % 90),
+                        "created_at": at.to_rfc3339(),
+                        "customer": {"email": format!("buyer{}@example.com", day % 5)}, "items": []}),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
     app.staff("owner@shop.cn", "owner").await;
     let Some(browser) = Chromium::open(&app, "sign_in_and_search").await else {
         return;
@@ -219,6 +233,8 @@ async fn an_owner_signs_in_switches_language_and_finds_a_customer() {
         browser.text("h1").await.contains("欢迎"),
         "Chinese by default"
     );
+    assert!(browser.has("#periods").await, "the dashboard offers periods");
+    browser.screenshot("dashboard-zh").await;
     browser.click_and_load("#switch-language").await;
     assert!(browser.text("h1").await.contains("Welcome"), "now English");
 

@@ -6,6 +6,7 @@ mod account;
 mod api_keys;
 mod audit;
 mod customers;
+mod dashboard;
 pub mod i18n;
 mod imports;
 mod login;
@@ -16,20 +17,16 @@ mod show;
 mod sources;
 
 use crate::AppState;
-use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use guanxi_domain::access::{Action, Permission, Resource};
-use page::{Chrome, render};
-use session::Staff;
 
 /// The console's pages; an import's upload may be up to `max_upload_bytes`.
 pub fn router(max_upload_bytes: usize) -> Router<AppState> {
     Router::new()
-        .route("/", get(dashboard))
+        .route("/", get(dashboard::show))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::log_out))
         .route("/account", get(account::show))
@@ -67,53 +64,6 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             get(settings::roles).post(settings::save_role),
         )
         .route("/assets/console.css", get(stylesheet))
-}
-
-#[derive(Template)]
-#[template(path = "console/dashboard.html")]
-struct Dashboard {
-    c: Chrome,
-    welcome: String,
-    /// (catalogue key, figure)
-    figures: Vec<(&'static str, String)>,
-}
-
-async fn dashboard(State(state): State<AppState>, staff: Staff) -> Response {
-    let mut figures = Vec::new();
-    let may_see = |r: Resource| {
-        staff
-            .signed_in
-            .principal
-            .may(Permission::new(r, Action::View))
-    };
-    if may_see(Resource::Customers) {
-        let counts = match state.store.table_counts().await {
-            Ok(counts) => counts,
-            Err(e) => return page::Page::internal(staff.tr, &e).into_response(),
-        };
-        for (table, key, resource) in [
-            ("customers", "dashboard.customers", Resource::Customers),
-            ("orders", "dashboard.orders", Resource::Orders),
-            ("events", "dashboard.events", Resource::Events),
-        ] {
-            let count = counts
-                .iter()
-                .find(|(t, _)| *t == table)
-                .map_or(0, |(_, n)| *n);
-            if may_see(resource) {
-                figures.push((key, count.to_string()));
-            }
-        }
-    }
-    let welcome = staff.tr.fill(
-        "dashboard.welcome",
-        &[("name", &staff.signed_in.user.display_name)],
-    );
-    render(&Dashboard {
-        c: Chrome::new(&staff, "/"),
-        welcome,
-        figures,
-    })
 }
 
 async fn stylesheet() -> impl IntoResponse {

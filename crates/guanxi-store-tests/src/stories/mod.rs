@@ -4,6 +4,7 @@ pub mod changes;
 pub mod concurrency;
 pub mod customers;
 pub mod events;
+pub mod figures;
 pub mod imports;
 pub mod jobs;
 pub mod keys;

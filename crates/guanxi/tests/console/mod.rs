@@ -3,6 +3,7 @@
 //! Chromium through the same pages.)
 
 mod customers;
+mod dashboard;
 mod imports;
 mod settings;
 mod sign_in;
