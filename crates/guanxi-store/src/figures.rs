@@ -33,7 +33,6 @@ pub struct ChannelFigures {
     pub source: String,
     pub orders: i64,
     pub revenue: i64,
-    pub buyers: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -233,7 +233,10 @@ async fn an_owner_signs_in_switches_language_and_finds_a_customer() {
         browser.text("h1").await.contains("欢迎"),
         "Chinese by default"
     );
-    assert!(browser.has("#periods").await, "the dashboard offers periods");
+    assert!(
+        browser.has("#periods").await,
+        "the dashboard offers periods"
+    );
     browser.screenshot("dashboard-zh").await;
     browser.click_and_load("#switch-language").await;
     assert!(browser.text("h1").await.contains("Welcome"), "now English");

@@ -40,7 +40,6 @@ struct ChannelLine {
     source: String,
     orders: i64,
     revenue: String,
-    buyers: i64,
     /// Share of the period's revenue, 0–100.
     share: i64,
 }
@@ -169,7 +168,6 @@ pub async fn show(
                     source: ch.source.clone(),
                     orders: ch.orders,
                     revenue: money(ch.revenue, currency),
-                    buyers: ch.buyers,
                     share: percent(ch.revenue, f.revenue),
                 })
                 .collect()
