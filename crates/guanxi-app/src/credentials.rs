@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Audit, AuditActor};
 use crate::keys::{self, CreatedSource, KeyError};
-use guanxi_domain::access::{Action, Denied, Principal, Resource};
+use guanxi_domain::access::{Action, Denied, Grant, Principal, Resource};
 use guanxi_store::{ApiKey, Store, StoreError};
 use serde_json::json;
 
@@ -93,6 +93,10 @@ pub async fn issue_api_key(
     scopes: &[String],
 ) -> Result<(ApiKey, String), CredentialError> {
     by.require(Resource::ApiKeys, Action::Create)?;
+    if let By::Principal(principal, _) = by {
+        // An `admin` key from someone who is not an owner would be a way up.
+        principal.may_delegate(&Grant::of_api_scopes(scopes.iter().map(String::as_str)))?;
+    }
     let (key, secret) = keys::create_api_key(store, name, scopes).await?;
     let detail = json!({"name": key.name, "scopes": key.scopes});
     audit::record(

@@ -6,11 +6,14 @@
 //! again finishes it, since importing what is already there changes nothing.
 
 use crate::audit::{self, Audit, AuditActor};
-use crate::import::ImportSummary;
+use crate::credentials::{self, By, CredentialError};
+use crate::import::{ImportError, ImportSummary};
 use crate::{Ingestor, Settings};
 use guanxi_channels::import::ImportFormat;
 use guanxi_domain::access::{Action, Actor, Denied, Principal, Resource};
-use guanxi_store::{ImportProgress, ImportStatus, NewImport, RejectedRow, Source, Store};
+use guanxi_store::{
+    ImportProgress, ImportStatus, NewImport, RejectedRow, Source, Store, StoreError,
+};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,9 +37,17 @@ pub enum StartError {
     #[error("{0}: {1}")]
     Invalid(&'static str, String),
     #[error(transparent)]
-    Source(#[from] crate::keys::KeyError),
-    #[error(transparent)]
     Store(#[from] guanxi_store::StoreError),
+}
+
+impl From<CredentialError> for StartError {
+    fn from(e: CredentialError) -> Self {
+        match e {
+            CredentialError::Denied(denied) => Self::Denied(denied),
+            CredentialError::Invalid(field, reason) => Self::Invalid(field, reason),
+            CredentialError::Store(e) => Self::Store(e),
+        }
+    }
 }
 
 /// What the background import needs.
@@ -64,7 +75,17 @@ pub async fn start(
         return Err(StartError::Invalid("file", "is empty".to_owned()));
     }
     let store = importer.store.as_ref();
-    let source = crate::keys::source_for_import(store, source_name, format.source_kind()).await?;
+    // A new source name registers the source, which that permission and audit entry govern.
+    let source = match store.source_by_name(source_name).await {
+        Ok(source) => source,
+        Err(StoreError::NotFound(_)) => {
+            let by = By::Principal(principal, ip.clone());
+            credentials::register_source(store, &by, source_name, format.source_kind())
+                .await?
+                .source
+        }
+        Err(e) => return Err(e.into()),
+    };
     let file_name = file_name_only(&upload.file_name);
     let id = store
         .create_import(&NewImport {
@@ -181,7 +202,7 @@ async fn run(
             ImportStatus::Failed,
             *progress_tx.borrow(),
             Vec::new(),
-            Some(e.to_string()),
+            Some(failure_text(e)),
         ),
     };
     tracing::info!(
@@ -196,6 +217,18 @@ async fn run(
         .await
     {
         tracing::error!(import.id = id, error = %e, "could not record how an import ended");
+    }
+}
+
+/// Why an import stopped, as the console shows it: what was wrong with the file, in its words;
+/// a database failure only as such (its cause goes to the log, not the page).
+fn failure_text(e: &ImportError) -> String {
+    match e {
+        ImportError::File(file) => file.to_string(),
+        ImportError::Ingest(ingest) => {
+            tracing::error!(error = %ingest, "an import stopped: the writer failed");
+            "the database could not take the rows; the server log has the cause".to_owned()
+        }
     }
 }
 

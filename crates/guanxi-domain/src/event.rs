@@ -72,6 +72,15 @@ pub struct EventProperties {
 impl EventProperties {
     pub fn new(kind: EventKind, value: &serde_json::Value) -> Self {
         let names_a_person = matches!(kind, EventKind::Identify | EventKind::Group);
+        let mut owned;
+        let value = match value {
+            serde_json::Value::Object(map) if map.contains_key(crate::personal::SEALED_ENTRY) => {
+                owned = map.clone();
+                owned.remove(crate::personal::SEALED_ENTRY);
+                &serde_json::Value::Object(owned)
+            }
+            other => other,
+        };
         match value {
             serde_json::Value::Object(map)
                 if crate::personal::holds_personal(value, names_a_person) =>

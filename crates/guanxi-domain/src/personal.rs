@@ -5,6 +5,11 @@
 use crate::access::PersonalField;
 use serde_json::{Map, Value};
 
+/// The entry of a stored JSON object (traits, event properties) that holds its personal
+/// entries, sealed. Incoming data may not use it: it is dropped where the data is read, since it
+/// could not be told from the store's own and would take the place of the real entries.
+pub const SEALED_ENTRY: &str = "__guanxi_sealed";
+
 /// What kind of personal value a key holds, judged by its name (any case, any nesting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Personal {

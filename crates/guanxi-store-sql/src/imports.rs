@@ -64,13 +64,17 @@ fn rejected_from(text: &str) -> StoreResult<Vec<RejectedRow>> {
             "an import's rejected rows are not a list",
         ));
     };
-    Ok(rows
-        .iter()
-        .map(|r| RejectedRow {
-            line: r["line"].as_i64().unwrap_or_default(),
-            reason: r["reason"].as_str().unwrap_or_default().to_owned(),
+    rows.iter()
+        .map(|r| match (r["line"].as_i64(), r["reason"].as_str()) {
+            (Some(line), Some(reason)) => Ok(RejectedRow {
+                line,
+                reason: reason.to_owned(),
+            }),
+            _ => Err(StoreError::other(
+                "an import's rejected row is not {line, reason}",
+            )),
         })
-        .collect())
+        .collect()
 }
 
 #[async_trait]

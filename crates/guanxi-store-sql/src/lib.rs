@@ -30,4 +30,4 @@ mod write_rules;
 pub use backend::Backend;
 pub use connect::{ConnectOptions, SqlStore, sqlite_database_path};
 pub use reseal::Resealed;
-pub use vault::{BadSecretKey, MasterKey};
+pub use vault::{BadSecretKey, MasterKey, WrongSecret};

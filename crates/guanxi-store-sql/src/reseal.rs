@@ -17,8 +17,10 @@ use guanxi_store::{StoreResult, Traits};
 use serde_json::Value;
 
 const CHUNK: i64 = 2_000;
-/// The `data_migrations` entry of the pass that seals rows stored before sealing existed.
+/// The `data_migrations` entries of the passes over rows stored before sealing existed: sealing
+/// them, then rebuilding the tables without their plain copies.
 const SEAL_OLD_ROWS: &str = "seal_personal_data";
+const PURGE_PLAIN_COPIES: &str = "purge_plain_copies";
 
 /// Which rows a pass rewrites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,30 +39,43 @@ pub struct Resealed {
     pub events: u64,
 }
 
-/// Seals what was stored before sealing existed, once per database.
+/// Seals what was stored before sealing existed, then rebuilds the tables so no plain copy is
+/// left in free pages; each step once per database, recorded when done, so a start that stops
+/// between them (a full disk during `VACUUM`) finishes the rebuild next time.
 pub(crate) async fn seal_rows_stored_before_sealing(store: &SqlStore) -> StoreResult<()> {
-    let done = sqlx::query("SELECT done_at FROM data_migrations WHERE name = $1")
-        .bind(SEAL_OLD_ROWS)
+    if !done(store, SEAL_OLD_ROWS).await? {
+        let resealed = run(store, Pass::Unsealed).await?;
+        if resealed != Resealed::default() {
+            tracing::info!(
+                customers = resealed.customers,
+                identities = resealed.identities,
+                events = resealed.events,
+                "sealed personal data stored before encryption at rest"
+            );
+        }
+        record(store, SEAL_OLD_ROWS).await?;
+    }
+    if !done(store, PURGE_PLAIN_COPIES).await? {
+        purge_old_copies(store).await?;
+        record(store, PURGE_PLAIN_COPIES).await?;
+    }
+    Ok(())
+}
+
+async fn done(store: &SqlStore, step: &str) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT done_at FROM data_migrations WHERE name = $1")
+        .bind(step.to_owned())
         .fetch_optional(&store.pool)
         .await
         .map_err(map_err)?;
-    if done.is_some() {
-        return Ok(());
-    }
-    let resealed = run(store, Pass::Unsealed).await?;
-    if resealed != Resealed::default() {
-        purge_old_copies(store).await?;
-        tracing::info!(
-            customers = resealed.customers,
-            identities = resealed.identities,
-            events = resealed.events,
-            "sealed personal data stored before encryption at rest"
-        );
-    }
+    Ok(row.is_some())
+}
+
+async fn record(store: &SqlStore, step: &str) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO data_migrations (name, done_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
-    .bind(SEAL_OLD_ROWS)
+    .bind(step.to_owned())
     .bind(chrono::Utc::now().timestamp_millis())
     .execute(&store.pool)
     .await

@@ -19,9 +19,7 @@ use guanxi_store::{StoreError, StoreResult, Traits};
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// The entry of a stored JSON object that holds its sealed personal entries. An incoming entry
-/// of this name is dropped: it could not be told from ours.
-pub(crate) const SEALED_ENTRY: &str = "__guanxi_sealed";
+pub(crate) use guanxi_domain::personal::SEALED_ENTRY;
 
 /// A customer's traits as stored.
 pub(crate) struct StoredTraits {
@@ -191,6 +189,19 @@ mod tests {
             assert!(!stored.contains("a@b.cn"), "{stored}");
             assert_eq!(open_properties(&vault, &stored).expect("opens"), value);
         }
+    }
+
+    #[test]
+    fn a_client_cannot_pass_off_its_own_sealed_entry() {
+        let vault = test_vault();
+        let sent = json!({"email": "a@b.cn", SEALED_ENTRY: "g1.1.forged", "sku": "X"});
+        let properties = EventProperties::new(EventKind::Track, &sent);
+        let stored = seal_properties(&vault, &properties);
+        assert!(!stored.contains("forged"), "{stored}");
+        assert_eq!(
+            open_properties(&vault, &stored).expect("opens"),
+            json!({"email": "a@b.cn", "sku": "X"})
+        );
     }
 
     #[test]

@@ -81,14 +81,15 @@ pub struct ImportRecord {
     pub finished_at: Option<Millis>,
 }
 
-/// A running import records progress at least this often; one silent for longer stopped.
-pub const IMPORT_HEARTBEAT_MS: Millis = 5_000;
+/// A running import records its progress every second or so; one silent for this long belongs
+/// to a process that stopped.
+pub const IMPORT_SILENT_AFTER_MS: Millis = 60_000;
 
 impl ImportRecord {
     /// The status as of `now`: running, unless its process has been silent for a minute.
     pub fn status_at(&self, now: Millis) -> ImportStatus {
         match self.status {
-            ImportStatus::Running if now - self.updated_at > 12 * IMPORT_HEARTBEAT_MS => {
+            ImportStatus::Running if now - self.updated_at > IMPORT_SILENT_AFTER_MS => {
                 ImportStatus::Interrupted
             }
             status => status,

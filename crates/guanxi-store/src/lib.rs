@@ -13,7 +13,7 @@ mod write;
 pub use error::{StoreError, StoreResult};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
-    IMPORT_HEARTBEAT_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
+    IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
     RejectedRow,
 };
 pub use records::*;

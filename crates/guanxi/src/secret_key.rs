@@ -8,7 +8,7 @@
 
 use crate::Config;
 use anyhow::Context;
-use guanxi_store_sql::{ConnectOptions, MasterKey, SqlStore};
+use guanxi_store_sql::{ConnectOptions, MasterKey, SqlStore, WrongSecret};
 use secrecy::ExposeSecret;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,13 +21,17 @@ pub struct ResolvedKey {
 }
 
 impl ResolvedKey {
-    /// The database refused the key: a key file made for it just now was made for a database
-    /// that already has a key (a copied backup, a lost key file). Removes it, so the right one
-    /// can be put in its place, and says so.
-    pub fn refused(self) -> Option<PathBuf> {
-        let path = self.made_file?;
-        std::fs::remove_file(&path).ok()?;
-        Some(path)
+    /// Removes the key file this start made, after the database refused it as the wrong
+    /// secret: the database already has keys, so the file was made for a copied backup or in
+    /// place of a lost key file, and sealed nothing. Answers the path, so the message can say
+    /// where the right key file belongs. Never called on other failures: a file that may have
+    /// sealed something is kept.
+    fn remove_made_key_file(self) -> std::io::Result<Option<PathBuf>> {
+        let Some(path) = self.made_file else {
+            return Ok(None);
+        };
+        std::fs::remove_file(&path)?;
+        Ok(Some(path))
     }
 }
 
@@ -57,7 +61,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<SqlStore> {
     options.max_connections = config.max_connections;
     match SqlStore::connect(&options).await {
         Ok(store) => Ok(store),
-        Err(e) => match resolved.refused() {
+        Err(e) if WrongSecret::is(&e) => match resolved.remove_made_key_file()? {
             Some(path) => Err(e).context(format!(
                 "cannot open the database: it was sealed with another key. Set \
                  GUANXI_SECRET_KEY, or put its key file at {}",
@@ -65,6 +69,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<SqlStore> {
             )),
             None => Err(e).context("cannot open the database"),
         },
+        Err(e) => Err(e).context("cannot open the database"),
     }
 }
 

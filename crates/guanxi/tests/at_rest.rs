@@ -97,6 +97,9 @@ async fn secret_rotate_reseals_everything_and_replaces_the_key_file() {
         std::fs::read_to_string(&key_file).expect("replaced").trim(),
         new_key
     );
+    let kept = std::fs::read_to_string(dir.path().join("g.db.key.old")).expect("the old key");
+    assert_eq!(kept, first_key, "kept for older backups");
+    assert!(!dir.path().join("g.db.key.new").exists());
     let old_secret = [("GUANXI_SECRET_KEY", first_key.trim())];
     let refused = guanxi_cli_with(&url, &["source", "list"], "", &old_secret)
         .await

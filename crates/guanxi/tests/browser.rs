@@ -322,6 +322,9 @@ async fn an_agent_reveals_a_phone_an_analyst_cannot_and_the_owner_reads_the_audi
 async fn a_marketer_uploads_a_taobao_export_and_watches_it_finish() {
     let app = TestApp::spawn().await;
     app.staff("marketer@shop.cn", "marketer").await;
+    guanxi_app::keys::create_source(app.store.as_ref(), "tmall", "taobao")
+        .await
+        .expect("the shop's Tmall source");
     let Some(browser) = Chromium::open(&app, "upload_an_import").await else {
         return;
     };

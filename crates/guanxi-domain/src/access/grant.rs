@@ -117,6 +117,21 @@ impl Principal {
         }
     }
 
+    /// Refuses to hand on more than the caller holds: a key or role made by this caller may
+    /// have only permissions it has, and see no personal field better than it does.
+    pub fn may_delegate(&self, grant: &Grant) -> Result<(), Denied> {
+        if let Some(p) = grant.permissions.iter().find(|p| !self.may(**p)) {
+            return Err(Denied::Permission(*p));
+        }
+        match PersonalField::ALL
+            .iter()
+            .find(|f| grant.fields.get(**f) > self.field(**f))
+        {
+            Some(field) => Err(Denied::Reveal(*field)),
+            None => Ok(()),
+        }
+    }
+
     pub fn field(&self, field: PersonalField) -> FieldAccess {
         self.grant.fields.get(field)
     }
@@ -161,6 +176,28 @@ mod tests {
             actor: Actor::Staff { user_id, team_id },
             grant: Grant::of_role(&Role::builtin(role).expect("built in")),
         }
+    }
+
+    #[test]
+    fn nobody_hands_on_more_than_they_hold() {
+        let owner = staff("owner", 1, None);
+        let marketer = staff("marketer", 2, None);
+        assert!(owner.may_delegate(&Grant::of_api_scopes(["admin"])).is_ok());
+        assert!(
+            marketer
+                .may_delegate(&Grant::of_api_scopes(["read"]))
+                .is_ok()
+        );
+        assert!(matches!(
+            marketer.may_delegate(&Grant::of_api_scopes(["admin"])),
+            Err(Denied::Permission(_))
+        ));
+        let mut masked_admin = Grant::of_api_scopes(["read"]);
+        masked_admin.fields = FieldPolicy::uniform(FieldAccess::Revealable);
+        assert!(matches!(
+            marketer.may_delegate(&masked_admin),
+            Err(Denied::Reveal(_))
+        ));
     }
 
     #[test]

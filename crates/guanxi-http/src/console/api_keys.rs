@@ -1,7 +1,7 @@
 //! API keys (under Settings): every key with its scopes and whether it still works; issuing one
 //! shows it once, revoking one stops it at once on this server.
 
-use super::page::{Chrome, Page, render_status};
+use super::page::{Chrome, Page, private, render_status};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use super::sources::explain;
@@ -69,7 +69,8 @@ async fn keys_page(
         created,
         error,
     };
-    render_status(&page, status)
+    // The page may show a secret once: never kept in a cache.
+    private(render_status(&page, status))
 }
 
 pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {

@@ -1,13 +1,12 @@
 //! The customer list and the 360 page. Personal data goes through the same visibility rules as
 //! the API (`guanxi_app::customers::visibility`); revealing takes a reason and is audited.
 
-use super::page::{Chrome, Page, render};
+use super::page::{Chrome, Page, private, render};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::{Cell, local_time, money};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use guanxi_app::customers::{self, AccessError, Profile, Reveal, Shown, Visibility};
 use guanxi_domain::CustomerId;
@@ -76,15 +75,6 @@ fn refused(staff: &Staff, e: AccessError) -> Response {
         AccessError::Store(StoreError::NotFound(_)) => Page::not_found(staff.tr).into_response(),
         AccessError::Store(e) => Page::internal(staff.tr, &e).into_response(),
     }
-}
-
-/// Pages with personal data are never stored by the browser or a proxy.
-fn private(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
 }
 
 pub async fn list(

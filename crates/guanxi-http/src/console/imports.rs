@@ -10,7 +10,6 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use guanxi_app::keys::KeyError;
 use guanxi_app::uploaded_import::{self, Importer, StartError, Upload};
 use guanxi_channels::import::ImportFormat;
 use guanxi_domain::access::{Action, Resource};
@@ -186,7 +185,7 @@ async fn read_form(
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| too_large(staff, limit, &e))?
+        .map_err(|e| multipart_refusal(staff, limit, &e))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         if !csrf_checked {
@@ -204,7 +203,7 @@ async fn read_form(
                 let raw = field
                     .text()
                     .await
-                    .map_err(|e| too_large(staff, limit, &e))?;
+                    .map_err(|e| multipart_refusal(staff, limit, &e))?;
                 format = Some(
                     raw.parse::<ImportFormat>()
                         .map_err(|reason| Refusal::Invalid("format", reason))?,
@@ -214,7 +213,7 @@ async fn read_form(
                 source = field
                     .text()
                     .await
-                    .map_err(|e| too_large(staff, limit, &e))?
+                    .map_err(|e| multipart_refusal(staff, limit, &e))?
             }
             "file" => {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
@@ -253,7 +252,7 @@ async fn spool(
     while let Some(chunk) = field
         .chunk()
         .await
-        .map_err(|e| too_large(staff, limit, &e))?
+        .map_err(|e| multipart_refusal(staff, limit, &e))?
     {
         size += chunk.len() as u64;
         file.write_all(&chunk).await.map_err(failed)?;
@@ -265,7 +264,7 @@ async fn spool(
 }
 
 /// A multipart error: the upload was over the limit, or the request was not a whole form.
-fn too_large(
+fn multipart_refusal(
     staff: &Staff,
     limit_bytes: usize,
     e: &axum::extract::multipart::MultipartError,
@@ -316,10 +315,7 @@ pub async fn upload(
     match started {
         Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(StartError::Denied(_)) => Page::forbidden(staff.tr).into_response(),
-        Err(
-            StartError::Invalid(field, reason)
-            | StartError::Source(KeyError::Invalid(field, reason)),
-        ) => {
+        Err(StartError::Invalid(field, reason)) => {
             let text = invalid_text(staff.tr, field, &reason);
             list_page(&state, &staff, Some(text)).await
         }

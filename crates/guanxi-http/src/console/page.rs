@@ -98,6 +98,15 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Pages with personal data or a secret shown once are never stored by the browser or a proxy.
+pub fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// Renders a template answered with `status` (a form shown again with its error, say).
 pub fn render_status(template: &impl Template, status: StatusCode) -> Response {
     let mut response = render(template);

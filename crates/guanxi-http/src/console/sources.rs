@@ -2,7 +2,7 @@
 //! Shopify webhook address), what it sent since this server started and its latest refusals;
 //! registering a new one shows its secret once.
 
-use super::page::{Chrome, Page, invalid_text, render_status};
+use super::page::{Chrome, Page, invalid_text, private, render_status};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
@@ -112,7 +112,8 @@ async fn sources_page(
         created,
         error,
     };
-    render_status(&page, status)
+    // The page may show a secret once: never kept in a cache.
+    private(render_status(&page, status))
 }
 
 pub async fn list(State(state): State<AppState>, staff: Staff, headers: HeaderMap) -> Response {

@@ -58,7 +58,7 @@ impl PgWriteTx {
         .bind(stored.kinds())
         .bind(stored.values());
         let rows = self.fetch(q).await?;
-        rows.iter().map(|r| stored.owned(r)).collect()
+        stored.owners_in_asked_order(&rows)
     }
 
     /// Identifiers of kinds with a per-customer limit held by these customers.
@@ -169,7 +169,7 @@ impl PgWriteTx {
         .bind(identities.iter().map(|(_, _, s)| s.0).collect::<Vec<_>>())
         .bind(at);
         let rows = self.fetch(q).await?;
-        rows.iter().map(|r| stored.owned(r)).collect()
+        stored.owners_in_asked_order(&rows)
     }
 
     pub(super) async fn read_traits(
@@ -269,12 +269,24 @@ impl<'a> StoredKeys<'a> {
         self.stored.iter().map(|(_, s)| s.clone()).collect()
     }
 
-    /// A row of `kind`, `value` and `customer_id`: which of the keys it is, and who owns it.
-    fn owned(&self, r: &PgRow) -> StoreResult<(IdentityKey, CustomerId)> {
-        let stored = (get::<String>(r, "kind")?, get::<String>(r, "value")?);
-        let i = self.position.get(&stored).ok_or_else(|| {
-            StoreError::other("the database answered an identifier not asked for")
-        })?;
-        Ok((self.keys[*i].clone(), CustomerId(get(r, "customer_id")?)))
+    /// Rows of `kind`, `value` and `customer_id`: which of the keys each is and who owns it, in
+    /// the order the keys were asked for (blind indexes come back in no useful order, and both
+    /// backends answer alike).
+    fn owners_in_asked_order(&self, rows: &[PgRow]) -> StoreResult<Vec<(IdentityKey, CustomerId)>> {
+        let mut found = rows
+            .iter()
+            .map(|r| {
+                let stored = (get::<String>(r, "kind")?, get::<String>(r, "value")?);
+                let i = *self.position.get(&stored).ok_or_else(|| {
+                    StoreError::other("the database answered an identifier not asked for")
+                })?;
+                Ok((i, CustomerId(get(r, "customer_id")?)))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        found.sort_by_key(|(i, _)| *i);
+        Ok(found
+            .into_iter()
+            .map(|(i, owner)| (self.keys[i].clone(), owner))
+            .collect())
     }
 }

@@ -46,11 +46,24 @@ async fn stored_keys(executor: impl sqlx::AnyExecutor<'_>) -> StoreResult<Vec<St
         .collect()
 }
 
+/// The secret key given does not open this database's data keys. Carried inside
+/// `StoreError::Other`, so a caller can tell it from other failures (`WrongSecret::is`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the secret key does not open this database's data keys: it is not the key its personal \
+     data was sealed with (GUANXI_SECRET_KEY)"
+)]
+pub struct WrongSecret;
+
+impl WrongSecret {
+    /// Whether `e` says the secret key was the wrong one (and nothing else failed).
+    pub fn is(e: &StoreError) -> bool {
+        matches!(e, StoreError::Other(cause) if cause.downcast_ref::<WrongSecret>().is_some())
+    }
+}
+
 fn wrong_secret() -> StoreError {
-    StoreError::other(
-        "the secret key does not open this database's data keys: it is not the key its personal \
-         data was sealed with (GUANXI_SECRET_KEY)",
-    )
+    StoreError::Other(Box::new(WrongSecret))
 }
 
 /// Opens the database's keys with `master`, creating them the first time.

@@ -10,6 +10,7 @@
 mod data_keys;
 mod master;
 
+pub use data_keys::WrongSecret;
 pub(crate) use data_keys::{CURRENT_DATA_KEY, forget_retired_keys, load_or_create, rotate};
 pub use master::{BadSecretKey, MasterKey};
 

@@ -3,7 +3,7 @@
 
 use crate::fixtures::{MINUTE, T0, assert_not_found};
 use guanxi_store::{
-    IMPORT_HEARTBEAT_MS, ImportProgress, ImportStatus, NewImport, RejectedRow, Store,
+    IMPORT_SILENT_AFTER_MS, ImportProgress, ImportStatus, NewImport, RejectedRow, Store,
 };
 
 fn upload(file_name: &str) -> NewImport {
@@ -45,7 +45,7 @@ pub async fn imports_record_progress_and_outcome(store: &dyn Store) {
     assert_eq!(running.file_name, "订单报表.csv");
     assert_eq!(running.status_at(T0 + 2_000), ImportStatus::Running);
     assert_eq!(
-        running.status_at(T0 + 1_000 + 13 * IMPORT_HEARTBEAT_MS),
+        running.status_at(T0 + 1_000 + IMPORT_SILENT_AFTER_MS + 1),
         ImportStatus::Interrupted,
         "silent for over a minute: its process stopped"
     );

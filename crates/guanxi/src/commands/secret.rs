@@ -7,7 +7,7 @@ use anyhow::Context;
 use guanxi_store_sql::{ConnectOptions, MasterKey, SqlStore};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn generate() {
     println!("A new secret key for GUANXI_SECRET_KEY. Keep it apart from the database's backups:");
@@ -32,6 +32,15 @@ pub async fn rotate(config: &Config, new_secret_stdin: bool) -> anyhow::Result<(
         }
         None => None,
     };
+    // Where the secret lives in a key file, the new one is on disk before anything is
+    // re-wrapped under it: an interrupted rotation never leaves keys only a lost secret opens.
+    let key_files = match (&new_secret, &config.secret_key) {
+        (Some(secret), None) => match key_file(&config.database_url)? {
+            Some(path) => Some(KeyFiles::prepare(&path, secret.expose_secret())?),
+            None => None,
+        },
+        _ => None,
+    };
     let store = open(config, &old, new.as_ref()).await?;
     let resealed = store
         .rotate_master_key(&old, new.as_ref().unwrap_or(&old))
@@ -42,16 +51,67 @@ pub async fn rotate(config: &Config, new_secret_stdin: bool) -> anyhow::Result<(
         "Re-sealed {} customers, {} identifiers and {} events with a new data key.",
         resealed.customers, resealed.identities, resealed.events
     );
-    if let Some(secret) = new_secret {
-        match (&config.secret_key, key_file(&config.database_url)?) {
-            (None, Some(path)) => {
-                replace_key_file(&path, secret.expose_secret())?;
-                println!("The new secret key is in {}.", path.display());
-            }
-            _ => println!("Set GUANXI_SECRET_KEY to the new secret key before starting guanxi."),
+    match (key_files, new_secret) {
+        (Some(files), _) => {
+            files.promote()?;
+            println!(
+                "The new secret key is in {}; the old one, which older backups need, is in {}.",
+                files.current.display(),
+                files.old.display()
+            );
         }
+        (None, Some(_)) => {
+            println!("Set GUANXI_SECRET_KEY to the new secret key before starting guanxi.");
+        }
+        (None, None) => {}
     }
     Ok(())
+}
+
+/// The key file and its neighbours during a rotation: `guanxi.db.key.new` holds the new
+/// secret until the rotation is done, then the current key becomes `guanxi.db.key.old`.
+struct KeyFiles {
+    current: PathBuf,
+    new: PathBuf,
+    old: PathBuf,
+}
+
+impl KeyFiles {
+    /// Writes the new secret beside the key file, durably. A `.new` file left by an
+    /// interrupted rotation is kept if it holds this secret and refused if another: the
+    /// database's keys may already be wrapped under that one.
+    fn prepare(current: &Path, secret: &str) -> anyhow::Result<Self> {
+        let with_suffix = |suffix: &str| {
+            let mut name = current.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            current.with_file_name(name)
+        };
+        let files = Self {
+            current: current.to_path_buf(),
+            new: with_suffix(".new"),
+            old: with_suffix(".old"),
+        };
+        match std::fs::read_to_string(&files.new) {
+            Ok(earlier) if earlier.trim() == secret => {}
+            Ok(_) => anyhow::bail!(
+                "{} holds the secret of an earlier rotation that did not finish; run \
+                 `guanxi secret rotate --new-secret-stdin` with that secret to finish it",
+                files.new.display()
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_new(&files.new, secret)
+                .with_context(|| format!("cannot write {}", files.new.display()))?,
+            Err(e) => return Err(e).context(format!("cannot read {}", files.new.display())),
+        }
+        Ok(files)
+    }
+
+    /// After the rotation: the current key becomes `.old`, the new one current.
+    fn promote(&self) -> anyhow::Result<()> {
+        std::fs::rename(&self.current, &self.old)
+            .with_context(|| format!("cannot move {} aside", self.current.display()))?;
+        std::fs::rename(&self.new, &self.current)
+            .with_context(|| format!("cannot put the new key at {}", self.current.display()))
+    }
 }
 
 /// Opens the database with the old key, or with the new one if an interrupted rotation got as
@@ -73,17 +133,4 @@ async fn open(
             .context("neither the current nor the new secret key opens the database")?),
         (Err(e), None) => Err(e).context("cannot open the database"),
     }
-}
-
-/// Puts `secret` in the key file in one step: written beside it, then renamed over it.
-fn replace_key_file(path: &Path, secret: &str) -> anyhow::Result<()> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".new");
-    let next = path.with_file_name(name);
-    match std::fs::remove_file(&next) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-        _ => {}
-    }
-    write_new(&next, secret).with_context(|| format!("cannot write {}", next.display()))?;
-    std::fs::rename(&next, path).with_context(|| format!("cannot replace {}", path.display()))
 }

@@ -71,6 +71,26 @@ async fn an_upload_is_imported_in_the_background_and_shows_its_rejected_rows() {
         .sign_in("marketer@shop.cn", "marketer-password-1", None)
         .await;
 
+    // A marketer may import but not register sources: a new source name is refused.
+    let token = marketer.token("/imports").await;
+    let (status, _, _) = marketer
+        .upload(
+            "/imports",
+            &[
+                ("csrf", &token),
+                ("format", "orders-csv"),
+                ("source", "erp"),
+            ],
+            "订单.csv",
+            ORDERS.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "erp is not a source yet");
+    assert!(app.store.recent_imports(10).await.expect("list").is_empty());
+    guanxi_app::keys::create_source(app.store.as_ref(), "erp", "api")
+        .await
+        .expect("the owner adds the source");
+
     let path = upload_orders(&marketer).await;
     let page = finished(&marketer, &path).await;
     assert!(page.contains("data-status=\"done\""), "{page}");
