@@ -1,6 +1,6 @@
 //! The dashboard: the period's figures, revenue by day and by channel, in the shop's currency.
 
-use super::Browser;
+use super::signed_in;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -34,11 +34,7 @@ async fn the_dashboard_sums_up_the_chosen_period() {
     order(&app, "o-1", "li.na@example.com", "88.00", 1).await;
     order(&app, "o-2", "li.na@example.com", "12.00", 2).await;
     order(&app, "o-3", "wang@example.com", "100.00", 40).await;
-    app.staff("owner@shop.cn", "owner").await;
-    let owner = Browser::new(&app);
-    owner
-        .sign_in("owner@shop.cn", "owner-password-1", None)
-        .await;
+    let owner = signed_in(&app, "owner@shop.cn", "owner").await;
 
     let (status, page, _) = owner.get("/").await;
     assert_eq!(status, StatusCode::OK, "{page}");

@@ -2,7 +2,7 @@
 //! again and nothing is counted twice. Uploads without the form's token, from roles that may
 //! not import, or over the size limit are refused and leave nothing behind.
 
-use super::Browser;
+use super::{Browser, signed_in};
 use crate::helpers::TestApp;
 use guanxi_store::{AuditQuery, AuditStore, ImportStore, KeyStore};
 use reqwest::StatusCode;
@@ -65,11 +65,7 @@ fn figure(page: &str, id: &str) -> i64 {
 #[tokio::test]
 async fn an_upload_is_imported_in_the_background_and_shows_its_rejected_rows() {
     let app = TestApp::spawn().await;
-    app.staff("marketer@shop.cn", "marketer").await;
-    let marketer = Browser::new(&app);
-    marketer
-        .sign_in("marketer@shop.cn", "marketer-password-1", None)
-        .await;
+    let marketer = signed_in(&app, "marketer@shop.cn", "marketer").await;
 
     // A marketer may import but not register sources: a new source name is refused.
     let token = marketer.token("/imports").await;
@@ -140,12 +136,7 @@ async fn an_upload_is_imported_in_the_background_and_shows_its_rejected_rows() {
 #[tokio::test]
 async fn uploads_without_a_token_by_roles_that_may_not_or_over_the_limit_are_refused() {
     let app = TestApp::spawn_with_config(|c| c.max_upload_mb = 1).await;
-    app.staff("owner@shop.cn", "owner").await;
-    app.staff("agent@shop.cn", "service_agent").await;
-    let owner = Browser::new(&app);
-    owner
-        .sign_in("owner@shop.cn", "owner-password-1", None)
-        .await;
+    let owner = signed_in(&app, "owner@shop.cn", "owner").await;
     let fields = [("format", "orders-csv"), ("source", "erp")];
 
     let (status, _, _) = owner
@@ -181,10 +172,7 @@ async fn uploads_without_a_token_by_roles_that_may_not_or_over_the_limit_are_ref
     assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
     assert!(page.contains("format"), "names the field: {page}");
 
-    let agent = Browser::new(&app);
-    agent
-        .sign_in("agent@shop.cn", "service_agent-password-1", None)
-        .await;
+    let agent = signed_in(&app, "agent@shop.cn", "service_agent").await;
     let (status, _, _) = agent.get("/imports").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let agent_token = agent.token("/customers").await;

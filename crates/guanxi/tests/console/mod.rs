@@ -111,6 +111,17 @@ impl Browser {
     }
 }
 
+/// A new member of staff with `role` (password `<role>-password-1`), signed in.
+pub(crate) async fn signed_in(app: &TestApp, email: &str, role: &str) -> Browser {
+    app.staff(email, role).await;
+    let browser = Browser::new(app);
+    let (status, page, _) = browser
+        .sign_in(email, &format!("{role}-password-1"), None)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{email} signs in: {page}");
+    browser
+}
+
 async fn answer(r: reqwest::Response) -> (StatusCode, String, Option<String>) {
     let status = r.status();
     let location = r

@@ -2,7 +2,7 @@
 //! refusals; issue an API key, use it, revoke it and see it refused at once. Roles without the
 //! permission are refused, page or no page; every change is audited without its secret.
 
-use super::Browser;
+use super::signed_in;
 use crate::helpers::TestApp;
 use guanxi_store::{AuditQuery, AuditStore};
 use reqwest::StatusCode;
@@ -31,11 +31,7 @@ async fn audited(app: &TestApp, action: &str) -> Vec<guanxi_store::AuditEntry> {
 #[tokio::test]
 async fn an_owner_registers_a_source_and_sees_what_it_delivers() {
     let app = TestApp::spawn().await;
-    app.staff("owner@shop.cn", "owner").await;
-    let owner = Browser::new(&app);
-    owner
-        .sign_in("owner@shop.cn", "owner-password-1", None)
-        .await;
+    let owner = signed_in(&app, "owner@shop.cn", "owner").await;
 
     let token = owner.token("/sources").await;
     let (status, page, _) = owner
@@ -104,11 +100,7 @@ async fn an_owner_registers_a_source_and_sees_what_it_delivers() {
     assert!(!entries.iter().any(|e| e.detail.to_string().contains("wk_")));
 
     // A service agent may neither see nor add sources.
-    app.staff("agent@shop.cn", "service_agent").await;
-    let agent = Browser::new(&app);
-    agent
-        .sign_in("agent@shop.cn", "service_agent-password-1", None)
-        .await;
+    let agent = signed_in(&app, "agent@shop.cn", "service_agent").await;
     assert_eq!(agent.get("/sources").await.0, StatusCode::FORBIDDEN);
     let agent_token = agent.token("/customers").await;
     let (status, _, _) = agent
@@ -124,11 +116,7 @@ async fn an_owner_registers_a_source_and_sees_what_it_delivers() {
 #[tokio::test]
 async fn an_issued_api_key_works_until_it_is_revoked() {
     let app = TestApp::spawn().await;
-    app.staff("owner@shop.cn", "owner").await;
-    let owner = Browser::new(&app);
-    owner
-        .sign_in("owner@shop.cn", "owner-password-1", None)
-        .await;
+    let owner = signed_in(&app, "owner@shop.cn", "owner").await;
 
     let token = owner.token("/settings/api-keys").await;
     let (status, page, _) = owner
@@ -168,11 +156,7 @@ async fn an_issued_api_key_works_until_it_is_revoked() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("scopes"), "{page}");
-    app.staff("marketer@shop.cn", "marketer").await;
-    let marketer = Browser::new(&app);
-    marketer
-        .sign_in("marketer@shop.cn", "marketer-password-1", None)
-        .await;
+    let marketer = signed_in(&app, "marketer@shop.cn", "marketer").await;
     assert_eq!(
         marketer.get("/settings/api-keys").await.0,
         StatusCode::FORBIDDEN
