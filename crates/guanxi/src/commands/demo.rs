@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout)] // The summary is this command's output.
 
 use crate::{App, Config};
+use guanxi_app::credentials::{self, By};
 use guanxi_app::{WriteItem, WriteOp};
 use guanxi_demo::{CHANNELS, DemoConfig, DemoRecord};
 use guanxi_domain::SourceId;
@@ -58,10 +59,15 @@ pub async fn load(app: &App, customers: usize, seed: u64) -> anyhow::Result<Demo
             .await?
             .id;
     }
+    // The history ends today, so the dashboard's recent periods have something to show.
+    let today = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|midnight| midnight.and_utc());
     let config = DemoConfig {
         customers,
         seed,
-        ..DemoConfig::default()
+        end: today.unwrap_or_else(|| DemoConfig::default().end),
     };
     let mut records = 0;
     let mut chunk = Vec::with_capacity(CHUNK);
@@ -76,7 +82,7 @@ pub async fn load(app: &App, customers: usize, seed: u64) -> anyhow::Result<Demo
     app.ingestor.write(chunk).await?;
     let scopes = ["ingest", "read", "write", "admin"].map(String::from);
     let (_, api_key) =
-        guanxi_app::keys::create_api_key(app.store.as_ref(), "demo", &scopes).await?;
+        credentials::issue_api_key(app.store.as_ref(), &By::CommandLine, "demo", &scopes).await?;
     Ok(DemoLoaded {
         customers,
         records,
