@@ -5,7 +5,7 @@
 use crate::audit::{self, Audit, AuditActor};
 use crate::keys::{self, CreatedSource, KeyError};
 use guanxi_domain::access::{Action, Denied, Grant, Principal, Resource};
-use guanxi_store::{ApiKey, Store, StoreError};
+use guanxi_store::{ApiKey, Source, Store, StoreError};
 use serde_json::json;
 
 /// Who asks.
@@ -83,6 +83,21 @@ pub async fn register_source(
     )
     .await?;
     Ok(created)
+}
+
+/// The source an import writes as: the named one, or a new one of the file's kind, registered
+/// (and so permitted and audited) like any other.
+pub async fn source_for_import(
+    store: &dyn Store,
+    by: &By<'_>,
+    name: &str,
+    kind: &str,
+) -> Result<Source, CredentialError> {
+    match store.source_by_name(name).await {
+        Ok(source) => Ok(source),
+        Err(StoreError::NotFound(_)) => Ok(register_source(store, by, name, kind).await?.source),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Issues an API key; answers it with its secret (shown once).

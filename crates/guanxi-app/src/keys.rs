@@ -65,21 +65,6 @@ pub async fn create_source(
     })
 }
 
-/// The source a file import writes as: the named one, or a new one of the file's kind.
-pub async fn source_for_import(
-    store: &dyn Store,
-    name: &str,
-    kind: &str,
-) -> Result<Source, KeyError> {
-    match store.source_by_name(name).await {
-        Ok(source) => Ok(source),
-        Err(guanxi_store::StoreError::NotFound(_)) => {
-            Ok(create_source(store, name, kind).await?.source)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub async fn create_api_key(
     store: &dyn Store,
     name: &str,

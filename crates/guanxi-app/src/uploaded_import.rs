@@ -11,9 +11,7 @@ use crate::import::{ImportError, ImportSummary};
 use crate::{Ingestor, Settings};
 use guanxi_channels::import::ImportFormat;
 use guanxi_domain::access::{Action, Actor, Denied, Principal, Resource};
-use guanxi_store::{
-    ImportProgress, ImportStatus, NewImport, RejectedRow, Source, Store, StoreError,
-};
+use guanxi_store::{ImportProgress, ImportStatus, NewImport, RejectedRow, Source, Store};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,17 +73,9 @@ pub async fn start(
         return Err(StartError::Invalid("file", "is empty".to_owned()));
     }
     let store = importer.store.as_ref();
-    // A new source name registers the source, which that permission and audit entry govern.
-    let source = match store.source_by_name(source_name).await {
-        Ok(source) => source,
-        Err(StoreError::NotFound(_)) => {
-            let by = By::Principal(principal, ip.clone());
-            credentials::register_source(store, &by, source_name, format.source_kind())
-                .await?
-                .source
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let by = By::Principal(principal, ip.clone());
+    let source =
+        credentials::source_for_import(store, &by, source_name, format.source_kind()).await?;
     let file_name = file_name_only(&upload.file_name);
     let id = store
         .create_import(&NewImport {

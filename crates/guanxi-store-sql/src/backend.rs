@@ -1,5 +1,8 @@
 use guanxi_store::StoreError;
 
+/// A statement over the pool, its values bound.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 /// Which database a URL names; decides the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

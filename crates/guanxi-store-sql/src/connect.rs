@@ -228,4 +228,17 @@ impl SqlStore {
     pub(crate) fn placeholders(&self) -> crate::sql::Placeholders {
         crate::sql::Placeholders::for_backend(self.backend)
     }
+
+    /// Runs a statement that must change exactly one row of `what`; `NotFound` if none.
+    pub(crate) async fn change_one(
+        &self,
+        what: &'static str,
+        query: crate::backend::AnyQuery<'_>,
+    ) -> StoreResult<()> {
+        let done = query.execute(&self.pool).await.map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(what));
+        }
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! Imports started from the console, with their progress and rejected rows.
 
 use crate::SqlStore;
-use crate::backend::map_err;
+use crate::backend::{AnyQuery, map_err};
 use crate::rows::{get, json};
 use async_trait::async_trait;
 use guanxi_domain::Millis;
@@ -10,9 +10,7 @@ use guanxi_store::{
     StoreResult,
 };
 use serde_json::{Value, json};
-use sqlx::Any;
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
+use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "id, source, format, file_name, size_bytes, status, bytes_read, rows_read, \
      imported, updated, unchanged, rejected, error, created_by, created_at, updated_at, finished_at";
@@ -45,10 +43,7 @@ fn record(row: &AnyRow, rejected_rows: Vec<RejectedRow>) -> StoreResult<ImportRe
 }
 
 /// Binds the six progress figures as `$1`…`$6`.
-fn bind_progress<'q>(
-    query: Query<'q, Any, AnyArguments<'q>>,
-    p: &ImportProgress,
-) -> Query<'q, Any, AnyArguments<'q>> {
+fn bind_progress<'q>(query: AnyQuery<'q>, p: &ImportProgress) -> AnyQuery<'q> {
     query
         .bind(p.bytes_read)
         .bind(p.rows_read)
@@ -131,7 +126,7 @@ impl ImportStore for SqlStore {
             .iter()
             .map(|r| json!({"line": r.line, "reason": r.reason}))
             .collect();
-        let done = bind_progress(
+        let q = bind_progress(
             sqlx::query(
                 "UPDATE imports SET bytes_read = $1, rows_read = $2, imported = $3, updated = $4, \
                  unchanged = $5, rejected = $6, rejected_rows = $7, error = $8, status = $9, \
@@ -143,14 +138,8 @@ impl ImportStore for SqlStore {
         .bind(error.map(str::to_owned))
         .bind(status.as_str())
         .bind(at)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("import"));
-        }
-        Ok(())
+        .bind(id);
+        self.change_one("import", q).await
     }
 
     async fn import(&self, id: i64) -> StoreResult<ImportRecord> {

@@ -141,16 +141,10 @@ impl KeyStore for SqlStore {
     }
 
     async fn revoke_api_key(&self, id: i64, at: Millis) -> StoreResult<()> {
-        let done =
+        let q =
             sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(at)
-                .bind(id)
-                .execute(&self.pool)
-                .await
-                .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("api key"));
-        }
-        Ok(())
+                .bind(id);
+        self.change_one("api key", q).await
     }
 }

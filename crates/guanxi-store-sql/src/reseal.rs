@@ -15,6 +15,7 @@ use guanxi_domain::personal::holds_personal;
 use guanxi_domain::{EventKind, EventProperties};
 use guanxi_store::{StoreResult, Traits};
 use serde_json::Value;
+use sqlx::any::AnyRow;
 
 const CHUNK: i64 = 2_000;
 /// The `data_migrations` entries of the passes over rows stored before sealing existed: sealing
@@ -137,7 +138,7 @@ async fn next_chunk(
     store: &SqlStore,
     columns_from: &'static str,
     after: i64,
-) -> StoreResult<Vec<sqlx::any::AnyRow>> {
+) -> StoreResult<Vec<AnyRow>> {
     sqlx::query(&format!(
         "SELECT {columns_from} WHERE id > $1 ORDER BY id LIMIT $2"
     ))
@@ -148,30 +149,32 @@ async fn next_chunk(
     .map_err(map_err)
 }
 
-async fn customers(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
-    let vault = &store.vault;
+/// Walks a table by id in chunks, one transaction each. `rewrite` answers the new values of a
+/// row that needs rewriting (bound in order, then the row's id, into `update`), or `None`.
+/// Answers how many rows it rewrote.
+async fn rewrite_by_id(
+    store: &SqlStore,
+    columns_from: &'static str,
+    update: &'static str,
+    rewrite: impl Fn(&AnyRow) -> StoreResult<Option<Vec<Option<String>>>>,
+) -> StoreResult<u64> {
     let (mut after, mut rewritten) = (0_i64, 0);
     loop {
-        let rows = next_chunk(store, "id, traits, name_index FROM customers", after).await?;
+        let rows = next_chunk(store, columns_from, after).await?;
         let Some(last) = rows.last() else {
             return Ok(rewritten);
         };
         after = get(last, "id")?;
         let mut tx = store.pool.begin().await.map_err(map_err)?;
         for row in &rows {
-            let json: String = get(row, "traits")?;
-            let stored: Value = crate::rows::json(&json)?;
-            let traits: Traits = open_traits(vault, &json)?;
-            let index_stale =
-                get::<Option<String>>(row, "name_index")? != name_index(vault, &traits);
-            if !(needs_sealing(vault, pass, &stored, true) || index_stale) {
+            let Some(values) = rewrite(row)? else {
                 continue;
+            };
+            let mut q = sqlx::query(update);
+            for value in values {
+                q = q.bind(value);
             }
-            let sealed = seal_traits(vault, &traits);
-            sqlx::query("UPDATE customers SET traits = $1, name_index = $2 WHERE id = $3")
-                .bind(sealed.json)
-                .bind(sealed.name_index)
-                .bind(get::<i64>(row, "id")?)
+            q.bind(get::<i64>(row, "id")?)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -179,6 +182,27 @@ async fn customers(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
         }
         tx.commit().await.map_err(map_err)?;
     }
+}
+
+async fn customers(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
+    let vault = &store.vault;
+    rewrite_by_id(
+        store,
+        "id, traits, name_index FROM customers",
+        "UPDATE customers SET traits = $1, name_index = $2 WHERE id = $3",
+        |row| {
+            let json: String = get(row, "traits")?;
+            let traits: Traits = open_traits(vault, &json)?;
+            let index_stale =
+                get::<Option<String>>(row, "name_index")? != name_index(vault, &traits);
+            if !(needs_sealing(vault, pass, &crate::rows::json(&json)?, true) || index_stale) {
+                return Ok(None);
+            }
+            let sealed = seal_traits(vault, &traits);
+            Ok(Some(vec![Some(sealed.json), sealed.name_index]))
+        },
+    )
+    .await
 }
 
 async fn identities(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
@@ -236,32 +260,23 @@ async fn identities(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
 
 async fn events(store: &SqlStore, pass: Pass) -> StoreResult<u64> {
     let vault = &store.vault;
-    let (mut after, mut rewritten) = (0_i64, 0);
-    loop {
-        let rows = next_chunk(store, "id, kind, properties FROM events", after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(rewritten);
-        };
-        after = get(last, "id")?;
-        let mut tx = store.pool.begin().await.map_err(map_err)?;
-        for row in &rows {
+    rewrite_by_id(
+        store,
+        "id, kind, properties FROM events",
+        "UPDATE events SET properties = $1 WHERE id = $2",
+        |row| {
             let kind = crate::rows::event_kind(&get::<String>(row, "kind")?)?;
             let json: String = get(row, "properties")?;
             let names = matches!(kind, EventKind::Identify | EventKind::Group);
             if !needs_sealing(vault, pass, &crate::rows::json(&json)?, names) {
-                continue;
+                return Ok(None);
             }
             let properties = EventProperties::new(kind, &open_properties(vault, &json)?);
-            sqlx::query("UPDATE events SET properties = $1 WHERE id = $2")
-                .bind(crate::sealed::seal_properties(vault, &properties).into_owned())
-                .bind(get::<i64>(row, "id")?)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            rewritten += 1;
-        }
-        tx.commit().await.map_err(map_err)?;
-    }
+            let sealed = crate::sealed::seal_properties(vault, &properties).into_owned();
+            Ok(Some(vec![Some(sealed)]))
+        },
+    )
+    .await
 }
 
 impl SqlStore {

@@ -1,7 +1,7 @@
 //! Staff accounts, sessions and custom roles.
 
 use crate::SqlStore;
-use crate::backend::map_err;
+use crate::backend::{AnyQuery, map_err};
 use crate::rows::get;
 use async_trait::async_trait;
 use guanxi_domain::Millis;
@@ -89,18 +89,7 @@ impl SqlStore {
             .map(user)
             .unwrap_or(Err(StoreError::NotFound("user")))
     }
-
-    /// Runs a statement that must change exactly one row of `what`.
-    async fn change_one(&self, what: &'static str, query: AnyQuery<'_>) -> StoreResult<()> {
-        let done = query.execute(&self.pool).await.map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(what));
-        }
-        Ok(())
-    }
 }
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 #[async_trait]
 impl StaffStore for SqlStore {

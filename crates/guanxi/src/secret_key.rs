@@ -54,12 +54,17 @@ pub fn master_key(config: &Config) -> anyhow::Result<ResolvedKey> {
     }
 }
 
+/// How to reach `config`'s database with `key`.
+pub fn connect_options(config: &Config, key: &MasterKey) -> ConnectOptions {
+    let mut options = ConnectOptions::new(config.database_url.clone(), key.clone());
+    options.max_connections = config.max_connections;
+    options
+}
+
 /// Connects to `config`'s database with its master key.
 pub async fn connect(config: &Config) -> anyhow::Result<SqlStore> {
     let resolved = master_key(config)?;
-    let mut options = ConnectOptions::new(config.database_url.clone(), resolved.key.clone());
-    options.max_connections = config.max_connections;
-    match SqlStore::connect(&options).await {
+    match SqlStore::connect(&connect_options(config, &resolved.key)).await {
         Ok(store) => Ok(store),
         Err(e) if WrongSecret::is(&e) => match resolved.remove_made_key_file()? {
             Some(path) => Err(e).context(format!(

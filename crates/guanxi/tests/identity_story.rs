@@ -31,9 +31,14 @@ async fn import(
         ..Default::default()
     };
     let app = guanxi::App::build(&config).await.expect("app builds");
-    let source = guanxi_app::keys::source_for_import(app.store.as_ref(), source, kind)
-        .await
-        .expect("source");
+    let source = guanxi_app::credentials::source_for_import(
+        app.store.as_ref(),
+        &guanxi_app::credentials::By::CommandLine,
+        source,
+        kind,
+    )
+    .await
+    .expect("source");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(file);

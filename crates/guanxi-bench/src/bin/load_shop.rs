@@ -156,7 +156,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ..guanxi::Config::default()
     };
     let app = guanxi::App::build(&config).await?;
-    let source = guanxi_app::keys::source_for_import(app.store.as_ref(), "tmall", "taobao").await?;
+    let source = guanxi_app::credentials::source_for_import(
+        app.store.as_ref(),
+        &guanxi_app::credentials::By::CommandLine,
+        "tmall",
+        "taobao",
+    )
+    .await?;
     let maker = Maker {
         source: source.id,
         region: app.settings.region,

@@ -1,7 +1,9 @@
 //! Receipts, identities, customers, merges and traits: the writes identity resolution makes.
 
 use super::{PgWriteTx, distinct, get};
-use crate::sealed::{open_identity, open_traits, seal_identity, seal_traits};
+use crate::sealed::{
+    identity_lookup_value, open_identity, open_traits, seal_identity, seal_traits,
+};
 use crate::vault::Vault;
 use crate::write_rules::merged_traits;
 use guanxi_domain::resolution::MergeDecision;
@@ -49,7 +51,7 @@ impl PgWriteTx {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let stored = StoredKeys::new(&self.vault, &keys);
+        let stored = StoredKeys::to_look_up(&self.vault, &keys);
         let q = sqlx::query(
             "SELECT i.kind, i.value, i.customer_id \
              FROM UNNEST($1::text[], $2::text[]) AS v(kind, value) \
@@ -156,7 +158,7 @@ impl PgWriteTx {
             return Ok(Vec::new());
         }
         let keys: Vec<IdentityKey> = identities.iter().map(|(k, _, _)| k.clone()).collect();
-        let stored = StoredKeys::new(&self.vault, &keys);
+        let stored = StoredKeys::to_insert(&self.vault, &keys);
         let q = sqlx::query(
             "INSERT INTO identities (kind, value, sealed_value, customer_id, source_id, created_at) \
              SELECT k, v, z, c, s, $6 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) \
@@ -234,25 +236,41 @@ impl PgWriteTx {
 /// returned row to the identifier it stores.
 struct StoredKeys<'a> {
     keys: &'a [IdentityKey],
-    /// `value` and `sealed_value` of each key, in the keys' order.
-    stored: Vec<(String, Option<String>)>,
+    /// `identities.value` of each key, in the keys' order.
+    values: Vec<String>,
+    /// `identities.sealed_value` of each key; only made for keys about to be inserted.
+    sealed: Vec<Option<String>>,
     /// (kind, stored value) → position in `keys`.
     position: HashMap<(String, String), usize>,
 }
 
 impl<'a> StoredKeys<'a> {
-    fn new(vault: &Vault, keys: &'a [IdentityKey]) -> Self {
-        let stored: Vec<(String, Option<String>)> =
-            keys.iter().map(|k| seal_identity(vault, k)).collect();
+    /// Keys to find: their blind indexes, nothing sealed.
+    fn to_look_up(vault: &Vault, keys: &'a [IdentityKey]) -> Self {
+        let values = keys
+            .iter()
+            .map(|k| identity_lookup_value(vault, k).into_owned())
+            .collect();
+        Self::of(keys, values, Vec::new())
+    }
+
+    /// Keys to insert: their blind indexes and their sealed values.
+    fn to_insert(vault: &Vault, keys: &'a [IdentityKey]) -> Self {
+        let (values, sealed) = keys.iter().map(|k| seal_identity(vault, k)).unzip();
+        Self::of(keys, values, sealed)
+    }
+
+    fn of(keys: &'a [IdentityKey], values: Vec<String>, sealed: Vec<Option<String>>) -> Self {
         let position = keys
             .iter()
-            .zip(&stored)
+            .zip(&values)
             .enumerate()
-            .map(|(i, (key, (value, _)))| ((key.kind().name(), value.clone()), i))
+            .map(|(i, (key, value))| ((key.kind().name(), value.clone()), i))
             .collect();
         Self {
             keys,
-            stored,
+            values,
+            sealed,
             position,
         }
     }
@@ -261,12 +279,12 @@ impl<'a> StoredKeys<'a> {
         self.keys.iter().map(|k| k.kind().name()).collect()
     }
 
-    fn values(&self) -> Vec<String> {
-        self.stored.iter().map(|(v, _)| v.clone()).collect()
+    fn values(&self) -> &[String] {
+        &self.values
     }
 
-    fn sealed(&self) -> Vec<Option<String>> {
-        self.stored.iter().map(|(_, s)| s.clone()).collect()
+    fn sealed(&self) -> &[Option<String>] {
+        &self.sealed
     }
 
     /// Rows of `kind`, `value` and `customer_id`: which of the keys each is and who owns it, in

@@ -55,9 +55,14 @@ pub async fn load(app: &App, customers: usize, seed: u64) -> anyhow::Result<Demo
     let started = std::time::Instant::now();
     let mut sources = [SourceId(0); 4];
     for (slot, channel) in sources.iter_mut().zip(CHANNELS.iter()) {
-        *slot = guanxi_app::keys::source_for_import(app.store.as_ref(), channel.name, channel.kind)
-            .await?
-            .id;
+        *slot = credentials::source_for_import(
+            app.store.as_ref(),
+            &By::CommandLine,
+            channel.name,
+            channel.kind,
+        )
+        .await?
+        .id;
     }
     // The history ends today, so the dashboard's recent periods have something to show.
     let today = chrono::Utc::now()

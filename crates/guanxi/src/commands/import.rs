@@ -3,6 +3,7 @@
 
 use crate::{App, Config};
 use anyhow::Context;
+use guanxi_app::credentials::{self, By};
 use guanxi_channels::import::ImportFormat;
 use std::io::Write;
 use std::path::Path;
@@ -15,9 +16,13 @@ pub async fn run(config: &Config, file: &Path, format: &str, source: &str) -> an
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = reader.metadata().map(|m| m.len()).unwrap_or(0).max(1);
     let app = App::build(config).await?;
-    let source =
-        guanxi_app::keys::source_for_import(app.store.as_ref(), source, format.source_kind())
-            .await?;
+    let source = credentials::source_for_import(
+        app.store.as_ref(),
+        &By::CommandLine,
+        source,
+        format.source_kind(),
+    )
+    .await?;
     let started = std::time::Instant::now();
     let result = guanxi_app::import::run(
         &app.ingestor,

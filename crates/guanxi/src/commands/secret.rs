@@ -2,9 +2,9 @@
 #![allow(clippy::print_stdout)] // `generate` prints the new secret alone on the last line.
 
 use crate::Config;
-use crate::secret_key::{key_file, master_key, write_new};
+use crate::secret_key::{connect_options, key_file, master_key, write_new};
 use anyhow::Context;
-use guanxi_store_sql::{ConnectOptions, MasterKey, SqlStore};
+use guanxi_store_sql::{MasterKey, SqlStore};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -122,8 +122,7 @@ async fn open(
     new: Option<&MasterKey>,
 ) -> anyhow::Result<SqlStore> {
     let connect = |key: &MasterKey| {
-        let mut options = ConnectOptions::new(config.database_url.clone(), key.clone());
-        options.max_connections = config.max_connections;
+        let options = connect_options(config, key);
         async move { SqlStore::connect(&options).await }
     };
     match (connect(old).await, new) {

@@ -17,10 +17,10 @@ o-2,paid,CNY,lots,2026-10-02T10:00:00+08:00,li.na@example.com,,,,S1,真丝围巾
 o-3,shipped,CNY,50.00,2026-10-03T10:00:00+08:00,li.na@example.com,,李娜,,S2,手帕,手帕,1,50.00
 ";
 
-/// Uploads `ORDERS` as the signed-in `browser`; answers the new import's page path.
-async fn upload_orders(browser: &Browser) -> String {
+/// Posts the upload form with `ORDERS` for the `erp` source; answers status, page, location.
+async fn post_orders(browser: &Browser) -> (StatusCode, String, Option<String>) {
     let token = browser.token("/imports").await;
-    let (status, page, location) = browser
+    browser
         .upload(
             "/imports",
             &[
@@ -31,7 +31,12 @@ async fn upload_orders(browser: &Browser) -> String {
             "订单.csv",
             ORDERS.as_bytes().to_vec(),
         )
-        .await;
+        .await
+}
+
+/// Uploads `ORDERS` as the signed-in `browser`; answers the new import's page path.
+async fn upload_orders(browser: &Browser) -> String {
+    let (status, page, location) = post_orders(browser).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     location.expect("redirects to the import's page")
 }
@@ -68,19 +73,7 @@ async fn an_upload_is_imported_in_the_background_and_shows_its_rejected_rows() {
     let marketer = signed_in(&app, "marketer@shop.cn", "marketer").await;
 
     // A marketer may import but not register sources: a new source name is refused.
-    let token = marketer.token("/imports").await;
-    let (status, _, _) = marketer
-        .upload(
-            "/imports",
-            &[
-                ("csrf", &token),
-                ("format", "orders-csv"),
-                ("source", "erp"),
-            ],
-            "订单.csv",
-            ORDERS.as_bytes().to_vec(),
-        )
-        .await;
+    let (status, _, _) = post_orders(&marketer).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "erp is not a source yet");
     assert!(app.store.recent_imports(10).await.expect("list").is_empty());
     guanxi_app::keys::create_source(app.store.as_ref(), "erp", "api")
