@@ -68,7 +68,7 @@ pub async fn run(
         source_name: source.name.clone(),
         region: settings.region,
         default_currency: settings.currency,
-        utc_offset_hours: settings.utc_offset_hours,
+        time_zone: settings.time_zone,
     };
     // Parsing is blocking IO: it runs on its own thread and hands batches over a bounded channel.
     let (tx, mut rx) =

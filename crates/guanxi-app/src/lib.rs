@@ -15,4 +15,4 @@ pub mod staff;
 pub mod uploaded_import;
 
 pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, PendingWrite, WriteItem, WriteOp};
-pub use settings::Settings;
+pub use settings::{Settings, SettingsError, SettingsForm, ShopSettings};

@@ -52,7 +52,7 @@ impl From<CredentialError> for StartError {
 pub struct Importer {
     pub store: Arc<dyn Store>,
     pub ingestor: Ingestor,
-    pub settings: Settings,
+    pub settings: Arc<Settings>,
 }
 
 /// Checks the request, records the import and the audit entry, and starts it; answers its id.

@@ -4,6 +4,7 @@
 //! `traits` or `context.traits`.
 
 use crate::segment_ecommerce::{self, EcommerceEvent};
+use guanxi_domain::ShopTimeZone;
 use guanxi_domain::time::parse_timestamp;
 use guanxi_domain::{
     DefaultRegion, Email, EventInput, EventKind, EventProperties, FieldError, IdentityKey,
@@ -68,7 +69,7 @@ fn object<'a>(
 fn instant(message: &Map<String, Value>, field: &str) -> Result<Option<Millis>, FieldError> {
     match message.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_timestamp(s, 0)
+        Some(Value::String(s)) => parse_timestamp(s, ShopTimeZone::UTC)
             .map(Some)
             .ok_or_else(|| FieldError::new(field, "must be an ISO 8601 timestamp")),
         Some(_) => Err(FieldError::new(
@@ -266,7 +267,7 @@ fn event_time(message: &Map<String, Value>, env: &Envelope<'_>) -> Result<Millis
     let sent_at = match instant(message, "sentAt")? {
         Some(at) => Some(at),
         None => match env.sent_at {
-            Some(Value::String(s)) => parse_timestamp(s, 0),
+            Some(Value::String(s)) => parse_timestamp(s, ShopTimeZone::UTC),
             _ => None,
         },
     };

@@ -13,7 +13,7 @@ fn options() -> ImportOptions {
         source_name: "shop".into(),
         region: Default::default(),
         default_currency: Currency::CNY,
-        utc_offset_hours: 8,
+        time_zone: guanxi_domain::ShopTimeZone::CHINA,
     }
 }
 

@@ -27,4 +27,4 @@ pub use money::{Currency, Money};
 pub use order::{OrderChange, OrderCustomer, OrderInput, OrderItemInput, OrderStatus, RefundInput};
 pub use phone::{DefaultRegion, Phone};
 pub use profile::ProfileInput;
-pub use time::Millis;
+pub use time::{Millis, ShopTimeZone};

@@ -27,6 +27,13 @@ impl std::str::FromStr for DefaultRegion {
     }
 }
 
+impl DefaultRegion {
+    /// The ISO 3166 code (`CN`).
+    pub fn code(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
 impl Phone {
     pub fn parse(raw: &str, region: DefaultRegion) -> Result<Self, FieldError> {
         let invalid = |reason: &str| Err(FieldError::new("phone", reason));

@@ -19,7 +19,7 @@ pub use metrics::Metrics;
 
 use axum::Router;
 use axum::serve::ListenerExt;
-use guanxi_app::{Ingestor, Settings};
+use guanxi_app::{Ingestor, ShopSettings};
 use guanxi_store::Store;
 use std::future::Future;
 use std::sync::Arc;
@@ -30,7 +30,8 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub ingestor: Ingestor,
-    pub settings: Settings,
+    /// The shop's settings as last saved; read them afresh in each request.
+    pub settings: ShopSettings,
     pub metrics: Arc<Metrics>,
     /// Recently authenticated API keys.
     pub keys: Arc<guanxi_app::key_cache::KeyCache>,

@@ -65,7 +65,7 @@ async fn batch(
         let env = Envelope {
             source: source.id,
             source_name: &source.name,
-            region: state.settings.region,
+            region: state.settings.current().region,
             received_at: chrono::Utc::now().timestamp_millis(),
             sent_at: parsed.sent_at.as_ref(),
         };
@@ -103,7 +103,7 @@ async fn single(
     let env = Envelope {
         source: source.id,
         source_name: &source.name,
-        region: state.settings.region,
+        region: state.settings.current().region,
         received_at: chrono::Utc::now().timestamp_millis(),
         sent_at: None,
     };

@@ -91,7 +91,7 @@ async fn deliver(
     let record = match body::json::<Value>(&bytes)
         .map_err(|e| FieldError::new("body", e.to_string()))
         .and_then(|payload| {
-            shopify_webhook::parse(topic, &payload, source.id, state.settings.region)
+            shopify_webhook::parse(topic, &payload, source.id, state.settings.current().region)
         }) {
         Ok(record) => record,
         Err(e) => {
@@ -111,7 +111,7 @@ async fn deliver(
                 let key = IdentityKey::new(
                     kind,
                     &format!("order:{}", order.external_id),
-                    state.settings.region,
+                    state.settings.current().region,
                 )?;
                 order.customer.identities.push(key);
             }

@@ -19,6 +19,7 @@ mod profile;
 mod reseal;
 mod rows;
 mod sealed;
+mod settings;
 mod sql;
 mod sqlite_native;
 mod sqlite_read;

@@ -6,6 +6,7 @@ mod error;
 mod figures;
 mod imports;
 mod records;
+mod settings;
 mod staff;
 mod store;
 mod write;
@@ -17,6 +18,7 @@ pub use imports::{
     RejectedRow,
 };
 pub use records::*;
+pub use settings::SettingsStore;
 pub use staff::{
     AuditEntry, AuditQuery, AuditStore, NewAuditEntry, NewUser, Session, StaffStore, User,
 };

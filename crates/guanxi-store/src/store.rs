@@ -3,7 +3,7 @@ use crate::{
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
 };
-use crate::{AuditStore, FiguresStore, ImportStore, StaffStore};
+use crate::{AuditStore, FiguresStore, ImportStore, SettingsStore, StaffStore};
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
 
@@ -18,6 +18,7 @@ pub trait Store:
     + AuditStore
     + ImportStore
     + FiguresStore
+    + SettingsStore
     + Send
     + Sync
     + 'static

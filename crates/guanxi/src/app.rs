@@ -3,39 +3,49 @@
 use crate::Config;
 use anyhow::Context;
 use guanxi_app::ingest::WriterConfig;
-use guanxi_app::{Ingestor, Settings};
+use guanxi_app::{Ingestor, ShopSettings};
 use guanxi_http::{AppState, Metrics};
 use guanxi_store::{KeyStore, Store, StoreError};
 use guanxi_store_sql::SqlStore;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// The source the orders API writes to when a caller names `api`.
 pub const API_SOURCE: &str = "api";
 
+/// How often a server reads the shop settings again, to follow a change saved on another.
+const SETTINGS_REFRESH: Duration = Duration::from_secs(30);
+
 pub struct App {
     pub store: Arc<SqlStore>,
     pub ingestor: Ingestor,
-    pub settings: Settings,
+    pub settings: ShopSettings,
     max_upload_bytes: usize,
     writer: JoinHandle<()>,
+    settings_refresh: JoinHandle<()>,
 }
 
 impl App {
     /// Connects (migrating the database), starts the writer and makes sure the `api` source exists.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let settings = config.settings()?;
+        let defaults = config.settings()?;
         let store = Arc::new(crate::secret_key::connect(config).await?);
+        let settings = ShopSettings::load(store.as_ref(), defaults)
+            .await
+            .context("the shop settings saved in the database cannot be read")?;
         let (ingestor, writer) =
             Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
+        let settings_refresh = tokio::spawn(follow_settings(settings.clone(), store.clone()));
         let app = Self {
             store,
             ingestor,
             settings,
             max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
             writer,
+            settings_refresh,
         };
         app.ensure_api_source().await?;
         Ok(app)
@@ -62,7 +72,7 @@ impl App {
         AppState {
             store: self.store.clone(),
             ingestor: self.ingestor.clone(),
-            settings: self.settings,
+            settings: self.settings.clone(),
             metrics: Arc::new(Metrics::default()),
             keys: Arc::default(),
             max_upload_bytes: self.max_upload_bytes,
@@ -89,12 +99,28 @@ impl App {
             store,
             ingestor,
             writer,
+            settings_refresh,
             ..
         } = self;
+        settings_refresh.abort();
         drop(ingestor);
         if let Err(e) = writer.await {
             tracing::error!(error = %e, "the writer stopped abnormally");
         }
         store.close().await;
+    }
+}
+
+/// Reads the shop settings again now and then, so a change saved on another server reaches this
+/// one within `SETTINGS_REFRESH`.
+async fn follow_settings(settings: ShopSettings, store: Arc<SqlStore>) {
+    let mut tick = tokio::time::interval(SETTINGS_REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = settings.refresh(store.as_ref()).await {
+            tracing::warn!(error = %e, "could not read the shop settings again; keeping the last ones");
+        }
     }
 }

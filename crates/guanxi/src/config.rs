@@ -2,7 +2,7 @@
 //! line flags; later wins. A value passed in, never a global.
 
 use anyhow::Context;
-use guanxi_domain::{Currency, DefaultRegion};
+use guanxi_domain::{Currency, DefaultRegion, ShopTimeZone};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -22,8 +22,13 @@ pub struct Config {
     pub default_region: String,
     /// The shop's currency (ISO 4217, default CNY).
     pub currency: String,
-    /// Hours east of UTC of the shop's time zone (Asia/Shanghai: 8).
-    pub utc_offset_hours: i32,
+    /// The shop's time zone, an IANA name (default Asia/Shanghai).
+    pub time_zone: String,
+    /// Earlier releases' time zone, a whole number of hours east of UTC. Still read; `time_zone`
+    /// wins when both are given.
+    pub utc_offset_hours: Option<i32>,
+    /// The shop's name, shown in the console.
+    pub shop_name: String,
     /// `pretty` or `json`.
     pub log_format: String,
     pub max_connections: u32,
@@ -39,7 +44,9 @@ impl Default for Config {
             secret_key: None,
             default_region: "CN".into(),
             currency: "CNY".into(),
-            utc_offset_hours: 8,
+            time_zone: ShopTimeZone::CHINA.name().into(),
+            utc_offset_hours: None,
+            shop_name: String::new(),
             log_format: "pretty".into(),
             max_connections: 8,
             max_upload_mb: 256,
@@ -74,10 +81,17 @@ impl Config {
         if let Some(v) = var("GUANXI_CURRENCY") {
             config.currency = v;
         }
+        if let Some(v) = var("GUANXI_TIME_ZONE") {
+            config.time_zone = v;
+        }
         if let Some(v) = var("GUANXI_UTC_OFFSET_HOURS") {
-            config.utc_offset_hours = v
-                .parse()
-                .context("GUANXI_UTC_OFFSET_HOURS must be a whole number of hours")?;
+            config.utc_offset_hours = Some(
+                v.parse()
+                    .context("GUANXI_UTC_OFFSET_HOURS must be a whole number of hours")?,
+            );
+        }
+        if let Some(v) = var("GUANXI_SHOP_NAME") {
+            config.shop_name = v;
         }
         if let Some(v) = var("GUANXI_LOG_FORMAT") {
             config.log_format = v;
@@ -96,7 +110,8 @@ impl Config {
         Ok(config)
     }
 
-    /// The shop settings the use cases need, validated.
+    /// The shop settings the use cases need, validated: their starting values, before what the
+    /// owner saved in the console is laid over them.
     pub fn settings(&self) -> anyhow::Result<guanxi_app::Settings> {
         let region: DefaultRegion = self
             .default_region
@@ -104,13 +119,18 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("default_region: {e}"))?;
         let currency =
             Currency::parse(&self.currency).map_err(|e| anyhow::anyhow!("currency: {e}"))?;
-        if !(-12..=14).contains(&self.utc_offset_hours) {
-            anyhow::bail!("utc_offset_hours must be between -12 and 14");
+        let time_zone = match self.utc_offset_hours {
+            Some(hours) if self.time_zone == ShopTimeZone::CHINA.name() => {
+                ShopTimeZone::fixed_hours(hours)
+            }
+            _ => ShopTimeZone::parse(&self.time_zone),
         }
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
         Ok(guanxi_app::Settings {
+            shop_name: self.shop_name.trim().to_owned(),
             region,
             currency,
-            utc_offset_hours: self.utc_offset_hours,
+            time_zone,
         })
     }
 }
@@ -136,5 +156,16 @@ mod tests {
         let env = HashMap::from([("GUANXI_CURRENCY".to_string(), "yuan".to_string())]);
         let err = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect_err("invalid");
         assert!(err.to_string().contains("currency"));
+        let env = HashMap::from([("GUANXI_TIME_ZONE".to_string(), "Shanghai".to_string())]);
+        let err = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect_err("invalid");
+        assert!(err.to_string().contains("time_zone"), "{err}");
+    }
+
+    #[test]
+    fn an_hours_offset_from_earlier_releases_still_reads() {
+        let env = HashMap::from([("GUANXI_UTC_OFFSET_HOURS".to_string(), "-5".to_string())]);
+        let config = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect("loads");
+        let settings = config.settings().expect("valid");
+        assert_eq!(settings.time_zone.name(), "Etc/GMT+5");
     }
 }

@@ -45,7 +45,7 @@ async fn import(
     let reader = std::io::BufReader::new(std::fs::File::open(&path).expect("fixture"));
     let summary = guanxi_app::import::run(
         &app.ingestor,
-        &app.settings,
+        &app.settings.current(),
         &source,
         format,
         Box::new(reader),

@@ -165,7 +165,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     .await?;
     let maker = Maker {
         source: source.id,
-        region: app.settings.region,
+        region: app.settings.current().region,
         products: guanxi_demo::catalogue(),
         orders_per_customer: args.orders_per_customer,
     };

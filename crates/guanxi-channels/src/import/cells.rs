@@ -2,6 +2,7 @@
 //! Personal values (e-mail, phone, name, address) are never quoted in a reason.
 
 use super::csv_rows::Row;
+use guanxi_domain::ShopTimeZone;
 use guanxi_domain::time::{Millis, parse_timestamp};
 use guanxi_domain::{
     Currency, DefaultRegion, IdentityKey, IdentityKind, Money, OrderCustomer, OrderItemInput,
@@ -44,11 +45,11 @@ pub(crate) fn quantity(row: &Row<'_>, column: &str) -> Result<Option<i64>, Strin
 pub(crate) fn timestamp(
     row: &Row<'_>,
     column: &str,
-    offset_hours: i32,
+    zone: ShopTimeZone,
 ) -> Result<Option<Millis>, String> {
     row.get(column)
         .map(|raw| {
-            parse_timestamp(raw, offset_hours).ok_or_else(|| {
+            parse_timestamp(raw, zone).ok_or_else(|| {
                 format!("{column}: {raw:?} is not a date and time (YYYY-MM-DD HH:MM:SS)")
             })
         })
@@ -58,9 +59,9 @@ pub(crate) fn timestamp(
 pub(crate) fn required_timestamp(
     row: &Row<'_>,
     column: &str,
-    offset_hours: i32,
+    zone: ShopTimeZone,
 ) -> Result<Millis, String> {
-    timestamp(row, column, offset_hours)?.ok_or_else(|| format!("{column}: is empty"))
+    timestamp(row, column, zone)?.ok_or_else(|| format!("{column}: is empty"))
 }
 
 /// Whether a value was masked by the channel (`王**`, `138****1234`).

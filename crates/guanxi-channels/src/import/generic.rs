@@ -51,7 +51,7 @@ fn order(row: &Row<'_>, ctx: &Context) -> Result<OrderInput, String> {
         None => options.default_currency,
     };
     let total = required_amount(row, "total", currency)?;
-    let created_at = required_timestamp(row, "created_at", options.utc_offset_hours)?;
+    let created_at = required_timestamp(row, "created_at", options.time_zone)?;
     let mut who = Who::new(options.region);
     identities(&mut who, row, ctx)?;
     who.describe("name", row.get("name"));
@@ -157,7 +157,7 @@ fn profile(row: &Row<'_>, ctx: &Context) -> Result<ProfileInput, String> {
             tags.push(tag.to_owned());
         }
     }
-    let updated_at = timestamp(row, "updated_at", options.utc_offset_hours)?.unwrap_or(ctx.now);
+    let updated_at = timestamp(row, "updated_at", options.time_zone)?.unwrap_or(ctx.now);
     Ok(ProfileInput {
         source: options.source,
         identities: who.identities,

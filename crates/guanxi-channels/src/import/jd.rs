@@ -85,7 +85,7 @@ fn order(row: &Row<'_>, ctx: &Context) -> Result<OrderInput, String> {
         }
     }
     let total = total.ok_or_else(|| format!("{}: is empty", TOTALS.join(" and ")))?;
-    let created_at = required_timestamp(row, "下单时间", options.utc_offset_hours)?;
+    let created_at = required_timestamp(row, "下单时间", options.time_zone)?;
 
     let mut who = Who::new(options.region);
     who.lenient(

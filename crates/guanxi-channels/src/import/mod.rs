@@ -27,7 +27,7 @@ use csv::StringRecord;
 use csv_rows::{CsvRows, Header, Next, Row};
 use decode::{CountingReader, DecodingReader, OpenError};
 use guanxi_domain::time::Millis;
-use guanxi_domain::{Currency, DefaultRegion, OrderInput, ProfileInput, SourceId};
+use guanxi_domain::{Currency, DefaultRegion, OrderInput, ProfileInput, ShopTimeZone, SourceId};
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::Arc;
@@ -101,8 +101,8 @@ pub struct ImportOptions {
     pub region: DefaultRegion,
     /// For formats without a currency column (Taobao, JD) or an empty `currency` cell.
     pub default_currency: Currency,
-    /// Hours east of UTC for times written without an offset (8 for China).
-    pub utc_offset_hours: i32,
+    /// The zone of times written without an offset (the shop's).
+    pub time_zone: ShopTimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -61,7 +61,7 @@ pub(crate) fn status(financial: &str, fulfillment: &str) -> Option<OrderStatus> 
 
 fn order(row: &Row<'_>, ctx: &Context) -> Result<OrderInput, String> {
     let options = &ctx.options;
-    let offset = options.utc_offset_hours;
+    let offset = options.time_zone;
     let name = row.require("Name")?;
     let external_id = row.get("Id").unwrap_or(name);
     let currency = match row.get("Currency") {

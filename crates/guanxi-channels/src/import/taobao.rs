@@ -81,8 +81,8 @@ fn order(row: &Row<'_>, ctx: &Context) -> Result<OrderInput, String> {
         (None, Some(t)) => t,
         (None, None) => return Err("买家实际支付金额: is empty".into()),
     };
-    let created_at = required_timestamp(row, "订单创建时间", options.utc_offset_hours)?;
-    let paid_at = timestamp(row, "订单付款时间", options.utc_offset_hours)?;
+    let created_at = required_timestamp(row, "订单创建时间", options.time_zone)?;
+    let paid_at = timestamp(row, "订单付款时间", options.time_zone)?;
     let raw_status = row.require("订单状态")?;
     let stated = status(raw_status)
         .ok_or_else(|| format!("订单状态: {raw_status:?} is not a known Taobao order status"))?;

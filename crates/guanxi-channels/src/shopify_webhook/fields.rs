@@ -2,7 +2,7 @@
 //! mean nothing, and errors named by the field (callers prefix the path with `FieldError::within`).
 
 use crate::segment_ecommerce::money_from_json;
-use guanxi_domain::{Currency, FieldError, Millis, Money, time::parse_timestamp};
+use guanxi_domain::{Currency, FieldError, Millis, Money, ShopTimeZone, time::parse_timestamp};
 use serde_json::Value;
 
 /// What an absent object reads as, so `customer.email` of an order without a customer is `None`.
@@ -38,7 +38,7 @@ pub(super) fn required_id(value: &Value, key: &str) -> Result<String, FieldError
 pub(super) fn timestamp(value: &Value, key: &str) -> Result<Option<Millis>, FieldError> {
     text(value, key)
         .map(|raw| {
-            parse_timestamp(raw, 0)
+            parse_timestamp(raw, ShopTimeZone::UTC)
                 .ok_or_else(|| FieldError::new(key, "is not an ISO 8601 timestamp"))
         })
         .transpose()

@@ -118,7 +118,13 @@ async fn view(
     id: CustomerId,
     visibility: Visibility,
 ) -> Result<CustomerView, ApiError> {
-    let profile = customers::profile(state.store.as_ref(), &state.settings, id, visibility).await?;
+    let profile = customers::profile(
+        state.store.as_ref(),
+        &state.settings.current(),
+        id,
+        visibility,
+    )
+    .await?;
     Ok(CustomerView::new(profile, visibility.protects_anything()))
 }
 
@@ -132,7 +138,10 @@ pub async fn list(
     if p.segment.is_some() {
         return Err(ApiError::NotFound("segment"));
     }
-    let mut query = customers::query_for(p.q.as_deref().unwrap_or_default(), &state.settings);
+    let mut query = customers::query_for(
+        p.q.as_deref().unwrap_or_default(),
+        &state.settings.current(),
+    );
     query.tag = p.tag.filter(|t| !t.is_empty());
     query.limit = limit(p.limit)?;
     query.before = parse_cursor(p.cursor.as_deref())?.map(CustomerId);
@@ -157,7 +166,7 @@ pub async fn lookup(
     let reader = reader(&state, &headers, p.reveal).await?;
     let id = customers::lookup(
         state.store.as_ref(),
-        &state.settings,
+        &state.settings.current(),
         p.email.as_deref(),
         p.phone.as_deref(),
         p.identity.as_deref(),
@@ -203,7 +212,7 @@ pub async fn edit(
         ("phone", IdentityKind::Phone),
     ] {
         if let Some(Value::String(raw)) = edit.traits.get(name) {
-            let key = IdentityKey::new(kind, raw, state.settings.region)
+            let key = IdentityKey::new(kind, raw, state.settings.current().region)
                 .map_err(|e| FieldError::new(format!("traits.{name}"), e.reason))?;
             edit.traits
                 .insert(name.to_owned(), Value::String(key.value().to_owned()));

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::{OutcomeStatus, WriteItem, WriteOp};
+use guanxi_domain::ShopTimeZone;
 use guanxi_domain::access::{Action, Resource};
 use guanxi_domain::time::parse_timestamp;
 use guanxi_domain::{
@@ -82,7 +83,8 @@ pub struct RefundBody {
 }
 
 fn instant(raw: &str, field: &str) -> Result<i64, FieldError> {
-    parse_timestamp(raw, 0).ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp"))
+    parse_timestamp(raw, ShopTimeZone::UTC)
+        .ok_or_else(|| FieldError::new(field, "must be an RFC 3339 timestamp"))
 }
 
 fn refund_input(body: &RefundBody, currency: Currency) -> Result<RefundInput, FieldError> {
@@ -110,7 +112,7 @@ fn customer(
     source: &str,
     state: &AppState,
 ) -> Result<OrderCustomer, FieldError> {
-    let region = state.settings.region;
+    let region = state.settings.current().region;
     let mut identities = Vec::new();
     if let Some(u) = &body.user_id {
         identities.push(

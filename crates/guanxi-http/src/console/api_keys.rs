@@ -56,8 +56,10 @@ async fn keys_page(
             id: k.id,
             name: k.name,
             scopes: k.scopes.join(", "),
-            since: local_time(k.created_at, &state.settings),
-            revoked: k.revoked_at.map(|at| local_time(at, &state.settings)),
+            since: local_time(k.created_at, state.settings.current().time_zone),
+            revoked: k
+                .revoked_at
+                .map(|at| local_time(at, state.settings.current().time_zone)),
         })
         .collect();
     let page = ApiKeysPage {

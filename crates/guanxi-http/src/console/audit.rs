@@ -30,6 +30,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "apikey.revoke",
     "source.create",
     "import.start",
+    "settings.change",
 ];
 
 struct Line {
@@ -121,7 +122,7 @@ pub async fn show(
     let lines = entries
         .iter()
         .map(|e| Line {
-            at: local_time(e.at, &state.settings),
+            at: local_time(e.at, state.settings.current().time_zone),
             who: name_of(&e.actor_kind, e.actor_id),
             action: e.action.clone(),
             action_key: format!("audit_action.{}", e.action),

@@ -85,7 +85,7 @@ pub async fn list(
     let principal = &staff.signed_in.principal;
     let store = state.store.as_ref();
     let text = q.q.unwrap_or_default();
-    let mut query = customers::query_for(&text, &state.settings);
+    let mut query = customers::query_for(&text, &state.settings.current());
     query.limit = PAGE_SIZE;
     query.before = q.cursor.map(CustomerId);
     let result = async {
@@ -94,7 +94,7 @@ pub async fn list(
         let visibility = customers::visibility(store, principal, &ids, no_reveal()).await?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in &ids {
-            let p = customers::profile(store, &state.settings, *id, visibility).await?;
+            let p = customers::profile(store, &state.settings.current(), *id, visibility).await?;
             rows.push(Row {
                 id: p.id.0,
                 name: cell(&p, visibility, PersonalField::Name),
@@ -105,7 +105,7 @@ pub async fn list(
                 last_order: p
                     .stats
                     .last_order_at
-                    .map(|at| local_time(at, &state.settings))
+                    .map(|at| local_time(at, state.settings.current().time_zone))
                     .unwrap_or_default(),
                 tags: p.tags,
             });
@@ -189,7 +189,7 @@ async fn customer_page(
 ) -> Response {
     let principal = &staff.signed_in.principal;
     let store = state.store.as_ref();
-    let settings = &state.settings;
+    let settings = &state.settings.current();
     let revealed = !reveal.fields.is_empty();
     let result = async {
         principal.require(Resource::Customers, Action::View)?;
@@ -246,12 +246,12 @@ async fn customer_page(
         first_order: profile
             .stats
             .first_order_at
-            .map(|at| local_time(at, settings))
+            .map(|at| local_time(at, settings.time_zone))
             .unwrap_or_else(|| "—".to_owned()),
         last_order: profile
             .stats
             .last_order_at
-            .map(|at| local_time(at, settings))
+            .map(|at| local_time(at, settings.time_zone))
             .unwrap_or_else(|| "—".to_owned()),
         orders: orders
             .iter()
@@ -259,7 +259,7 @@ async fn customer_page(
                 external_id: o.external_id.clone(),
                 status_key: format!("status.{}", o.status.as_str()),
                 total: money(o.total, &o.currency),
-                at: local_time(o.created_at, settings),
+                at: local_time(o.created_at, settings.time_zone),
                 items: o.items.len(),
             })
             .collect(),
@@ -268,7 +268,7 @@ async fn customer_page(
             .map(|e| EventLine {
                 kind: e.kind.as_str().to_owned(),
                 name: e.name.clone().unwrap_or_default(),
-                at: local_time(e.timestamp, settings),
+                at: local_time(e.timestamp, settings.time_zone),
             })
             .collect(),
         merges: profile
@@ -277,7 +277,7 @@ async fn customer_page(
             .map(|m| {
                 let from = m.from.0.to_string();
                 let who = staff.tr.fill("customer.merged_from", &[("id", &from)]);
-                (who, m.reason.clone(), local_time(m.at, settings))
+                (who, m.reason.clone(), local_time(m.at, settings.time_zone))
             })
             .collect(),
         profile,

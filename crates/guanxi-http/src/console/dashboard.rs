@@ -110,10 +110,14 @@ pub async fn show(
         .unwrap_or(DEFAULT_PERIOD);
     let principal = &staff.signed_in.principal;
     let may_see = |r: Resource| principal.may(Permission::new(r, Action::View));
-    let currency = state.settings.currency.code();
-    let offset = i64::from(state.settings.utc_offset_hours) * 3_600_000;
+    let settings = state.settings.current();
+    let currency = settings.currency.code();
+    let now = chrono::Utc::now().timestamp_millis();
+    // Days are cut at the shop's midnight by the offset in force today: exact in zones without
+    // daylight saving (all of China), an hour off around midnight for part of the year in others.
+    let offset = settings.time_zone.offset_ms_at(now);
     // The period ends with today, in the shop's time zone.
-    let today = (chrono::Utc::now().timestamp_millis() + offset).div_euclid(DAY_MS);
+    let today = (now + offset).div_euclid(DAY_MS);
     let first = today - days + 1;
     let query = FiguresQuery {
         from: first * DAY_MS - offset,

@@ -150,6 +150,8 @@ mod tests {
             include_str!("../../templates/console/settings_users.html"),
             include_str!("../../templates/console/settings_roles.html"),
             include_str!("settings.rs"),
+            include_str!("../../templates/console/settings_shop.html"),
+            include_str!("shop.rs"),
             include_str!("../../templates/console/account.html"),
             include_str!("account.rs"),
             include_str!("mod.rs"),

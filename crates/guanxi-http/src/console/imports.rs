@@ -57,7 +57,7 @@ impl ImportLine {
             format_key: format!("import_format.{}", i.format),
             status_key: format!("import_status.{}", status.as_str()),
             status: status.as_str(),
-            started: local_time(i.created_at, &state.settings),
+            started: local_time(i.created_at, state.settings.current().time_zone),
             percent,
             rows_read: i.progress.rows_read,
             imported: i.progress.imported,
@@ -301,7 +301,7 @@ pub async fn upload(
     let importer = Importer {
         store: state.store.clone(),
         ingestor: state.ingestor.clone(),
-        settings: state.settings,
+        settings: state.settings.current(),
     };
     let started = uploaded_import::start(
         importer,

@@ -13,6 +13,7 @@ mod login;
 mod page;
 mod session;
 mod settings;
+mod shop;
 mod show;
 mod sources;
 
@@ -50,10 +51,8 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             get(api_keys::list).post(api_keys::issue),
         )
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
-        .route(
-            "/settings",
-            get(|| async { axum::response::Redirect::to("/settings/users") }),
-        )
+        .route("/settings", get(shop::first_tab))
+        .route("/settings/shop", get(shop::show).post(shop::save))
         .route(
             "/settings/users",
             get(settings::users).post(settings::invite),

@@ -21,6 +21,8 @@ pub struct NavItem {
 /// The frame around a signed-in page.
 pub struct Chrome {
     pub tr: Tr,
+    /// The shop's name, empty until the owner names it.
+    pub shop_name: String,
     pub user_name: String,
     pub role_label: String,
     pub csrf: String,
@@ -32,6 +34,7 @@ impl Chrome {
         let user = &staff.signed_in.user;
         Self {
             tr: staff.tr,
+            shop_name: staff.shop.shop_name.clone(),
             user_name: user.display_name.clone(),
             role_label: role_label(&staff.signed_in.role, staff.tr),
             csrf: staff.csrf().to_owned(),
@@ -72,7 +75,12 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
         ("/service", "nav.service", true, false),
         ("/sources", "nav.sources", may(Resource::Sources), true),
         ("/imports", "nav.imports", may(Resource::Imports), true),
-        ("/settings", "nav.settings", may(Resource::Users), true),
+        (
+            "/settings",
+            "nav.settings",
+            settings_tab(principal).is_some(),
+            true,
+        ),
         ("/audit", "nav.audit", may(Resource::Audit), true),
     ];
     entries
@@ -85,6 +93,19 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
             ready,
         })
         .collect()
+}
+
+/// The first settings page the caller may open, if any.
+pub fn settings_tab(principal: &Principal) -> Option<&'static str> {
+    [
+        (Resource::Settings, "/settings/shop"),
+        (Resource::Users, "/settings/users"),
+        (Resource::Roles, "/settings/roles"),
+        (Resource::ApiKeys, "/settings/api-keys"),
+    ]
+    .into_iter()
+    .find(|(r, _)| principal.require(*r, Action::View).is_ok())
+    .map(|(_, href)| href)
 }
 
 /// Renders a template into a response; a template that fails to render is a bug, answered 500.

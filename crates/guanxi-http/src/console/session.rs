@@ -10,8 +10,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use guanxi_app::Settings;
 use guanxi_app::staff::{self, SignedIn, StaffError};
 use std::collections::HashMap;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "gx_session";
@@ -22,6 +24,8 @@ pub const LANG_COOKIE: &str = "gx_lang";
 pub struct Staff {
     pub signed_in: SignedIn,
     pub tr: Tr,
+    /// The shop's settings as this request began.
+    pub shop: Arc<Settings>,
 }
 
 impl Staff {
@@ -107,7 +111,11 @@ impl FromRequestParts<AppState> for Staff {
         match staff::resume_session(state.store.as_ref(), &token).await {
             Ok(signed_in) => {
                 let tr = Tr::new(Lang::from_code(&signed_in.user.locale));
-                Ok(Staff { signed_in, tr })
+                Ok(Staff {
+                    signed_in,
+                    tr,
+                    shop: state.settings.current(),
+                })
             }
             Err(StaffError::SignedOut) => Err(to_login()),
             Err(e) => Err(Page::from_staff_error(e, guest_tr(&parts.headers)).into_response()),

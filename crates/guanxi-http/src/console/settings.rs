@@ -119,7 +119,7 @@ async fn users_page(
             email: u.email,
             role: u.role,
             disabled: u.disabled_at.is_some(),
-            since: local_time(u.created_at, &state.settings),
+            since: local_time(u.created_at, state.settings.current().time_zone),
             is_me: u.id == staff.signed_in.user.id,
         })
         .collect();

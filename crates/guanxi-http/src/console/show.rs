@@ -1,8 +1,8 @@
 //! Formatting values for pages: money, local times, and personal fields.
 
 use super::i18n::Tr;
-use guanxi_app::Settings;
 use guanxi_domain::Currency;
+use guanxi_domain::ShopTimeZone;
 use guanxi_domain::money::format_minor;
 
 /// A personal field as a page shows it.
@@ -45,14 +45,6 @@ pub fn money(minor: i64, currency: &str) -> String {
 }
 
 /// `2026-10-01 18:00` in the shop's time zone.
-pub fn local_time(at: i64, settings: &Settings) -> String {
-    let offset = chrono::FixedOffset::east_opt(settings.utc_offset_hours * 3600)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-    chrono::DateTime::from_timestamp_millis(at)
-        .map(|t| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+pub fn local_time(at: i64, zone: ShopTimeZone) -> String {
+    zone.format(at, "%Y-%m-%d %H:%M")
 }

@@ -78,7 +78,7 @@ async fn sources_page(
         Err(e) => return Page::internal(staff.tr, &e).into_response(),
     };
     let base = base_url(headers);
-    let time = |at| local_time(at, &state.settings);
+    let time = |at| local_time(at, state.settings.current().time_zone);
     let sources = sources
         .into_iter()
         .map(|s| {

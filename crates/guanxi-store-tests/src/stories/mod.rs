@@ -14,4 +14,5 @@ pub mod products;
 pub mod receipts;
 pub mod sealing;
 pub mod search;
+pub mod settings;
 pub mod staff;

@@ -26,7 +26,7 @@ pub async fn run(config: &Config, file: &Path, format: &str, source: &str) -> an
     let started = std::time::Instant::now();
     let result = guanxi_app::import::run(
         &app.ingestor,
-        &app.settings,
+        &app.settings.current(),
         &source,
         format,
         Box::new(std::io::BufReader::new(reader)),
