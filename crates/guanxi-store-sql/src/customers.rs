@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
 use guanxi_store::{
     ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats, CustomerStore,
-    EventRecord, MergeRecord, OrderItemRow, OrderRecord, RefundRow, Store, StoreError, StoreResult,
+    EventRecord, MergeRecord, OrderItemRow, OwnerFilter, OrderRecord, RefundRow, Store, StoreError, StoreResult,
     WriteTx,
 };
 use std::collections::HashMap;
@@ -321,6 +321,21 @@ impl CustomerStore for SqlStore {
             ));
             next += 1;
         }
+        match query.owner {
+            OwnerFilter::Anyone => {}
+            OwnerFilter::User(_) => {
+                conditions.push(format!("c.owner_user_id = ${next}"));
+                next += 1;
+            }
+            OwnerFilter::UserOrTeam { .. } => {
+                conditions.push(format!(
+                    "(c.owner_user_id = ${next} OR c.owner_user_id IN \
+                     (SELECT id FROM users WHERE team_id = ${}))",
+                    next + 1
+                ));
+                next += 2;
+            }
+        }
         let sql = format!(
             "SELECT c.id FROM customers c WHERE {} ORDER BY c.id DESC LIMIT ${next}",
             conditions.join(" AND ")
@@ -336,6 +351,11 @@ impl CustomerStore for SqlStore {
         }
         if let Some(tag) = &query.tag {
             q = q.bind(tag.clone());
+        }
+        match query.owner {
+            OwnerFilter::Anyone => {}
+            OwnerFilter::User(user) => q = q.bind(user),
+            OwnerFilter::UserOrTeam { user, team } => q = q.bind(user).bind(team),
         }
         let rows = q
             .bind(i64::from(query.limit))

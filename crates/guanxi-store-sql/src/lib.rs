@@ -14,6 +14,7 @@ mod imports;
 mod jobs;
 mod keys;
 mod owner_cache;
+mod ownership;
 mod postgres_write;
 mod profile;
 mod reseal;

@@ -70,6 +70,7 @@ conformance! {
     store stories::staff::sessions_expire_and_end => sqlite_sessions, postgres_sessions;
     store stories::staff::custom_roles_round_trip => sqlite_custom_roles, postgres_custom_roles;
     db stories::staff::audit_log_is_append_only => sqlite_audit_log, postgres_audit_log;
+    store stories::ownership::owners_and_teams_scope_searches => sqlite_customer_owners, postgres_customer_owners;
     store stories::settings::settings_are_saved_and_replaced => sqlite_shop_settings, postgres_shop_settings;
 }
 

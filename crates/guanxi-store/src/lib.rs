@@ -5,6 +5,7 @@
 mod error;
 mod figures;
 mod imports;
+mod ownership;
 mod records;
 mod settings;
 mod staff;
@@ -17,6 +18,7 @@ pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
     RejectedRow,
 };
+pub use ownership::{CustomerOwner, OwnerFilter, OwnershipStore, Team};
 pub use records::*;
 pub use settings::SettingsStore;
 pub use staff::{

@@ -81,6 +81,8 @@ pub struct CustomerQuery {
     /// deterministic encryption).
     pub name: Option<String>,
     pub tag: Option<String>,
+    /// The caller's data scope.
+    pub owner: crate::OwnerFilter,
     /// Only customers with an id below this (newest first).
     pub before: Option<CustomerId>,
     pub limit: u32,

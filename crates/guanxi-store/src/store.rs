@@ -3,7 +3,7 @@ use crate::{
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
 };
-use crate::{AuditStore, FiguresStore, ImportStore, SettingsStore, StaffStore};
+use crate::{AuditStore, FiguresStore, ImportStore, OwnershipStore, SettingsStore, StaffStore};
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
 
@@ -19,6 +19,7 @@ pub trait Store:
     + ImportStore
     + FiguresStore
     + SettingsStore
+    + OwnershipStore
     + Send
     + Sync
     + 'static

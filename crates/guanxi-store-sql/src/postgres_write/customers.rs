@@ -126,7 +126,7 @@ impl PgWriteTx {
         // Every sub-statement sees the same snapshot and touches different rows (the survivor,
         // the merged customer, the customers redirected to it, and other tables), so none
         // depends on another's effect. Path compression: whatever pointed at `from` now points
-        // at the survivor.
+        // at the survivor. A survivor nobody owned takes the merged customer's owner.
         let q = sqlx::query(
             "WITH identities_moved AS (UPDATE identities SET customer_id = $1 WHERE customer_id = $2), \
              events_moved AS (UPDATE events SET customer_id = $1 WHERE customer_id = $2), \
@@ -135,7 +135,10 @@ impl PgWriteTx {
                  SELECT $1, tag FROM customer_tags WHERE customer_id = $2 ON CONFLICT DO NOTHING), \
              tags_dropped AS (DELETE FROM customer_tags WHERE customer_id = $2), \
              redirected AS (UPDATE customers SET merged_into = $1 WHERE merged_into = $2), \
-             survivor AS (UPDATE customers SET traits = $3, name_index = $4, updated_at = $5 WHERE id = $1), \
+             survivor AS (UPDATE customers s SET traits = $3, name_index = $4, updated_at = $5, \
+                 owner_user_id = COALESCE(s.owner_user_id, f.owner_user_id), \
+                 owner_since = CASE WHEN s.owner_user_id IS NULL THEN f.owner_since ELSE s.owner_since END \
+                 FROM customers f WHERE s.id = $1 AND f.id = $2), \
              retired AS (UPDATE customers SET merged_into = $1, updated_at = $5 WHERE id = $2) \
              INSERT INTO merges (from_id, into_id, reason, at) VALUES ($2, $1, $6, $5)",
         )

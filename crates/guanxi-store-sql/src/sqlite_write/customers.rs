@@ -76,6 +76,10 @@ impl SqliteWriteTx {
             "UPDATE orders SET customer_id = ?1 WHERE customer_id = ?2",
             "INSERT INTO customer_tags (customer_id, tag) SELECT ?1, tag FROM customer_tags \
              WHERE customer_id = ?2 ON CONFLICT DO NOTHING",
+            // A survivor nobody owned takes the merged customer's owner.
+            "UPDATE customers SET (owner_user_id, owner_since) = \
+             (SELECT owner_user_id, owner_since FROM customers WHERE id = ?2) \
+             WHERE id = ?1 AND owner_user_id IS NULL",
             // Path compression: everything that pointed at `from` now points at the survivor.
             "UPDATE customers SET merged_into = ?1 WHERE merged_into = ?2",
         ] {

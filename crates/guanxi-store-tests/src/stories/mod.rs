@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod keys;
 pub mod merges;
 pub mod orders;
+pub mod ownership;
 pub mod products;
 pub mod receipts;
 pub mod sealing;

@@ -5,7 +5,7 @@ use guanxi_domain::access::{DataScope, FieldAccess, FieldPolicy, Permission, Rol
 use guanxi_store::{AuditQuery, AuditStore, NewAuditEntry, NewUser, Session, Store, StoreError};
 use serde_json::json;
 
-fn new_user(email: &str, role: &str) -> NewUser {
+pub(crate) fn new_user(email: &str, role: &str) -> NewUser {
     NewUser {
         email: email.to_owned(),
         display_name: "Li Na".to_owned(),
