@@ -5,6 +5,7 @@ use crate::Settings;
 pub use crate::privacy::{
     Shown, ShownIdentity, Visibility, show_event, show_identity, show_traits,
 };
+use guanxi_domain::access::Principal;
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
 use guanxi_store::{
     CustomerQuery, CustomerStats, MergeRecord, Store, StoreError, StoreResult, Traits,
@@ -61,10 +62,14 @@ const PLAIN_KINDS: &[IdentityKind] = &[
     IdentityKind::AnonymousId,
 ];
 
-/// Turns a search box's text into the identities it could be, plus a name match.
-pub fn query_for(q: &str, settings: &Settings) -> CustomerQuery {
+/// Turns a search box's text into the identities it could be, plus a name match, within the
+/// caller's data scope.
+pub fn query_for(q: &str, settings: &Settings, principal: &Principal) -> CustomerQuery {
     let q = q.trim();
-    let mut query = CustomerQuery::default();
+    let mut query = CustomerQuery {
+        owner: crate::ownership::scope_filter(principal),
+        ..CustomerQuery::default()
+    };
     if q.is_empty() {
         return query;
     }
@@ -133,8 +138,8 @@ pub struct Reveal<'a> {
 }
 
 /// How `principal` sees `customers` (one for a profile, several for a list page) with `reveal`:
-/// masked by default; revealed fields only if the role may, and then the reveal is in the audit
-/// log before anything is shown.
+/// refused outside the caller's data scope; masked by default; revealed fields only if the role
+/// may, and then the reveal is in the audit log before anything is shown.
 pub async fn visibility(
     store: &dyn Store,
     principal: &guanxi_domain::access::Principal,
@@ -143,6 +148,7 @@ pub async fn visibility(
 ) -> Result<Visibility, AccessError> {
     use guanxi_domain::access::{Action, Resource};
     principal.require(Resource::Customers, Action::View)?;
+    crate::ownership::require_reach(store, principal, customers).await?;
     let visibility = Visibility::for_principal(principal, reveal.fields)?;
     if !reveal.fields.is_empty() {
         let fields: Vec<&str> = reveal.fields.iter().map(|f| f.as_str()).collect();

@@ -9,6 +9,7 @@ pub mod import;
 pub mod ingest;
 pub mod key_cache;
 pub mod keys;
+pub mod ownership;
 pub mod privacy;
 pub mod settings;
 pub mod staff;

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey};
 use guanxi_store::{
     ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats, CustomerStore,
-    EventRecord, MergeRecord, OrderItemRow, OwnerFilter, OrderRecord, RefundRow, Store, StoreError, StoreResult,
-    WriteTx,
+    EventRecord, MergeRecord, OrderItemRow, OrderRecord, OwnerFilter, RefundRow, Store, StoreError,
+    StoreResult, WriteTx,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -323,6 +323,7 @@ impl CustomerStore for SqlStore {
         }
         match query.owner {
             OwnerFilter::Anyone => {}
+            OwnerFilter::Nobody => conditions.push("1 = 0".to_owned()),
             OwnerFilter::User(_) => {
                 conditions.push(format!("c.owner_user_id = ${next}"));
                 next += 1;
@@ -353,7 +354,7 @@ impl CustomerStore for SqlStore {
             q = q.bind(tag.clone());
         }
         match query.owner {
-            OwnerFilter::Anyone => {}
+            OwnerFilter::Anyone | OwnerFilter::Nobody => {}
             OwnerFilter::User(user) => q = q.bind(user),
             OwnerFilter::UserOrTeam { user, team } => q = q.bind(user).bind(team),
         }

@@ -25,6 +25,8 @@ pub enum OwnerFilter {
     User(i64),
     /// Those this user or anyone in their team owns.
     UserOrTeam { user: i64, team: i64 },
+    /// None at all.
+    Nobody,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

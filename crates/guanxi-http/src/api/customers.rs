@@ -141,6 +141,7 @@ pub async fn list(
     let mut query = customers::query_for(
         p.q.as_deref().unwrap_or_default(),
         &state.settings.current(),
+        &reader.principal,
     );
     query.tag = p.tag.filter(|t| !t.is_empty());
     query.limit = limit(p.limit)?;

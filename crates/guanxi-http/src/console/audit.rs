@@ -31,6 +31,9 @@ pub(super) const ACTIONS: &[&str] = &[
     "source.create",
     "import.start",
     "settings.change",
+    "customer.assign",
+    "team.create",
+    "user.team",
 ];
 
 struct Line {

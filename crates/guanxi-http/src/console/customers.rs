@@ -1,16 +1,18 @@
 //! The customer list and the 360 page. Personal data goes through the same visibility rules as
 //! the API (`guanxi_app::customers::visibility`); revealing takes a reason and is audited.
 
+use super::ownership::{OwnerCard, owner_card};
 use super::page::{Chrome, Page, private, render};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::{Cell, local_time, money};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guanxi_app::customers::{self, AccessError, Profile, Reveal, Shown, Visibility};
 use guanxi_domain::CustomerId;
-use guanxi_domain::access::{Action, PersonalField, Resource};
+use guanxi_domain::access::{Action, Denied, PersonalField, Resource};
 use guanxi_store::{EventRecord, OrderRecord, StoreError};
 use serde::Deserialize;
 
@@ -71,6 +73,10 @@ fn cell(profile: &Profile, visibility: Visibility, field: PersonalField) -> Cell
 
 fn refused(staff: &Staff, e: AccessError) -> Response {
     match e {
+        AccessError::Denied(Denied::Scope) => {
+            let text = staff.tr.get("error.out_of_scope").to_owned();
+            Page::new(staff.tr, StatusCode::FORBIDDEN, text).into_response()
+        }
         AccessError::Denied(_) => Page::forbidden(staff.tr).into_response(),
         AccessError::Store(StoreError::NotFound(_)) => Page::not_found(staff.tr).into_response(),
         AccessError::Store(e) => Page::internal(staff.tr, &e).into_response(),
@@ -85,7 +91,8 @@ pub async fn list(
     let principal = &staff.signed_in.principal;
     let store = state.store.as_ref();
     let text = q.q.unwrap_or_default();
-    let mut query = customers::query_for(&text, &state.settings.current());
+    let settings = state.settings.current();
+    let mut query = customers::query_for(&text, &settings, principal);
     query.limit = PAGE_SIZE;
     query.before = q.cursor.map(CustomerId);
     let result = async {
@@ -94,7 +101,7 @@ pub async fn list(
         let visibility = customers::visibility(store, principal, &ids, no_reveal()).await?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in &ids {
-            let p = customers::profile(store, &state.settings.current(), *id, visibility).await?;
+            let p = customers::profile(store, &settings, *id, visibility).await?;
             rows.push(Row {
                 id: p.id.0,
                 name: cell(&p, visibility, PersonalField::Name),
@@ -105,7 +112,7 @@ pub async fn list(
                 last_order: p
                     .stats
                     .last_order_at
-                    .map(|at| local_time(at, state.settings.current().time_zone))
+                    .map(|at| local_time(at, settings.time_zone))
                     .unwrap_or_default(),
                 tags: p.tags,
             });
@@ -163,6 +170,7 @@ struct CustomerPage {
     events: Vec<EventLine>,
     /// (who was merged in, why, when), the first already worded.
     merges: Vec<(String, String, String)>,
+    owner: OwnerCard,
     reveal_options: Vec<RevealOption>,
     revealed: bool,
 }
@@ -206,10 +214,11 @@ async fn customer_page(
         } else {
             Vec::new()
         };
-        Ok::<_, AccessError>((visibility, profile, orders, events))
+        let owner = owner_card(store, principal, id, settings.time_zone).await?;
+        Ok::<_, AccessError>((visibility, profile, orders, events, owner))
     }
     .await;
-    let (visibility, profile, orders, events) = match result {
+    let (visibility, profile, orders, events, owner) = match result {
         Ok(found) => found,
         Err(e) => return refused(staff, e),
     };
@@ -281,6 +290,7 @@ async fn customer_page(
             })
             .collect(),
         profile,
+        owner,
         reveal_options,
         revealed,
     };

@@ -152,6 +152,8 @@ mod tests {
             include_str!("settings.rs"),
             include_str!("../../templates/console/settings_shop.html"),
             include_str!("shop.rs"),
+            include_str!("ownership.rs"),
+            include_str!("teams.rs"),
             include_str!("../../templates/console/account.html"),
             include_str!("account.rs"),
             include_str!("mod.rs"),

@@ -10,12 +10,14 @@ mod dashboard;
 pub mod i18n;
 mod imports;
 mod login;
+mod ownership;
 mod page;
 mod session;
 mod settings;
 mod shop;
 mod show;
 mod sources;
+mod teams;
 
 use crate::AppState;
 use axum::Router;
@@ -37,6 +39,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
+        .route("/customers/{id}/owner", post(ownership::assign))
         .route("/audit", get(audit::show))
         .route(
             "/imports",
@@ -58,6 +61,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             get(settings::users).post(settings::invite),
         )
         .route("/settings/users/{id}", post(settings::change_user))
+        .route("/settings/teams", post(teams::create))
         .route(
             "/settings/roles",
             get(settings::roles).post(settings::save_role),

@@ -2,7 +2,7 @@
 //! `guanxi_app::staff`; these pages only show and submit.
 
 use super::page::{Chrome, Page, invalid_text, render_status, role_label};
-use super::session::{Staff, StaffForm};
+use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
 use askama::Template;
@@ -20,9 +20,17 @@ struct UserLine {
     id: i64,
     email: String,
     role: String,
+    team: Option<i64>,
     disabled: bool,
     since: String,
     is_me: bool,
+}
+
+impl UserLine {
+    /// For the team picker (askama hands loop items by reference).
+    fn in_team(&self, team: &&i64) -> bool {
+        self.team == Some(**team)
+    }
 }
 
 /// A role as the pickers and the roles table show it.
@@ -42,6 +50,8 @@ struct UsersPage {
     c: Chrome,
     users: Vec<UserLine>,
     roles: Vec<RoleLine>,
+    /// (id, name), by name.
+    teams: Vec<(i64, String)>,
     /// After an invitation: whom, and the password to hand over (shown once).
     created: Option<(String, String)>,
     error: Option<String>,
@@ -94,7 +104,7 @@ fn explain(e: AdminError, staff: &Staff) -> Result<String, Page> {
     }
 }
 
-async fn users_page(
+pub(super) async fn users_page(
     state: &AppState,
     staff: &Staff,
     created: Option<(String, String)>,
@@ -106,10 +116,17 @@ async fn users_page(
         return Page::forbidden(staff.tr).into_response();
     }
     let store = state.store.as_ref();
-    let (users, roles) = match (store.list_users().await, staff::all_roles(store).await) {
-        (Ok(users), Ok(roles)) => (users, roles),
-        (Err(e), _) | (_, Err(e)) => return Page::internal(staff.tr, &e).into_response(),
+    let (users, roles, teams) = match (
+        store.list_users().await,
+        staff::all_roles(store).await,
+        store.teams().await,
+    ) {
+        (Ok(users), Ok(roles), Ok(teams)) => (users, roles, teams),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Page::internal(staff.tr, &e).into_response();
+        }
     };
+    let zone = staff.shop.time_zone;
     let c = Chrome::new(staff, "/settings");
     let roles: Vec<RoleLine> = roles.iter().map(|r| role_line(r, &c)).collect();
     let users = users
@@ -118,8 +135,9 @@ async fn users_page(
             id: u.id,
             email: u.email,
             role: u.role,
+            team: u.team_id,
             disabled: u.disabled_at.is_some(),
-            since: local_time(u.created_at, state.settings.current().time_zone),
+            since: local_time(u.created_at, zone),
             is_me: u.id == staff.signed_in.user.id,
         })
         .collect();
@@ -127,6 +145,7 @@ async fn users_page(
         c,
         users,
         roles,
+        teams: teams.into_iter().map(|t| (t.id, t.name)).collect(),
         created,
         error,
     };
@@ -159,9 +178,10 @@ pub async fn invite(
     }
 }
 
-/// Changes one user: `role=KEY`, or `enabled=0|1`.
+/// Changes one user: `role=KEY`, `enabled=0|1`, or `team=ID` (empty: no team).
 pub async fn change_user(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     StaffForm { staff, form }: StaffForm,
 ) -> Response {
@@ -172,6 +192,8 @@ pub async fn change_user(
         staff::change_role(store, principal, id, value("role")).await
     } else if form.has("enabled") {
         staff::set_enabled(store, principal, id, value("enabled") == "1").await
+    } else if form.has("team") {
+        return super::teams::change_team(&state, &staff, id, value("team"), ip).await;
     } else {
         Ok(())
     };

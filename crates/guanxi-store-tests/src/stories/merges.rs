@@ -7,7 +7,13 @@ use guanxi_domain::{CustomerId, OrderStatus};
 use guanxi_store::{CustomerQuery, Store};
 use serde_json::json;
 
-pub(crate) async fn merge(store: &dyn Store, from: CustomerId, into: CustomerId, reason: &str, at: i64) {
+pub(crate) async fn merge(
+    store: &dyn Store,
+    from: CustomerId,
+    into: CustomerId,
+    reason: &str,
+    at: i64,
+) {
     let mut tx = store.begin_write().await.expect("begin");
     let decision = MergeDecision {
         from,

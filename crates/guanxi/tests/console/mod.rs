@@ -5,6 +5,7 @@
 mod customers;
 mod dashboard;
 mod imports;
+mod scopes;
 mod settings;
 mod shop;
 mod sign_in;
