@@ -329,9 +329,9 @@ impl CustomerStore for SqlStore {
                 next += 1;
             }
             OwnerFilter::UserOrTeam { .. } => {
+                // One IN list, so both databases read it off `customers_owner`.
                 conditions.push(format!(
-                    "(c.owner_user_id = ${next} OR c.owner_user_id IN \
-                     (SELECT id FROM users WHERE team_id = ${}))",
+                    "c.owner_user_id IN (SELECT id FROM users WHERE id = ${next} OR team_id = ${})",
                     next + 1
                 ));
                 next += 2;
