@@ -1,0 +1,75 @@
+//! Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"): a customer's purchases vary around
+//! their own mean value ν, which varies across customers as Gamma(q, γ); each purchase is
+//! Gamma(p, ν). Fitted on customers with repeat purchases, from their mean repeat value.
+
+use super::bg_nbd::Fit;
+use super::optimize::{FitError, minimize_positive};
+use super::summary::RepeatSummary;
+use libm::lgamma;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GammaGamma {
+    pub p: f64,
+    pub q: f64,
+    pub gamma: f64,
+}
+
+/// Fewer repeat buyers than this and the spend model is not fitted.
+const MIN_REPEAT_BUYERS: usize = 2;
+
+impl GammaGamma {
+    /// The log-likelihood of one repeat buyer's mean repeat value `zbar` over `x` purchases.
+    pub fn log_likelihood_of(&self, x: u32, zbar: f64) -> f64 {
+        let Self { p, q, gamma } = *self;
+        let x = f64::from(x);
+        lgamma(p * x + q) - lgamma(p * x) - lgamma(q) + q * gamma.ln() + (p * x - 1.0) * zbar.ln()
+            + p * x * x.ln()
+            - (p * x + q) * (gamma + x * zbar).ln()
+    }
+
+    /// Maximum-likelihood parameters from the customers with repeat purchases of some value.
+    pub fn fit(data: &[RepeatSummary]) -> Result<Fit<GammaGamma>, FitError> {
+        let buyers: Vec<(u32, f64)> = data
+            .iter()
+            .filter(|s| s.x > 0 && s.zbar > 0.0)
+            .map(|s| (s.x, s.zbar))
+            .collect();
+        if buyers.len() < MIN_REPEAT_BUYERS {
+            return Err(FitError::TooLittleData {
+                model: "Gamma-Gamma",
+                reason: format!("{} customers with repeat purchases", buyers.len()),
+            });
+        }
+        let negative = |v: &[f64]| {
+            let model = GammaGamma {
+                p: v[0],
+                q: v[1],
+                gamma: v[2],
+            };
+            -buyers
+                .iter()
+                .map(|(x, zbar)| model.log_likelihood_of(*x, *zbar))
+                .sum::<f64>()
+        };
+        let min = minimize_positive("Gamma-Gamma", negative, &[1.0, 1.0, 1.0])?;
+        Ok(Fit {
+            params: GammaGamma {
+                p: min.params[0],
+                q: min.params[1],
+                gamma: min.params[2],
+            },
+            log_likelihood: -min.value,
+            customers: buyers.len(),
+            iterations: min.iterations,
+        })
+    }
+
+    /// The expected value of this customer's future purchases: their own mean, shrunk towards
+    /// the shop's by how little history it rests on. Without repeats, the shop's mean.
+    pub fn expected_spend(&self, s: &RepeatSummary) -> f64 {
+        let Self { p, q, gamma } = *self;
+        let x = f64::from(s.x);
+        (p * (gamma + x * s.zbar)) / (p * x + q - 1.0)
+    }
+}
