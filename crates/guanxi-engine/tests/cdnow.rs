@@ -53,13 +53,28 @@ fn our_summary_of_the_transactions_matches_the_published_one() {
     let ours = histories(&purchases(), day_number("19970930"), None);
     assert_eq!(ours.len(), 2_357);
     for (line, h) in SUMMARY.lines().skip(1).zip(&ours) {
-        let f: Vec<f64> = line.split(',').map(|v| v.parse().expect("number")).collect();
+        let f: Vec<f64> = line
+            .split(',')
+            .map(|v| v.parse().expect("number"))
+            .collect();
         assert_eq!(f64::from(h.customer), f[0]);
         let s = h.summary;
         assert_eq!(f64::from(s.x), f[1], "x of {}", h.customer);
-        assert!(close(s.t_x, f[2], 0.006), "t_x of {}: {} vs {}", h.customer, s.t_x, f[2]);
+        assert!(
+            close(s.t_x, f[2], 0.006),
+            "t_x of {}: {} vs {}",
+            h.customer,
+            s.t_x,
+            f[2]
+        );
         assert!(close(s.t, f[3], 0.006), "T of {}", h.customer);
-        assert!(close(s.zbar, f[4], 0.006), "zbar of {}: {} vs {}", h.customer, s.zbar, f[4]);
+        assert!(
+            close(s.zbar, f[4], 0.006),
+            "zbar of {}: {} vs {}",
+            h.customer,
+            s.zbar,
+            f[4]
+        );
     }
 }
 
@@ -71,7 +86,11 @@ fn bg_nbd_reproduces_the_published_fit() {
     assert!(close(p.alpha, 4.414, 0.0005), "{p:?}");
     assert!(close(p.a, 0.793, 0.0005), "{p:?}");
     assert!(close(p.b, 2.426, 0.0005), "{p:?}");
-    assert!(close(fit.log_likelihood, -9582.4, 0.05), "{}", fit.log_likelihood);
+    assert!(
+        close(fit.log_likelihood, -9582.4, 0.05),
+        "{}",
+        fit.log_likelihood
+    );
 
     // The paper's worked example: x = 2, t_x = 30.43, T = 38.86 expects 1.226 purchases in the
     // next 39 weeks.
@@ -112,14 +131,24 @@ fn predictions_behave_as_a_customer_base_does() {
         t: 38.86,
         zbar: 30.0,
     };
-    let (loyal, gone) = (model.predict(&loyal, options), model.predict(&gone, options));
-    assert!(loyal.p_alive > 0.9 && gone.p_alive < 0.1, "{loyal:?} {gone:?}");
+    let (loyal, gone) = (
+        model.predict(&loyal, options),
+        model.predict(&gone, options),
+    );
+    assert!(
+        loyal.p_alive > 0.9 && gone.p_alive < 0.1,
+        "{loyal:?} {gone:?}"
+    );
     assert!(loyal.clv > 10.0 * gone.clv, "{loyal:?} {gone:?}");
     assert!(loyal.expected_purchases_365_days > loyal.expected_purchases_90_days);
     assert!(close(loyal.churn_risk, 1.0 - loyal.p_alive, 1e-12));
     // Summed over the cohort, the expected purchases of the 39-week holdout come within 15% of
     // what the cohort did (1,653 expected, 1,882 made).
-    let all = histories(&purchases(), day_number("19970930"), Some(day_number("19980630")));
+    let all = histories(
+        &purchases(),
+        day_number("19970930"),
+        Some(day_number("19980630")),
+    );
     let predicted: f64 = all
         .iter()
         .map(|h| model.purchases.params.expected_purchases(&h.summary, 39.0))

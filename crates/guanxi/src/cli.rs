@@ -69,12 +69,38 @@ pub enum Command {
         #[command(subcommand)]
         command: SecretCommand,
     },
+    /// Check the models against a data set of your own.
+    Evaluate {
+        #[command(subcommand)]
+        command: EvaluateCommand,
+    },
     /// Generate the demo shop into the database.
     Demo {
         #[arg(long, default_value_t = 10_000)]
         customers: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvaluateCommand {
+    /// Fit BG/NBD and Gamma-Gamma on a transactions CSV (customer_id,date,amount) and print the
+    /// parameters and each customer's predictions as JSON, with weeks as the time unit.
+    Clv {
+        file: PathBuf,
+        /// Last day of the calibration period (YYYY-MM-DD); the models see purchases up to it.
+        #[arg(long)]
+        calibration_end: String,
+        /// Last day of the holdout period, to compare the predictions with what happened.
+        #[arg(long)]
+        holdout_end: Option<String>,
+        /// Months of lifetime value counted.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Discount rate per month for lifetime value.
+        #[arg(long, default_value_t = 0.01)]
+        monthly_discount_rate: f64,
     },
 }
 
@@ -178,6 +204,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Secret {
             command: SecretCommand::Rotate { new_secret_stdin },
         } => commands::secret::rotate(&config, new_secret_stdin).await,
+        Command::Evaluate {
+            command:
+                EvaluateCommand::Clv {
+                    file,
+                    calibration_end,
+                    holdout_end,
+                    months,
+                    monthly_discount_rate,
+                },
+        } => commands::evaluate::clv(
+            &file,
+            &calibration_end,
+            holdout_end.as_deref(),
+            guanxi_engine::clv::ClvOptions {
+                months,
+                monthly_discount_rate,
+            },
+        ),
         Command::Demo { customers, seed } => commands::demo::run(&config, customers, seed).await,
     }
 }

@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod crash;
 mod customers;
+mod evaluate;
 mod identity_story;
 mod import;
 mod orders;

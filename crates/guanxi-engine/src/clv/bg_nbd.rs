@@ -20,6 +20,7 @@ pub struct BgNbd {
 /// Fitted parameters with the log-likelihood they reach.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Fit<P> {
+    #[serde(flatten)]
     pub params: P,
     pub log_likelihood: f64,
     pub customers: usize,
@@ -120,8 +121,8 @@ impl BgNbd {
         let x = f64::from(s.x);
         let horizon = alpha + s.t + weeks;
         let z = weeks / horizon;
-        let bracket = 1.0
-            - ((alpha + s.t) / horizon).powf(r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z);
+        let bracket =
+            1.0 - ((alpha + s.t) / horizon).powf(r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z);
         let alive_weight = if s.x > 0 {
             1.0 + a / (b + x - 1.0) * ((alpha + s.t) / (alpha + s.t_x)).powf(r + x)
         } else {

@@ -23,7 +23,9 @@ impl GammaGamma {
     pub fn log_likelihood_of(&self, x: u32, zbar: f64) -> f64 {
         let Self { p, q, gamma } = *self;
         let x = f64::from(x);
-        lgamma(p * x + q) - lgamma(p * x) - lgamma(q) + q * gamma.ln() + (p * x - 1.0) * zbar.ln()
+        lgamma(p * x + q) - lgamma(p * x) - lgamma(q)
+            + q * gamma.ln()
+            + (p * x - 1.0) * zbar.ln()
             + p * x * x.ln()
             - (p * x + q) * (gamma + x * zbar).ln()
     }

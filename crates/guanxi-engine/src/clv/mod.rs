@@ -14,4 +14,3 @@ pub use gamma_gamma::GammaGamma;
 pub use optimize::FitError;
 pub use summary::{History, Purchase, RepeatSummary, histories};
 pub use value::{ClvModel, ClvOptions, Prediction, WEEKS_PER_MONTH};
-

@@ -18,7 +18,10 @@ pub enum FitError {
     #[error("there is too little history to fit {model}: {reason}")]
     TooLittleData { model: &'static str, reason: String },
     #[error("the {model} fit did not converge after {iterations} iterations")]
-    NotConverged { model: &'static str, iterations: u64 },
+    NotConverged {
+        model: &'static str,
+        iterations: u64,
+    },
     #[error("the {model} likelihood is not finite at its best parameters")]
     NotFinite { model: &'static str },
 }
@@ -72,11 +75,9 @@ pub(crate) fn minimize_positive(
         );
         let value = state.get_best_cost();
         let improved = value < best_value - 1e-9;
-        if let Some(params) = state.get_best_param() {
-            if value <= best_value {
-                best = params.clone();
-                best_value = value;
-            }
+        if let Some(params) = state.get_best_param().filter(|_| value <= best_value) {
+            best = params.clone();
+            best_value = value;
         }
         if converged && !improved {
             if !best_value.is_finite() || best_value == f64::MAX {

@@ -48,7 +48,11 @@ pub fn histories<K: Ord + Clone>(
     // Per customer, per day: the day's total. Same-day purchases are one purchase.
     let mut days: BTreeMap<&K, BTreeMap<i64, f64>> = BTreeMap::new();
     for p in purchases {
-        *days.entry(&p.customer).or_default().entry(p.day).or_default() += p.amount;
+        *days
+            .entry(&p.customer)
+            .or_default()
+            .entry(p.day)
+            .or_default() += p.amount;
     }
     days.into_iter()
         .filter_map(|(customer, by_day)| {
@@ -66,8 +70,9 @@ pub fn histories<K: Ord + Clone>(
                 0 => 0.0,
                 n => repeats.iter().map(|(_, a)| a).sum::<f64>() / f64::from(n),
             };
-            let holdout_purchases = holdout_end
-                .map_or(0, |end| by_day.range(calibration_end + 1..=end).count() as u32);
+            let holdout_purchases = holdout_end.map_or(0, |end| {
+                by_day.range(calibration_end + 1..=end).count() as u32
+            });
             Some(History {
                 customer: customer.clone(),
                 summary: RepeatSummary {
@@ -113,7 +118,10 @@ mod tests {
         assert_eq!(h.summary.x, 2);
         assert_eq!(h.summary.t_x, 3.0);
         assert_eq!(h.summary.t, 4.0);
-        assert_eq!(h.summary.zbar, 15.0, "(20 + 10) / 2: the first purchase is left out");
+        assert_eq!(
+            h.summary.zbar, 15.0,
+            "(20 + 10) / 2: the first purchase is left out"
+        );
         assert_eq!(h.holdout_purchases, 1, "day 40 is past the holdout");
     }
 }

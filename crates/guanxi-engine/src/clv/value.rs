@@ -81,8 +81,8 @@ fn discounted(spend: f64, expected_by: impl Fn(f64) -> f64, options: ClvOptions)
     let mut before = 0.0;
     for month in 1..=options.months {
         let by_then = expected_by(f64::from(month) * WEEKS_PER_MONTH);
-        value += spend * (by_then - before)
-            / (1.0 + options.monthly_discount_rate).powi(month as i32);
+        value +=
+            spend * (by_then - before) / (1.0 + options.monthly_discount_rate).powi(month as i32);
         before = by_then;
     }
     value

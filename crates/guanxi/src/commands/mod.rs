@@ -1,6 +1,7 @@
 //! One file per CLI command.
 
 pub mod demo;
+pub mod evaluate;
 pub mod import;
 pub mod keys;
 pub mod secret;

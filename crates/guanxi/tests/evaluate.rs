@@ -1,0 +1,136 @@
+//! `guanxi evaluate clv` on the CDNOW sample reproduces the published figures, and bad input
+//! is refused with the line and column.
+
+use crate::helpers::guanxi_cli;
+use serde_json::Value;
+
+const CDNOW_SAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../guanxi-engine/tests/data/cdnow/CDNOW_sample.txt"
+));
+
+/// The sample as the command reads it: `customer_id,date,amount`.
+fn cdnow_csv() -> String {
+    let mut csv = String::from("customer_id,date,amount\n");
+    for line in CDNOW_SAMPLE.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let date = format!("{}-{}-{}", &f[2][..4], &f[2][4..6], &f[2][6..]);
+        csv.push_str(&format!(
+            "{},{date},{}\n",
+            f[1].trim_start_matches('0'),
+            f[4]
+        ));
+    }
+    csv
+}
+
+fn close(value: &Value, expected: f64, tolerance: f64) -> bool {
+    value
+        .as_f64()
+        .is_some_and(|v| (v - expected).abs() <= tolerance)
+}
+
+#[tokio::test]
+async fn the_cdnow_sample_gives_the_published_parameters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("cdnow.csv");
+    std::fs::write(&file, cdnow_csv()).expect("write");
+    let url = format!("sqlite://{}/unused.db", dir.path().display());
+    let run = guanxi_cli(
+        &url,
+        &[
+            "evaluate",
+            "clv",
+            file.to_str().expect("path"),
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "1998-06-30",
+        ],
+    )
+    .await
+    .success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let bg = &report["bg_nbd"];
+    assert!(close(&bg["r"], 0.243, 0.0005), "{bg}");
+    assert!(close(&bg["alpha"], 4.414, 0.0005), "{bg}");
+    assert!(close(&bg["a"], 0.793, 0.0005), "{bg}");
+    assert!(close(&bg["b"], 2.426, 0.0005), "{bg}");
+    assert!(close(&bg["log_likelihood"], -9582.4, 0.05), "{bg}");
+    let gg = &report["gamma_gamma"];
+    assert!(close(&gg["p"], 6.25, 0.005), "{gg}");
+    assert!(close(&gg["q"], 3.74, 0.005), "{gg}");
+    assert!(close(&gg["gamma"], 15.44, 0.005), "{gg}");
+    assert_eq!(report["customers"], 2_357);
+    assert!(close(&report["holdout"]["weeks"], 39.0, 1e-9));
+
+    let first = report["per_customer"]
+        .as_array()
+        .expect("customers")
+        .iter()
+        .find(|c| c["customer_id"] == "1")
+        .expect("customer 1");
+    assert_eq!(first["x"], 2);
+    assert!(close(&first["t_x"], 30.43, 0.005), "{first}");
+    assert!(close(&first["T"], 38.86, 0.005), "{first}");
+    assert!(
+        close(&first["expected_purchases_holdout"], 1.226, 0.001),
+        "the paper's worked example: {first}"
+    );
+    assert_eq!(first["actual_purchases_holdout"], 1);
+    assert!(first["clv"].as_f64().is_some_and(|v| v > 0.0), "{first}");
+}
+
+#[tokio::test]
+async fn bad_rows_and_dates_are_refused_with_where_they_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/unused.db", dir.path().display());
+    let file = dir.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "customer_id,date,amount\na,1997-01-01,10\na,1997-02-30,5\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+    let run = guanxi_cli(
+        &url,
+        &["evaluate", "clv", path, "--calibration-end", "1997-09-30"],
+    )
+    .await
+    .failure();
+    assert!(run.stderr.contains("line 3: date"), "{}", run.stderr);
+
+    std::fs::write(&file, "customer_id,date,amount\na,1997-01-01,-3\n").expect("write");
+    let run = guanxi_cli(
+        &url,
+        &["evaluate", "clv", path, "--calibration-end", "1997-09-30"],
+    )
+    .await
+    .failure();
+    assert!(run.stderr.contains("line 2: amount"), "{}", run.stderr);
+
+    let run = guanxi_cli(
+        &url,
+        &["evaluate", "clv", path, "--calibration-end", "30/09/1997"],
+    )
+    .await
+    .failure();
+    assert!(run.stderr.contains("--calibration-end"), "{}", run.stderr);
+
+    std::fs::write(
+        &file,
+        "customer_id,date,amount\na,1997-01-01,10\nb,1997-01-02,3\n",
+    )
+    .expect("write");
+    let run = guanxi_cli(
+        &url,
+        &["evaluate", "clv", path, "--calibration-end", "1997-09-30"],
+    )
+    .await
+    .failure();
+    assert!(
+        run.stderr.contains("too little history"),
+        "nobody bought twice: {}",
+        run.stderr
+    );
+}
