@@ -2,3 +2,4 @@
 //! will buy and be worth. The store feeds it histories; it answers numbers.
 
 pub mod clv;
+pub mod rfm;
