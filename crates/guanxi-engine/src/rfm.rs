@@ -207,7 +207,7 @@ impl RfmScores {
             (3, 3) => NeedAttention,
             (3, _) => AboutToSleep,
             (_, 5) => CantLoseThem,
-            (_, 3..=4) => AtRisk,
+            (_, 3) | (_, 4) => AtRisk,
             (2, _) => Hibernating,
             _ => Lost,
         }
