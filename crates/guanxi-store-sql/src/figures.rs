@@ -5,6 +5,7 @@
 
 use crate::SqlStore;
 use crate::backend::map_err;
+use crate::order_rules::{counted_order, order_value};
 use crate::rows::get;
 use async_trait::async_trait;
 use guanxi_store::{
@@ -15,13 +16,13 @@ use std::collections::BTreeMap;
 const DAY_MS: i64 = 86_400_000;
 
 /// Orders in the period that moved money, in the query's currency (`o` is `orders`).
-const IN_PERIOD: &str = "o.created_at >= $1 AND o.created_at < $2 AND o.currency = $3 \
-     AND o.status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')";
+const IN_PERIOD: &str = concat!(
+    "o.created_at >= $1 AND o.created_at < $2 AND o.currency = $3 AND ",
+    counted_order!()
+);
 
-/// What an order brought in: paid less refunded, nothing for a wholly refunded one.
-const REVENUE: &str = "CAST(COALESCE(SUM(CASE WHEN o.status = 'refunded' THEN 0 \
-     WHEN o.total_minor > o.refunded_minor THEN o.total_minor - o.refunded_minor ELSE 0 END), 0) \
-     AS BIGINT)";
+/// What the period's orders brought in.
+const REVENUE: &str = concat!("CAST(COALESCE(SUM(", order_value!(), "), 0) AS BIGINT)");
 
 #[async_trait]
 impl FiguresStore for SqlStore {

@@ -4,6 +4,7 @@
 
 use crate::SqlStore;
 use crate::backend::map_err;
+use crate::order_rules::{counted_order, order_value};
 use crate::rows::get;
 use crate::sealed::{open_identity, open_traits};
 use crate::vault::Vault;
@@ -13,14 +14,15 @@ use guanxi_store::{
 };
 use std::sync::LazyLock;
 
-/// A customer's order statistics in one currency: paid orders less refunds; pending, cancelled
-/// and closed orders never count, fully refunded ones count as orders with nothing spent.
-pub(crate) const STATS_SELECT: &str = "SELECT COUNT(*) AS n, \
-     CAST(COALESCE(SUM(CASE WHEN status = 'refunded' THEN 0 WHEN total_minor > refunded_minor \
-     THEN total_minor - refunded_minor ELSE 0 END), 0) AS BIGINT) AS spent, \
-     MIN(created_at) AS first_at, MAX(created_at) AS last_at FROM orders \
-     WHERE customer_id = $1 AND currency = $2 \
-     AND status IN ('paid', 'shipped', 'completed', 'refunded', 'partially_refunded')";
+/// A customer's order statistics in one currency: the orders that count and what they brought
+/// in; fully refunded ones count as orders with nothing spent.
+pub(crate) const STATS_SELECT: &str = concat!(
+    "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(",
+    order_value!(),
+    "), 0) AS BIGINT) AS spent, MIN(o.created_at) AS first_at, MAX(o.created_at) AS last_at \
+     FROM orders o WHERE o.customer_id = $1 AND o.currency = $2 AND ",
+    counted_order!()
+);
 
 const NO_TEXT: &str = "CAST(NULL AS TEXT)";
 const NO_NUMBER: &str = "CAST(NULL AS BIGINT)";

@@ -3,6 +3,7 @@
 //! suite in `guanxi-store-tests` holds them to the same behaviour.
 
 mod error;
+mod facts;
 mod figures;
 mod imports;
 mod ownership;
@@ -13,6 +14,7 @@ mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
+pub use facts::{FactStore, OrderFact};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,

@@ -3,7 +3,9 @@ use crate::{
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
 };
-use crate::{AuditStore, FiguresStore, ImportStore, OwnershipStore, SettingsStore, StaffStore};
+use crate::{
+    AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SettingsStore, StaffStore,
+};
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
 
@@ -20,6 +22,7 @@ pub trait Store:
     + FiguresStore
     + SettingsStore
     + OwnershipStore
+    + FactStore
     + Send
     + Sync
     + 'static

@@ -1,7 +1,7 @@
 //! Orders, refunds and the spend they add up to.
 
 use crate::{DAY, T0, assert_not_found, customers, item, order, source};
-use guanxi_domain::OrderStatus;
+use guanxi_domain::{CustomerId, OrderStatus};
 use guanxi_store::{CustomerStats, RefundRow, Store};
 
 fn refund(external_id: &str, amount: i64, at: i64) -> RefundRow {
@@ -330,6 +330,36 @@ pub async fn stats_count_only_money_that_changed_hands(store: &dyn Store) {
         store.customer_stats(nobody, "CNY").await.expect("stats"),
         CustomerStats::default()
     );
+
+    // The engine's order facts count the same orders and money, in time order.
+    let facts = store
+        .order_facts_of(&[ann, nobody], "CNY")
+        .await
+        .expect("facts");
+    let values: Vec<(i64, i64)> = facts.iter().map(|f| (f.at, f.value)).collect();
+    assert_eq!(
+        values,
+        [
+            (T0 + DAY, 1_000),
+            (T0 + 2 * DAY, 2_000),
+            (T0 + 3 * DAY, 3_000),
+            (T0 + 4 * DAY, 0),
+            (T0 + 5 * DAY, 2_500)
+        ]
+    );
+    assert!(facts.iter().all(|f| f.customer == ann));
+    let max = store.max_customer_id().await.expect("max id");
+    assert_eq!(max, nobody.0.max(ann.0));
+    let window = store
+        .order_facts_between(CustomerId(ann.0 - 1), CustomerId(max), "CNY")
+        .await
+        .expect("facts");
+    assert_eq!(window, facts);
+    let before = store
+        .order_facts_between(CustomerId(0), CustomerId(ann.0 - 1), "CNY")
+        .await
+        .expect("facts");
+    assert!(before.is_empty(), "{before:?}");
 }
 
 pub async fn orders_page_newest_first(store: &dyn Store) {

@@ -1,0 +1,85 @@
+//! Order facts for the engine, read through `orders_customer` in windows of customer ids.
+
+use crate::SqlStore;
+use crate::backend::map_err;
+use crate::order_rules::{counted_order, order_value};
+use crate::rows::{customer_id, get};
+use crate::sql::{self, Placeholders};
+use async_trait::async_trait;
+use guanxi_domain::CustomerId;
+use guanxi_store::{FactStore, OrderFact, StoreResult};
+use sqlx::any::AnyRow;
+
+const FACT_COLUMNS: &str = concat!(
+    "SELECT o.customer_id, o.created_at, CAST(",
+    order_value!(),
+    " AS BIGINT) AS value FROM orders o"
+);
+
+fn fact(row: &AnyRow) -> StoreResult<OrderFact> {
+    Ok(OrderFact {
+        customer: customer_id(row, "customer_id")?,
+        at: get(row, "created_at")?,
+        value: get(row, "value")?,
+    })
+}
+
+#[async_trait]
+impl FactStore for SqlStore {
+    async fn max_customer_id(&self) -> StoreResult<i64> {
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM customers")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(max.unwrap_or(0))
+    }
+
+    async fn order_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        currency: &str,
+    ) -> StoreResult<Vec<OrderFact>> {
+        // Merged-away customers own no orders: a merge moves them to the survivor.
+        let sql = format!(
+            "{FACT_COLUMNS} WHERE o.customer_id > $1 AND o.customer_id <= $2 \
+             AND o.currency = $3 AND {} ORDER BY o.customer_id, o.created_at",
+            counted_order!()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after.0)
+            .bind(up_to.0)
+            .bind(currency.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(fact).collect()
+    }
+
+    async fn order_facts_of(
+        &self,
+        customers: &[CustomerId],
+        currency: &str,
+    ) -> StoreResult<Vec<OrderFact>> {
+        if customers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{FACT_COLUMNS} WHERE o.customer_id IN ({}) AND o.currency = ${} AND {} \
+             ORDER BY o.customer_id, o.created_at",
+            sql::list(Placeholders::Numbered { first: 1 }, customers.len()),
+            customers.len() + 1,
+            counted_order!()
+        );
+        let mut q = sqlx::query(&sql);
+        for c in customers {
+            q = q.bind(c.0);
+        }
+        let rows = q
+            .bind(currency.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(fact).collect()
+    }
+}

@@ -1,0 +1,35 @@
+//! Order facts: what the intelligence engine reads of each customer's orders to build its
+//! features (RFM, lifetime value), the same orders and money the 360's statistics count.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use guanxi_domain::{CustomerId, Millis};
+
+/// One counted order: paid, shipped, completed or (partly) refunded, in the shop's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderFact {
+    pub customer: CustomerId,
+    pub at: Millis,
+    /// Paid less refunded, in minor units; a fully refunded order counts with nothing.
+    pub value: i64,
+}
+
+#[async_trait]
+pub trait FactStore {
+    /// The highest customer id there is (0 without customers), to read facts in id windows.
+    async fn max_customer_id(&self) -> StoreResult<i64>;
+    /// The order facts of surviving customers with ids in `(after, up_to]`, by customer, then
+    /// time.
+    async fn order_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        currency: &str,
+    ) -> StoreResult<Vec<OrderFact>>;
+    /// The order facts of these customers, by customer, then time.
+    async fn order_facts_of(
+        &self,
+        customers: &[CustomerId],
+        currency: &str,
+    ) -> StoreResult<Vec<OrderFact>>;
+}
