@@ -1,5 +1,8 @@
 //! Customer intelligence, pure Rust and free of IO: the models that predict what a customer
-//! will buy and be worth. The store feeds it histories; it answers numbers.
+//! will buy and be worth. The store feeds it order facts; it keeps per-customer features in
+//! columns and answers scores.
 
 pub mod clv;
+pub mod features;
 pub mod rfm;
+pub mod scores;
