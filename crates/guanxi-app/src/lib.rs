@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod customers;
 pub mod import;
 pub mod ingest;
+pub mod intelligence;
 pub mod key_cache;
 pub mod keys;
 pub mod ownership;

@@ -177,7 +177,13 @@ mod tests {
 
     #[test]
     fn repeat_days_skip_the_first_day_and_merge_same_days() {
-        let facts = [fact(10, 100), fact(10, 50), fact(17, 30), fact(17, 20), fact(24, 10)];
+        let facts = [
+            fact(10, 100),
+            fact(10, 50),
+            fact(17, 30),
+            fact(17, 20),
+            fact(24, 10),
+        ];
         let s = OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS)).expect("orders");
         assert_eq!((s.orders, s.spent), (5, 210));
         assert_eq!((s.repeat_days, s.repeat_spent), (2, 60));
@@ -203,13 +209,23 @@ mod tests {
         features.set(3, Some(summary(30, 2, 200)));
         let now = 40 * DAY_MS;
         let a = features.averages(now).expect("customers");
-        assert_eq!((a.recency_days, a.frequency, a.monetary), (20.0, 2.0, 200.0));
+        assert_eq!(
+            (a.recency_days, a.frequency, a.monetary),
+            (20.0, 2.0, 200.0)
+        );
         features.set(1, None);
         features.set(3, Some(summary(40, 5, 500)));
         assert_eq!(features.len(), 2);
         assert_eq!(features.get(3).map(|s| s.orders), Some(5));
-        assert_eq!(features.get(2).map(|s| s.orders), Some(3), "moved row still found");
+        assert_eq!(
+            features.get(2).map(|s| s.orders),
+            Some(3),
+            "moved row still found"
+        );
         let a = features.averages(now).expect("customers");
-        assert_eq!((a.recency_days, a.frequency, a.monetary), (10.0, 4.0, 400.0));
+        assert_eq!(
+            (a.recency_days, a.frequency, a.monetary),
+            (10.0, 4.0, 400.0)
+        );
     }
 }

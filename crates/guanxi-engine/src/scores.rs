@@ -136,7 +136,10 @@ impl Engine {
         let history = summary.repeat_summary(today);
         let (method, prediction) = match &self.clv {
             Ok(model) => (Method::Fitted, model.predict(&history, self.options)),
-            Err(_) => (Method::Heuristic, heuristic(summary, &history, self.options)),
+            Err(_) => (
+                Method::Heuristic,
+                heuristic(summary, &history, self.options),
+            ),
         };
         let next_order_at = now + (prediction.median_weeks_to_next * 7.0 * DAY_MS as f64) as i64;
         Some(CustomerScores {

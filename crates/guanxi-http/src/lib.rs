@@ -39,6 +39,8 @@ pub struct AppState {
     pub max_upload_bytes: usize,
     /// What each source sent lately, for the console.
     pub activity: Arc<activity::SourceActivity>,
+    /// This server's intelligence engine: scores from memory.
+    pub intelligence: Arc<guanxi_app::intelligence::Intelligence>,
 }
 
 pub fn router(state: AppState) -> Router {

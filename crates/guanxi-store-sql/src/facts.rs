@@ -26,6 +26,14 @@ fn fact(row: &AnyRow) -> StoreResult<OrderFact> {
 
 #[async_trait]
 impl FactStore for SqlStore {
+    async fn last_change_seq(&self) -> StoreResult<i64> {
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(last.unwrap_or(0))
+    }
+
     async fn max_customer_id(&self) -> StoreResult<i64> {
         let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM customers")
             .fetch_one(&self.pool)

@@ -16,6 +16,8 @@ pub struct OrderFact {
 
 #[async_trait]
 pub trait FactStore {
+    /// The newest entry of the change log (0 when empty): the engine follows it from there.
+    async fn last_change_seq(&self) -> StoreResult<i64>;
     /// The highest customer id there is (0 without customers), to read facts in id windows.
     async fn max_customer_id(&self) -> StoreResult<i64>;
     /// The order facts of surviving customers with ids in `(after, up_to]`, by customer, then

@@ -201,6 +201,8 @@ pub enum ChangeKind {
     Created,
     Identified,
     Merged,
+    /// The customer was merged into another: what it had now belongs to the survivor.
+    MergedAway,
     Traits,
     Tags,
     Event,
@@ -213,6 +215,7 @@ impl ChangeKind {
             Self::Created => "created",
             Self::Identified => "identified",
             Self::Merged => "merged",
+            Self::MergedAway => "merged_away",
             Self::Traits => "traits",
             Self::Tags => "tags",
             Self::Event => "event",

@@ -3,6 +3,7 @@
 use crate::Config;
 use anyhow::Context;
 use guanxi_app::ingest::WriterConfig;
+use guanxi_app::intelligence::Intelligence;
 use guanxi_app::{Ingestor, ShopSettings};
 use guanxi_http::{AppState, Metrics};
 use guanxi_store::{KeyStore, Store, StoreError};
@@ -26,6 +27,7 @@ pub struct App {
     max_upload_bytes: usize,
     writer: JoinHandle<()>,
     settings_refresh: JoinHandle<()>,
+    pub intelligence: Arc<Intelligence>,
 }
 
 impl App {
@@ -39,6 +41,7 @@ impl App {
         let (ingestor, writer) =
             Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
         let settings_refresh = tokio::spawn(follow_settings(settings.clone(), store.clone()));
+        let intelligence = Arc::new(Intelligence::default());
         let app = Self {
             store,
             ingestor,
@@ -46,6 +49,7 @@ impl App {
             max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
             writer,
             settings_refresh,
+            intelligence,
         };
         app.ensure_api_source().await?;
         Ok(app)
@@ -77,6 +81,7 @@ impl App {
             keys: Arc::default(),
             max_upload_bytes: self.max_upload_bytes,
             activity: Arc::default(),
+            intelligence: self.intelligence.clone(),
         }
     }
 
@@ -86,9 +91,18 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        guanxi_http::serve(listener, self.state(), shutdown)
-            .await
-            .context("the HTTP server failed")?;
+        // Only a server needs the engine: commands such as `import` never build it.
+        let intelligence = tokio::spawn({
+            let (engine, store, settings) = (
+                self.intelligence.clone(),
+                self.store.clone(),
+                self.settings.clone(),
+            );
+            async move { engine.run(store.as_ref(), &settings).await }
+        });
+        let served = guanxi_http::serve(listener, self.state(), shutdown).await;
+        intelligence.abort();
+        served.context("the HTTP server failed")?;
         self.shutdown().await;
         Ok(())
     }

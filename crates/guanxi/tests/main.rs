@@ -13,5 +13,6 @@ mod identity_story;
 mod import;
 mod orders;
 mod python_sdk;
+mod scores;
 mod segment;
 mod shopify;

@@ -129,6 +129,10 @@ pub(crate) async fn commit(store: &dyn Store, items: &[WriteItem]) -> StoreResul
             customer: merge.into,
             kind: ChangeKind::Merged,
         });
+        changes.insert(Change {
+            customer: merge.from,
+            kind: ChangeKind::MergedAway,
+        });
     }
     let attaches: Vec<_> = plan
         .attaches

@@ -118,14 +118,15 @@ async fn view(
     id: CustomerId,
     visibility: Visibility,
 ) -> Result<CustomerView, ApiError> {
-    let profile = customers::profile(
-        state.store.as_ref(),
-        &state.settings.current(),
-        id,
-        visibility,
-    )
-    .await?;
-    Ok(CustomerView::new(profile, visibility.protects_anything()))
+    let shop = state.settings.current();
+    let profile = customers::profile(state.store.as_ref(), &shop, id, visibility).await?;
+    let mut view = CustomerView::new(profile, visibility.protects_anything());
+    view.scores = super::scores::scores_view(
+        state.intelligence.scores(id, shop.time_zone),
+        &state.intelligence.readiness(),
+        shop.currency.code(),
+    );
+    Ok(view)
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams), responses((status = 200, body = CustomerPage)))]

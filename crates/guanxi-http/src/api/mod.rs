@@ -3,6 +3,7 @@
 
 mod customers;
 mod orders;
+pub(crate) mod scores;
 mod views;
 
 use crate::AppState;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-fn money(minor: i64, currency: &str) -> String {
+pub(crate) fn money(minor: i64, currency: &str) -> String {
     Currency::parse(currency)
         .map(|c| format_minor(minor, c))
         .unwrap_or_else(|_| minor.to_string())
@@ -50,7 +50,8 @@ pub struct CustomerView {
     #[schema(value_type = Object)]
     pub traits: serde_json::Map<String, Value>,
     pub stats: StatsView,
-    /// Scores (RFM, lifetime value, churn risk) arrive with the intelligence engine.
+    /// RFM and lifetime-value predictions with their inputs (`{}` without counted orders,
+    /// `{"status": "building"}` while the engine reads the shop's history).
     #[schema(value_type = Object)]
     pub scores: Value,
     pub segments: Vec<String>,

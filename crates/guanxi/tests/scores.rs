@@ -1,0 +1,76 @@
+//! Scores on the 360: the engine builds from the shop's orders at start, then follows the change
+//! log, so a new order moves the customer's RFM at once. A tiny shop gets the flagged heuristic.
+
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Posts a paid order for `email`'s customer; answers the customer's id.
+async fn order(app: &TestApp, id: &str, email: &str, total: &str, days_ago: i64) -> i64 {
+    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    let (status, body) = app
+        .post(
+            "/api/v1/orders",
+            &json!({"source": "api", "external_id": id, "status": "paid", "currency": "CNY",
+                    "total": total, "created_at": at.to_rfc3339(),
+                    "customer": {"email": email}, "items": []}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}: {body}");
+    app.customer_by(&format!("email:{email}")).await["id"]
+        .as_i64()
+        .expect("customer id")
+}
+
+/// The customer's scores once `ready` holds for them, polling with a deadline.
+async fn scores_when(app: &TestApp, id: i64, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = app.get(&format!("/api/v1/customers/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if ready(&body["scores"]) {
+            return body["scores"].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "scores never got there: {}",
+            body["scores"]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn scores_follow_each_order() {
+    let app = TestApp::spawn().await;
+    let loyal = order(&app, "l-1", "loyal@example.com", "300.00", 200).await;
+    order(&app, "l-2", "loyal@example.com", "300.00", 100).await;
+    order(&app, "l-3", "loyal@example.com", "300.00", 3).await;
+    let once = order(&app, "o-1", "once@example.com", "20.00", 300).await;
+    let never = app.contactable_customer("Li Na").await;
+
+    let scores = scores_when(&app, loyal, |s| s["rfm"]["frequency"] == 3).await;
+    assert_eq!(scores["rfm"]["class"], "important_value", "{scores}");
+    assert_eq!(scores["rfm"]["monetary"], "900.00");
+    assert_eq!(scores["currency"], "CNY");
+    assert_eq!(
+        scores["clv"]["method"], "heuristic",
+        "two buyers are too few to fit the models: {scores}"
+    );
+    assert_eq!(scores["clv"]["inputs"]["repeat_purchases"], 2);
+    let p_alive = scores["clv"]["p_alive"].as_f64().expect("p_alive");
+    assert!((0.0..=1.0).contains(&p_alive), "{scores}");
+
+    let scores = scores_when(&app, once, |s| s.get("rfm").is_some()).await;
+    assert_eq!(scores["rfm"]["class"], "general_retain", "{scores}");
+    let (_, body) = app.get(&format!("/api/v1/customers/{never}")).await;
+    assert_eq!(body["scores"], json!({}), "no orders, no scores");
+
+    // A new order lands: the one-time buyer is now recent and frequent.
+    order(&app, "o-2", "once@example.com", "2000.00", 0).await;
+    let scores = scores_when(&app, once, |s| s["rfm"]["frequency"] == 2).await;
+    assert_eq!(scores["rfm"]["recency_days"], 0.0);
+    assert_eq!(scores["rfm"]["monetary"], "2020.00");
+    assert_eq!(scores["rfm"]["class"], "important_develop", "{scores}");
+}
