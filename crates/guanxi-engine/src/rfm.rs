@@ -215,6 +215,20 @@ impl RfmScores {
 }
 
 impl RfmGroup {
+    pub const ALL: [RfmGroup; 11] = [
+        RfmGroup::Champions,
+        RfmGroup::LoyalCustomers,
+        RfmGroup::PotentialLoyalists,
+        RfmGroup::NewCustomers,
+        RfmGroup::Promising,
+        RfmGroup::NeedAttention,
+        RfmGroup::AboutToSleep,
+        RfmGroup::AtRisk,
+        RfmGroup::CantLoseThem,
+        RfmGroup::Hibernating,
+        RfmGroup::Lost,
+    ];
+
     pub fn key(self) -> &'static str {
         use RfmGroup::*;
         match self {

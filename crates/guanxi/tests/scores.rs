@@ -62,6 +62,19 @@ async fn scores_follow_each_order() {
     let p_alive = scores["clv"]["p_alive"].as_f64().expect("p_alive");
     assert!((0.0..=1.0).contains(&p_alive), "{scores}");
 
+    // The 360 page explains the same scores.
+    let owner = crate::console::signed_in(&app, "owner@shop.cn", "owner").await;
+    let (status, page, _) = owner.get(&format!("/customers/{loyal}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"rfm-class\""), "{page}");
+    assert!(
+        page.contains("id=\"clv-heuristic\""),
+        "the estimate is flagged: {page}"
+    );
+    assert!(page.contains("id=\"rfm-why\""), "{page}");
+    let (_, page, _) = owner.get(&format!("/customers/{never}")).await;
+    assert!(page.contains("id=\"insights-none\""), "{page}");
+
     let scores = scores_when(&app, once, |s| s.get("rfm").is_some()).await;
     assert_eq!(scores["rfm"]["class"], "general_retain", "{scores}");
     let (_, body) = app.get(&format!("/api/v1/customers/{never}")).await;

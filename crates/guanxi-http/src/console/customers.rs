@@ -1,6 +1,7 @@
 //! The customer list and the 360 page. Personal data goes through the same visibility rules as
 //! the API (`guanxi_app::customers::visibility`); revealing takes a reason and is audited.
 
+use super::insights::{self, Insights};
 use super::ownership::{OwnerCard, owner_card};
 use super::page::{Chrome, Page, private, render};
 use super::session::{ClientIp, Staff, StaffForm};
@@ -171,6 +172,8 @@ struct CustomerPage {
     /// (who was merged in, why, when), the first already worded.
     merges: Vec<(String, String, String)>,
     owner: OwnerCard,
+    /// The insights card, or the catalogue key saying why there is none.
+    insights: Result<Insights, &'static str>,
     reveal_options: Vec<RevealOption>,
     revealed: bool,
 }
@@ -289,6 +292,7 @@ async fn customer_page(
                 (who, m.reason.clone(), local_time(m.at, settings.time_zone))
             })
             .collect(),
+        insights: insights::card(state, profile.id, staff.tr, settings),
         profile,
         owner,
         reveal_options,

@@ -154,6 +154,7 @@ mod tests {
             include_str!("shop.rs"),
             include_str!("ownership.rs"),
             include_str!("teams.rs"),
+            include_str!("insights.rs"),
             include_str!("../../templates/console/account.html"),
             include_str!("account.rs"),
             include_str!("mod.rs"),

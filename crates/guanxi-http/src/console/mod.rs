@@ -9,6 +9,7 @@ mod customers;
 mod dashboard;
 pub mod i18n;
 mod imports;
+mod insights;
 mod login;
 mod ownership;
 mod page;
@@ -127,6 +128,16 @@ mod tests {
             super::audit::ACTIONS
                 .iter()
                 .map(|a| format!("audit_action.{a}")),
+        );
+        keys.extend(
+            guanxi_engine::rfm::RfmClass::ALL
+                .iter()
+                .map(|c| format!("rfm_class.{}", c.key())),
+        );
+        keys.extend(
+            guanxi_engine::rfm::RfmGroup::ALL
+                .iter()
+                .map(|g| format!("rfm_group.{}", g.key())),
         );
         for lang in [Lang::ZhCn, Lang::En] {
             for key in &keys {
