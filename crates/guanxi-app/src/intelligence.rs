@@ -81,7 +81,7 @@ fn summaries(facts: &[Fact], zone: ShopTimeZone) -> Vec<(i64, OrderSummary)> {
         .collect()
 }
 
-fn now() -> Millis {
+fn now_ms() -> Millis {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -100,10 +100,26 @@ impl Intelligence {
             .unwrap_or_else(PoisonError::into_inner) = r;
     }
 
+    /// The fitted models' parameters, or why there are none: for logs and benchmarks.
+    pub fn describe(&self) -> String {
+        let engine = self.engine.read().unwrap_or_else(PoisonError::into_inner);
+        match engine.as_ref().map(|e| &e.clv) {
+            None => "not built".to_owned(),
+            Some(Ok(m)) => format!(
+                "BG/NBD {:?} (log-likelihood {:.1}); Gamma-Gamma {:?} (log-likelihood {:.1})",
+                m.purchases.params,
+                m.purchases.log_likelihood,
+                m.spend.params,
+                m.spend.log_likelihood
+            ),
+            Some(Err(e)) => format!("heuristic: {e}"),
+        }
+    }
+
     /// The scores of a customer with counted orders; `None` while building or for a customer
     /// without orders.
     pub fn scores(&self, customer: CustomerId, zone: ShopTimeZone) -> Option<CustomerScores> {
-        let now = now();
+        let now = now_ms();
         let engine = self.engine.read().unwrap_or_else(PoisonError::into_inner);
         engine.as_ref()?.scores(customer.0, day_of(zone)(now), now)
     }
@@ -113,6 +129,7 @@ impl Intelligence {
         let shop = settings.current();
         let currency = shop.currency.code().to_owned();
         // Changes after this point are applied by `follow`; re-reading a customer is harmless.
+        let started = now_ms();
         let seq = store.last_change_seq().await?;
         let max_id = store.max_customer_id().await?;
         let mut features = Features::default();
@@ -131,7 +148,7 @@ impl Intelligence {
                 of: max_id,
             });
         }
-        let now = now();
+        let now = now_ms();
         let today = day_of(shop.time_zone)(now);
         // Fitting takes seconds on a large shop: off the async threads.
         let engine = tokio::task::spawn_blocking(move || {
@@ -143,6 +160,11 @@ impl Intelligence {
             tracing::info!(reason = %e, "lifetime value falls back to the heuristic");
         }
         let customers = engine.features.len();
+        tracing::info!(
+            customers,
+            seconds = (now_ms() - started) as f64 / 1000.0,
+            "the intelligence engine is built"
+        );
         *self.engine.write().unwrap_or_else(PoisonError::into_inner) = Some(engine);
         *self
             .applied_seq
@@ -191,7 +213,7 @@ impl Intelligence {
             let stale =
                 engine.cuts.is_none() || cuts_at.is_none_or(|at| at.elapsed() >= RECUT_EVERY);
             if !touched.is_empty() && stale {
-                engine.refresh_cuts(now());
+                engine.refresh_cuts(now_ms());
                 *cuts_at = Some(std::time::Instant::now());
             }
         }
