@@ -321,17 +321,25 @@ impl CustomerStore for SqlStore {
             ));
             next += 1;
         }
+        // Listing reads a scope off `customers_owner`. A search finds its few customers by
+        // identity or name first: the unary plus keeps SQLite from walking the owner's whole
+        // book instead (PostgreSQL plans by cost either way).
+        let owner_column = if any_of.is_empty() {
+            "c.owner_user_id"
+        } else {
+            "+c.owner_user_id"
+        };
         match query.owner {
             OwnerFilter::Anyone => {}
             OwnerFilter::Nobody => conditions.push("1 = 0".to_owned()),
             OwnerFilter::User(_) => {
-                conditions.push(format!("c.owner_user_id = ${next}"));
+                conditions.push(format!("{owner_column} = ${next}"));
                 next += 1;
             }
             OwnerFilter::UserOrTeam { .. } => {
                 // One IN list, so both databases read it off `customers_owner`.
                 conditions.push(format!(
-                    "c.owner_user_id IN (SELECT id FROM users WHERE id = ${next} OR team_id = ${})",
+                    "{owner_column} IN (SELECT id FROM users WHERE id = ${next} OR team_id = ${})",
                     next + 1
                 ));
                 next += 2;

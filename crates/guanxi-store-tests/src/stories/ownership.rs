@@ -1,7 +1,7 @@
 //! Customer owners and teams: what data scopes stand on. A search within a scope returns only
 //! what the scope reaches; a survivor nobody owned takes the merged customer's owner.
 
-use crate::fixtures::{MINUTE, T0, assert_not_found, customers};
+use crate::fixtures::{MINUTE, T0, assert_not_found, customer_with, customers, key, source};
 use crate::stories::merges::merge;
 use crate::stories::staff::new_user;
 use guanxi_domain::CustomerId;
@@ -83,6 +83,34 @@ pub async fn owners_and_teams_scope_searches(store: &dyn Store) {
         "Bob's and his team's"
     );
     assert_eq!(search(store, OwnerFilter::Anyone).await.len(), 5);
+
+    // A search by identity stays within the scope too.
+    let web = source(store, "web").await;
+    let found_by_email = customer_with(store, web.id, &["email:vip@shop.cn"], T0).await;
+    store
+        .assign_customer(found_by_email, Some(ann.id), T0)
+        .await
+        .expect("assign");
+    let by_email = |owner| CustomerQuery {
+        identities: vec![key("email:vip@shop.cn")],
+        owner,
+        limit: 10,
+        ..CustomerQuery::default()
+    };
+    let anns = store
+        .search_customers(&by_email(OwnerFilter::User(ann.id)))
+        .await
+        .expect("search");
+    assert_eq!(anns, vec![found_by_email]);
+    let cais = store
+        .search_customers(&by_email(OwnerFilter::User(cai.id)))
+        .await
+        .expect("search");
+    assert!(cais.is_empty(), "not Cai's customer");
+    store
+        .assign_customer(found_by_email, None, T0)
+        .await
+        .expect("back to the pool");
 
     // Ann hands a customer to the pool; Bob's customer merges into it and brings him along.
     store
