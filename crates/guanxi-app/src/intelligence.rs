@@ -6,7 +6,7 @@ use crate::ShopSettings;
 use guanxi_domain::{CustomerId, Millis, ShopTimeZone};
 use guanxi_engine::clv::ClvOptions;
 use guanxi_engine::features::{DAY_MS, Fact, Features, OrderSummary};
-use guanxi_engine::scores::{CustomerScores, Engine};
+use guanxi_engine::scores::{CustomerScores, Engine, RfmOverview};
 use guanxi_store::{OrderFact, Store, StoreResult};
 use std::collections::BTreeSet;
 use std::sync::{PoisonError, RwLock};
@@ -98,6 +98,12 @@ impl Intelligence {
             .readiness
             .write()
             .unwrap_or_else(PoisonError::into_inner) = r;
+    }
+
+    /// The shop's customers by RFM, now; `None` while building.
+    pub fn rfm_overview(&self) -> Option<RfmOverview> {
+        let engine = self.engine.read().unwrap_or_else(PoisonError::into_inner);
+        Some(engine.as_ref()?.rfm_overview(now_ms()))
     }
 
     /// The fitted models' parameters, or why there are none: for logs and benchmarks.

@@ -185,3 +185,119 @@ fn heuristic(summary: &OrderSummary, h: &RepeatSummary, options: ClvOptions) -> 
         median_weeks_to_next: (usual_gap - silent).max(0.0),
     }
 }
+
+/// The shop's customers by RFM: the eight classes and the recency × frequency grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RfmOverview {
+    pub customers: usize,
+    pub averages: Option<ClassThresholds>,
+    pub cuts: Option<QuintileCuts>,
+    /// Customers and their spend per class, in `RfmClass::ALL` order.
+    pub classes: Vec<ClassCount>,
+    /// Customers per group, in `RfmGroup::ALL` order.
+    pub groups: Vec<(RfmGroup, usize)>,
+    /// `grid[r - 1][f - 1]`: customers with recency score r and frequency score f.
+    pub grid: [[usize; 5]; 5],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClassCount {
+    pub class: RfmClass,
+    pub customers: usize,
+    /// Their spend, in minor units.
+    pub spent: i64,
+}
+
+impl Engine {
+    /// Every customer with orders, classed at `now`.
+    pub fn rfm_overview(&self, now: i64) -> RfmOverview {
+        let averages = self.features.averages(now);
+        let mut classes: Vec<ClassCount> = RfmClass::ALL
+            .iter()
+            .map(|class| ClassCount {
+                class: *class,
+                customers: 0,
+                spent: 0,
+            })
+            .collect();
+        let mut grid = [[0usize; 5]; 5];
+        let mut groups = [0usize; RfmGroup::ALL.len()];
+        for summary in self.features.summaries() {
+            let input = summary.rfm_input(now);
+            if let Some(a) = &averages {
+                let at = RfmClass::ALL
+                    .iter()
+                    .position(|c| *c == a.class_of(&input))
+                    .unwrap_or_default();
+                classes[at].customers += 1;
+                classes[at].spent += summary.spent;
+            }
+            if let Some(cuts) = &self.cuts {
+                let s = cuts.scores_of(&input);
+                grid[usize::from(s.r) - 1][usize::from(s.f) - 1] += 1;
+                let g = RfmGroup::ALL
+                    .iter()
+                    .position(|g| *g == s.group())
+                    .unwrap_or_default();
+                groups[g] += 1;
+            }
+        }
+        RfmOverview {
+            customers: self.features.len(),
+            averages,
+            cuts: self.cuts,
+            classes,
+            groups: RfmGroup::ALL.iter().copied().zip(groups).collect(),
+            grid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Fact;
+
+    fn shop() -> Engine {
+        let mut features = Features::default();
+        // Customer c orders c times, the last one c days before day 100, for c × 100 each.
+        for c in 1..=10i64 {
+            let facts: Vec<Fact> = (0..c)
+                .map(|k| Fact {
+                    customer: c,
+                    at: (100 - c - 7 * k) * DAY_MS,
+                    value: c * 100,
+                })
+                .rev()
+                .collect();
+            let summary = OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS));
+            features.set(c, summary);
+        }
+        Engine::build(features, 100, 100 * DAY_MS, ClvOptions::default())
+    }
+
+    #[test]
+    fn the_overview_counts_every_customer_once() {
+        let overview = shop().rfm_overview(100 * DAY_MS);
+        assert_eq!(overview.customers, 10);
+        let classed: usize = overview.classes.iter().map(|c| c.customers).sum();
+        assert_eq!(classed, 10);
+        let gridded: usize = overview.grid.iter().flatten().sum();
+        assert_eq!(gridded, 10);
+        let grouped: usize = overview.groups.iter().map(|(_, n)| n).sum();
+        assert_eq!(grouped, 10);
+        let spent: i64 = overview.classes.iter().map(|c| c.spent).sum();
+        assert_eq!(spent, (1..=10).map(|c| c * c * 100).sum::<i64>());
+    }
+
+    #[test]
+    fn a_tiny_shop_is_scored_by_the_flagged_heuristic() {
+        let engine = shop();
+        assert!(engine.clv.is_err(), "ten customers are too few to fit");
+        let scores = engine.scores(10, 100, 100 * DAY_MS).expect("has orders");
+        assert_eq!(scores.clv.method, Method::Heuristic);
+        // The most frequent and valuable, but not recent: keep them.
+        assert_eq!(scores.rfm.class, RfmClass::ImportantKeep, "{scores:?}");
+        assert!(engine.scores(11, 100, 100 * DAY_MS).is_none(), "no orders");
+    }
+}

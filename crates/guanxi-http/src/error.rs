@@ -30,6 +30,9 @@ pub enum ApiError {
     Overloaded,
     #[error("the database is busy or unavailable; retry shortly")]
     Unavailable,
+    /// Something this server builds at start is not ready yet; says what.
+    #[error("{0}; retry shortly")]
+    Starting(&'static str),
     #[error("internal error")]
     Internal(String),
 }
@@ -103,6 +106,7 @@ impl ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Starting(_) => (StatusCode::SERVICE_UNAVAILABLE, "starting"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -123,7 +127,10 @@ impl IntoResponse for ApiError {
             error["field"] = json!(field);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
-        if matches!(self, Self::Overloaded | Self::Unavailable) {
+        if matches!(
+            self,
+            Self::Overloaded | Self::Unavailable | Self::Starting(_)
+        ) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

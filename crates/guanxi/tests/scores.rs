@@ -75,6 +75,27 @@ async fn scores_follow_each_order() {
     let (_, page, _) = owner.get(&format!("/customers/{never}")).await;
     assert!(page.contains("id=\"insights-none\""), "{page}");
 
+    // Shop-wide: the classes and the grid, for roles that reach every customer.
+    let (status, rfm) = app.get("/api/v1/analytics/rfm").await;
+    assert_eq!(status, StatusCode::OK, "{rfm}");
+    assert_eq!(rfm["customers"], 2, "customers with orders: {rfm}");
+    let classed: u64 = rfm["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .map(|c| c["customers"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(classed, 2);
+    let (status, page, _) = owner.get("/analytics").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"rfm-grid\""), "{page}");
+    let rep = crate::console::signed_in(&app, "rep@shop.cn", "sales_rep").await;
+    assert_eq!(
+        rep.get("/analytics").await.0,
+        StatusCode::FORBIDDEN,
+        "a rep's scope is their own customers, not the shop"
+    );
+
     let scores = scores_when(&app, once, |s| s.get("rfm").is_some()).await;
     assert_eq!(scores["rfm"]["class"], "general_retain", "{scores}");
     let (_, body) = app.get(&format!("/api/v1/customers/{never}")).await;

@@ -50,8 +50,21 @@ pub struct ClvModel {
     pub spend: Fit<GammaGamma>,
 }
 
+/// Fewer customers who bought twice than this, and the fit would rest on noise.
+pub const MIN_REPEAT_BUYERS: usize = 30;
+
 impl ClvModel {
+    /// Both models, or why they cannot be fitted on this history.
     pub fn fit(data: &[RepeatSummary]) -> Result<Self, FitError> {
+        let repeat_buyers = data.iter().filter(|s| s.x > 0).count();
+        if repeat_buyers < MIN_REPEAT_BUYERS {
+            return Err(FitError::TooLittleData {
+                model: "the lifetime-value models",
+                reason: format!(
+                    "{repeat_buyers} customers bought more than once; {MIN_REPEAT_BUYERS} are needed"
+                ),
+            });
+        }
         Ok(Self {
             purchases: BgNbd::fit(data)?,
             spend: GammaGamma::fit(data)?,

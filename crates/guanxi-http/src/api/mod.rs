@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document generated from these very
 //! routes (`/api/v1/openapi.json`).
 
+mod analytics;
 mod customers;
 mod orders;
 pub(crate) mod scores;
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::get_customer, customers::edit))
         .routes(routes!(customers::events))
         .routes(routes!(customers::orders))
+        .routes(routes!(analytics::rfm))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.

@@ -3,6 +3,7 @@
 //! user's permissions with the same `Principal` the JSON API uses.
 
 mod account;
+mod analytics;
 mod api_keys;
 mod audit;
 mod customers;
@@ -38,6 +39,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/account/totp", post(account::second_factor))
         .route("/account/language", post(login::switch_language))
         .route("/customers", get(customers::list))
+        .route("/analytics", get(analytics::show))
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
         .route("/customers/{id}/owner", post(ownership::assign))

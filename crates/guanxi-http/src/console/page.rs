@@ -61,12 +61,18 @@ pub fn invalid_text(tr: Tr, field: &str, reason: &str) -> String {
 
 fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
     let may = |r: Resource| principal.may(guanxi_domain::access::Permission::new(r, Action::View));
-    let entries: [(&str, &str, bool, bool); 10] = [
+    let entries: [(&str, &str, bool, bool); 11] = [
         ("/", "nav.dashboard", true, true),
         (
             "/customers",
             "nav.customers",
             may(Resource::Customers),
+            true,
+        ),
+        (
+            "/analytics",
+            "nav.analytics",
+            super::analytics::may_see(principal),
             true,
         ),
         ("/segments", "nav.segments", true, false),
