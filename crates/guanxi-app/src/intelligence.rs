@@ -154,6 +154,7 @@ impl Intelligence {
                 of: max_id,
             });
         }
+        let read_in = now_ms() - started;
         let now = now_ms();
         let today = day_of(shop.time_zone)(now);
         // Fitting takes seconds on a large shop: off the async threads.
@@ -168,6 +169,7 @@ impl Intelligence {
         let customers = engine.features.len();
         tracing::info!(
             customers,
+            read_seconds = read_in as f64 / 1000.0,
             seconds = (now_ms() - started) as f64 / 1000.0,
             "the intelligence engine is built"
         );

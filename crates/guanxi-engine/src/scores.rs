@@ -81,6 +81,9 @@ pub struct CustomerScores {
     pub clv: ClvResult,
 }
 
+/// The most customers the lifetime-value models are fitted on.
+pub const MAX_FIT_CUSTOMERS: usize = 50_000;
+
 /// Everything the engine knows about the shop's customers at one moment.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -95,9 +98,13 @@ pub struct Engine {
 impl Engine {
     /// Fits the models on the features as of `today` (a shop-local day) and `now`.
     pub fn build(features: Features, today: i64, now: i64, options: ClvOptions) -> Self {
+        // The fit reads an even sample of a large shop: maximum likelihood on 50,000 customers
+        // lands within the noise of the whole, in a fraction of the time.
+        let every = features.len().div_ceil(MAX_FIT_CUSTOMERS).max(1);
         let histories: Vec<RepeatSummary> = features
             .summaries()
             .iter()
+            .step_by(every)
             .map(|s| s.repeat_summary(today))
             .collect();
         let mut engine = Self {

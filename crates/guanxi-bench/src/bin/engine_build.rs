@@ -25,6 +25,7 @@ fn peak_rss_mib() -> Option<f64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    guanxi::telemetry::init("pretty");
     let config = guanxi::Config {
         database_url: args.database_url,
         ..guanxi::Config::default()

@@ -56,9 +56,15 @@ pub(crate) fn minimize_positive(
     let mut best: Vec<f64> = start.iter().map(|p| p.ln()).collect();
     let mut best_value = f64::INFINITY;
     let mut iterations = 0;
+    // Tolerances relative to the likelihood's size: a sum over many customers cannot be
+    // resolved more finely than its rounding.
+    let scale = negative_log_likelihood(start).abs().max(1.0);
+    if !scale.is_finite() {
+        return Err(FitError::NotFinite { model });
+    }
     for _ in 0..ROUNDS {
         let solver = NelderMead::new(simplex_around(&best))
-            .with_sd_tolerance(1e-10)
+            .with_sd_tolerance(1e-13 * scale)
             .map_err(|_| FitError::NotFinite { model })?;
         let problem = LogSpace {
             negative_log_likelihood: &negative_log_likelihood,
@@ -74,7 +80,7 @@ pub(crate) fn minimize_positive(
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         );
         let value = state.get_best_cost();
-        let improved = value < best_value - 1e-9;
+        let improved = value < best_value - 1e-12 * scale;
         if let Some(params) = state.get_best_param().filter(|_| value <= best_value) {
             best = params.clone();
             best_value = value;
