@@ -54,6 +54,27 @@ impl FactStore for SqlStore {
              AND o.currency = $3 AND {} ORDER BY o.customer_id, o.created_at",
             counted_order!()
         );
+        // A build reads every order: on SQLite, natively, without the Any driver's per-value
+        // decoding.
+        if let Some(readers) = &self.readers {
+            let currency = currency.to_owned();
+            return readers
+                .read(move |conn| {
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    let rows = stmt.query_map(
+                        rusqlite::named_params! { "$1": after.0, "$2": up_to.0, "$3": currency },
+                        |r| {
+                            Ok(OrderFact {
+                                customer: CustomerId(r.get(0)?),
+                                at: r.get(1)?,
+                                value: r.get(2)?,
+                            })
+                        },
+                    )?;
+                    rows.collect()
+                })
+                .await;
+        }
         let rows = sqlx::query(&sql)
             .bind(after.0)
             .bind(up_to.0)

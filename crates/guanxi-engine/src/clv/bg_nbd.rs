@@ -74,10 +74,10 @@ impl Prepared {
             .iter()
             .map(|x| {
                 let x = f64::from(*x);
-                let base = lgamma(r + x) - lgamma(r) + r * alpha.ln() + lgamma(a + b)
-                    + lgamma(b + x)
-                    - lgamma(b)
-                    - lgamma(a + b + x);
+                let base =
+                    lgamma(r + x) - lgamma(r) + r * alpha.ln() + lgamma(a + b) + lgamma(b + x)
+                        - lgamma(b)
+                        - lgamma(a + b + x);
                 let dropped = if x > 0.0 {
                     a.ln() - (b + x - 1.0).ln()
                 } else {
@@ -199,13 +199,41 @@ mod tests {
     #[test]
     fn the_prepared_likelihood_is_the_sum_over_customers() {
         let data = [
-            RepeatSummary { x: 0, t_x: 0.0, t: 30.0, zbar: 0.0 },
-            RepeatSummary { x: 0, t_x: 0.0, t: 30.0, zbar: 0.0 },
-            RepeatSummary { x: 2, t_x: 20.0, t: 38.0, zbar: 0.0 },
-            RepeatSummary { x: 5, t_x: 35.5, t: 36.0, zbar: 0.0 },
+            RepeatSummary {
+                x: 0,
+                t_x: 0.0,
+                t: 30.0,
+                zbar: 0.0,
+            },
+            RepeatSummary {
+                x: 0,
+                t_x: 0.0,
+                t: 30.0,
+                zbar: 0.0,
+            },
+            RepeatSummary {
+                x: 2,
+                t_x: 20.0,
+                t: 38.0,
+                zbar: 0.0,
+            },
+            RepeatSummary {
+                x: 5,
+                t_x: 35.5,
+                t: 36.0,
+                zbar: 0.0,
+            },
         ];
-        let m = BgNbd { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 };
+        let m = BgNbd {
+            r: 0.24,
+            alpha: 4.4,
+            a: 0.79,
+            b: 2.4,
+        };
         let prepared = Prepared::new(&data).log_likelihood(&m);
-        assert!((prepared - m.log_likelihood(&data)).abs() < 1e-9, "{prepared}");
+        assert!(
+            (prepared - m.log_likelihood(&data)).abs() < 1e-9,
+            "{prepared}"
+        );
     }
 }
