@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces every figure in BENCHMARKS.md. Usage:
-#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|all]   (default: all)
+#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|engine|all]   (default: all)
 # Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS,
 # CONSOLE_CLIENTS.
 # Everything generated lives under /tmp; the 1M-customer database (/tmp/guanxi-bench-1m.db) is
@@ -117,6 +117,15 @@ console_bench() {
   stop_server
 }
 
+engine_bench() {
+  say "(e) Intelligence engine build, $CUSTOMERS customers"
+  [ -f "$READ_DB" ] || { echo "run 'bench/run.sh read' first: it loads $READ_DB"; exit 1; }
+  for run in 1 2 3; do
+    /usr/bin/time -v -o "$WORK/engine-time.txt" "$BIN/engine-build" --database-url "sqlite://$READ_DB"
+    grep -E "Maximum resident" "$WORK/engine-time.txt"
+  done
+}
+
 [ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -p guanxi -p guanxi-bench)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 case "${1:-all}" in
@@ -125,6 +134,7 @@ case "${1:-all}" in
   import) import ;;
   read) read_bench ;;
   console) console_bench ;;
-  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench ;;
-  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|all]"; exit 2 ;;
+  engine) engine_bench ;;
+  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench; engine_bench ;;
+  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|engine|all]"; exit 2 ;;
 esac

@@ -36,6 +36,12 @@ struct Args {
     /// Sign-ins to time (one after another).
     #[arg(long, default_value_t = 20)]
     logins: usize,
+    /// 360 pages and reveals draw their ids from this file (one id a line) instead of
+    /// 1..=customers: a scoped user's own customers.
+    #[arg(long)]
+    ids_file: Option<std::path::PathBuf>,
+    #[arg(skip)]
+    ids: Vec<i64>,
 }
 
 fn browser() -> anyhow::Result<reqwest::Client> {
@@ -98,6 +104,7 @@ struct Samples {
     search: Vec<Duration>,
     profile: Vec<Duration>,
     reveal: Vec<Duration>,
+    denied: Vec<Duration>,
 }
 
 async fn client(args: &Args, seed: u64) -> anyhow::Result<Samples> {
@@ -117,15 +124,27 @@ async fn client(args: &Args, seed: u64) -> anyhow::Result<Samples> {
         let q: String = args.search.bytes().map(|b| format!("%{b:02X}")).collect();
         s.search
             .push(timed_get(&http, format!("{}/customers?q={q}", args.url)).await?);
-        let id = rng.gen_range(1..=args.customers);
+        let id = if args.ids.is_empty() {
+            rng.gen_range(1..=args.customers)
+        } else {
+            args.ids[rng.gen_range(0..args.ids.len())]
+        };
         let started = Instant::now();
-        let page = http
+        let answer = http
             .get(format!("{}/customers/{id}", args.url))
             .send()
-            .await?
-            .text()
             .await?;
-        s.profile.push(started.elapsed());
+        let status = answer.status();
+        let page = answer.text().await?;
+        let took = started.elapsed();
+        if status == reqwest::StatusCode::FORBIDDEN {
+            s.denied.push(took);
+            continue;
+        }
+        if status != reqwest::StatusCode::OK {
+            bail!("360 page answered {status}");
+        }
+        s.profile.push(took);
         let token = csrf(&page)?;
         let started = Instant::now();
         let answer = http
@@ -145,7 +164,14 @@ async fn client(args: &Args, seed: u64) -> anyhow::Result<Samples> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(path) = &args.ids_file {
+        args.ids = std::fs::read_to_string(path)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim().parse::<i64>())
+            .collect::<Result<_, _>>()?;
+    }
     let http = browser()?;
     let mut logins = Vec::with_capacity(args.logins);
     for _ in 0..args.logins {
@@ -166,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
         all.search.extend(s.search);
         all.profile.extend(s.profile);
         all.reveal.extend(s.reveal);
+        all.denied.extend(s.denied);
     }
     let elapsed = started.elapsed();
     let report = |name: &str, samples: Vec<Duration>| {
@@ -195,5 +222,6 @@ async fn main() -> anyhow::Result<()> {
     report("customer search", all.search);
     report("customer 360 page", all.profile);
     report("reveal + audit write", all.reveal);
+    report("360 page, out of scope (403)", all.denied);
     Ok(())
 }
