@@ -101,9 +101,10 @@ impl Intelligence {
     }
 
     /// The shop's customers by RFM, now; `None` while building.
-    pub fn rfm_overview(&self) -> Option<RfmOverview> {
+    pub fn rfm_overview(&self, zone: ShopTimeZone) -> Option<RfmOverview> {
+        let now = now_ms();
         let engine = self.engine.read().unwrap_or_else(PoisonError::into_inner);
-        Some(engine.as_ref()?.rfm_overview(now_ms()))
+        Some(engine.as_ref()?.rfm_overview(day_of(zone)(now), now))
     }
 
     /// The fitted models' parameters, or why there are none: for logs and benchmarks.

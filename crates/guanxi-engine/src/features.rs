@@ -24,6 +24,9 @@ pub struct OrderSummary {
     pub spent: i64,
     pub first_day: i64,
     pub last_day: i64,
+    /// The order day before the last one (`None` with a single order day): how long the
+    /// customer had been away when they last came back.
+    pub previous_day: Option<i64>,
     /// Days with orders after the first day: the repeat purchases of the CLV models.
     pub repeat_days: u32,
     /// What those days brought in.
@@ -38,16 +41,18 @@ impl OrderSummary {
         let first_day = day_of(first.at);
         let mut repeat_days = 0;
         let mut repeat_spent = 0;
-        let mut previous_day = first_day;
+        let mut current_day = first_day;
+        let mut day_before = None;
         for f in facts {
             let day = day_of(f.at);
             if day != first_day {
                 repeat_spent += f.value;
-                if day != previous_day {
+                if day != current_day {
                     repeat_days += 1;
+                    day_before = Some(current_day);
                 }
             }
-            previous_day = day;
+            current_day = day;
         }
         Some(Self {
             first_at: first.at,
@@ -56,6 +61,7 @@ impl OrderSummary {
             spent: facts.iter().map(|f| f.value).sum(),
             first_day,
             last_day: day_of(last.at),
+            previous_day: day_before,
             repeat_days,
             repeat_spent,
         })
@@ -187,6 +193,7 @@ mod tests {
         let s = OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS)).expect("orders");
         assert_eq!((s.orders, s.spent), (5, 210));
         assert_eq!((s.repeat_days, s.repeat_spent), (2, 60));
+        assert_eq!(s.previous_day, Some(17), "the last order day before day 24");
         let r = s.repeat_summary(31);
         assert_eq!((r.x, r.t_x, r.t, r.zbar), (2, 2.0, 3.0, 30.0));
     }
@@ -201,6 +208,7 @@ mod tests {
             spent,
             first_day: 0,
             last_day,
+            previous_day: None,
             repeat_days: orders - 1,
             repeat_spent: 0,
         };

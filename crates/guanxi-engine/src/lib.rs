@@ -4,5 +4,6 @@
 
 pub mod clv;
 pub mod features;
+pub mod lifecycle;
 pub mod rfm;
 pub mod scores;

@@ -3,6 +3,7 @@
 
 use crate::clv::{ClvModel, ClvOptions, FitError, Prediction, RepeatSummary};
 use crate::features::{DAY_MS, Features, OrderSummary};
+use crate::lifecycle::{Cycle, Stage};
 use crate::rfm::{ClassThresholds, QuintileCuts, RfmClass, RfmGroup, RfmInput, RfmScores};
 use serde::Serialize;
 
@@ -76,8 +77,17 @@ impl From<RepeatSummary> for HistoryView {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LifecycleResult {
+    pub stage: Stage,
+    /// The shop's purchase cycle the stage is judged against.
+    pub cycle_days: f64,
+    pub days_since_last_order: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CustomerScores {
     pub rfm: RfmResult,
+    pub lifecycle: LifecycleResult,
     pub clv: ClvResult,
 }
 
@@ -93,6 +103,8 @@ pub struct Engine {
     pub options: ClvOptions,
     /// Quintile cuts at the last build; refreshed by `refresh_cuts`.
     pub cuts: Option<QuintileCuts>,
+    /// The shop's purchase cycle, refreshed with the cuts.
+    pub cycle: Cycle,
 }
 
 impl Engine {
@@ -112,6 +124,7 @@ impl Engine {
             features,
             options,
             cuts: None,
+            cycle: Cycle::of(&[]),
         };
         engine.refresh_cuts(now);
         engine
@@ -125,6 +138,7 @@ impl Engine {
             .map(|s| s.rfm_input(now))
             .collect();
         self.cuts = QuintileCuts::of(&inputs);
+        self.cycle = Cycle::of(self.features.summaries());
     }
 
     /// The scores of a customer with counted orders; `None` for one without.
@@ -140,6 +154,11 @@ impl Engine {
             scores,
             group: scores.group(),
         };
+        let lifecycle = LifecycleResult {
+            stage: self.cycle.stage_of(summary, today),
+            cycle_days: self.cycle.days,
+            days_since_last_order: today - summary.last_day,
+        };
         let history = summary.repeat_summary(today);
         let (method, prediction) = match &self.clv {
             Ok(model) => (Method::Fitted, model.predict(&history, self.options)),
@@ -151,6 +170,7 @@ impl Engine {
         let next_order_at = now + (prediction.median_weeks_to_next * 7.0 * DAY_MS as f64) as i64;
         Some(CustomerScores {
             rfm,
+            lifecycle,
             clv: ClvResult {
                 method,
                 history: history.into(),
@@ -205,6 +225,9 @@ pub struct RfmOverview {
     pub groups: Vec<(RfmGroup, usize)>,
     /// `grid[r - 1][f - 1]`: customers with recency score r and frequency score f.
     pub grid: [[usize; 5]; 5],
+    /// Customers per lifecycle stage, in `Stage::ALL` order, and the cycle they are judged by.
+    pub stages: Vec<(Stage, usize)>,
+    pub cycle: Cycle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -217,7 +240,7 @@ pub struct ClassCount {
 
 impl Engine {
     /// Every customer with orders, classed at `now`.
-    pub fn rfm_overview(&self, now: i64) -> RfmOverview {
+    pub fn rfm_overview(&self, today: i64, now: i64) -> RfmOverview {
         let averages = self.features.averages(now);
         let mut classes: Vec<ClassCount> = RfmClass::ALL
             .iter()
@@ -229,7 +252,12 @@ impl Engine {
             .collect();
         let mut grid = [[0usize; 5]; 5];
         let mut groups = [0usize; RfmGroup::ALL.len()];
+        let mut stages = [0usize; Stage::ALL.len()];
         for summary in self.features.summaries() {
+            let stage = self.cycle.stage_of(summary, today);
+            if let Some(at) = Stage::ALL.iter().position(|s| *s == stage) {
+                stages[at] += 1;
+            }
             let input = summary.rfm_input(now);
             if let Some(a) = &averages {
                 let at = RfmClass::ALL
@@ -256,6 +284,8 @@ impl Engine {
             classes,
             groups: RfmGroup::ALL.iter().copied().zip(groups).collect(),
             grid,
+            stages: Stage::ALL.iter().copied().zip(stages).collect(),
+            cycle: self.cycle,
         }
     }
 }
@@ -285,7 +315,7 @@ mod tests {
 
     #[test]
     fn the_overview_counts_every_customer_once() {
-        let overview = shop().rfm_overview(100 * DAY_MS);
+        let overview = shop().rfm_overview(100, 100 * DAY_MS);
         assert_eq!(overview.customers, 10);
         let classed: usize = overview.classes.iter().map(|c| c.customers).sum();
         assert_eq!(classed, 10);
@@ -293,6 +323,8 @@ mod tests {
         assert_eq!(gridded, 10);
         let grouped: usize = overview.groups.iter().map(|(_, n)| n).sum();
         assert_eq!(grouped, 10);
+        let staged: usize = overview.stages.iter().map(|(_, n)| n).sum();
+        assert_eq!(staged, 10);
         let spent: i64 = overview.classes.iter().map(|c| c.spent).sum();
         assert_eq!(spent, (1..=10).map(|c| c * c * 100).sum::<i64>());
     }

@@ -52,6 +52,7 @@ async fn scores_follow_each_order() {
 
     let scores = scores_when(&app, loyal, |s| s["rfm"]["frequency"] == 3).await;
     assert_eq!(scores["rfm"]["class"], "important_value", "{scores}");
+    assert_eq!(scores["lifecycle"]["stage"], "active", "{scores}");
     assert_eq!(scores["rfm"]["monetary"], "900.00");
     assert_eq!(scores["currency"], "CNY");
     assert_eq!(
@@ -67,6 +68,7 @@ async fn scores_follow_each_order() {
     let (status, page, _) = owner.get(&format!("/customers/{loyal}")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("id=\"rfm-class\""), "{page}");
+    assert!(page.contains("id=\"lifecycle-stage\""), "{page}");
     assert!(
         page.contains("id=\"clv-heuristic\""),
         "the estimate is flagged: {page}"
@@ -89,6 +91,7 @@ async fn scores_follow_each_order() {
     let (status, page, _) = owner.get("/analytics").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("id=\"rfm-grid\""), "{page}");
+    assert!(page.contains("id=\"lifecycle-stages\""), "{page}");
     let rep = crate::console::signed_in(&app, "rep@shop.cn", "sales_rep").await;
     assert_eq!(
         rep.get("/analytics").await.0,
@@ -98,6 +101,10 @@ async fn scores_follow_each_order() {
 
     let scores = scores_when(&app, once, |s| s.get("rfm").is_some()).await;
     assert_eq!(scores["rfm"]["class"], "general_retain", "{scores}");
+    assert_eq!(
+        scores["lifecycle"]["stage"], "lapsed",
+        "300 days away: {scores}"
+    );
     let (_, body) = app.get(&format!("/api/v1/customers/{never}")).await;
     assert_eq!(body["scores"], json!({}), "no orders, no scores");
 
@@ -107,4 +114,5 @@ async fn scores_follow_each_order() {
     assert_eq!(scores["rfm"]["recency_days"], 0.0);
     assert_eq!(scores["rfm"]["monetary"], "2020.00");
     assert_eq!(scores["rfm"]["class"], "important_develop", "{scores}");
+    assert_eq!(scores["lifecycle"]["stage"], "won_back", "{scores}");
 }

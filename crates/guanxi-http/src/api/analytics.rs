@@ -17,9 +17,12 @@ pub async fn rfm(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     auth::api_allowed(&state, &headers, Resource::Customers, Action::View).await?;
-    let overview = state.intelligence.rfm_overview().ok_or(ApiError::Starting(
-        "the engine is still reading the shop's history",
-    ))?;
+    let overview = state
+        .intelligence
+        .rfm_overview(state.settings.current().time_zone)
+        .ok_or(ApiError::Starting(
+            "the engine is still reading the shop's history",
+        ))?;
     let currency = state.settings.current().currency.code().to_owned();
     let classes: Vec<Value> = overview
         .classes
@@ -45,5 +48,13 @@ pub async fn rfm(
         "classes": classes,
         "groups": groups,
         "grid": overview.grid,
+        "lifecycle": {
+            "cycle_days": overview.cycle.days,
+            "stages": overview
+                .stages
+                .iter()
+                .map(|(stage, n)| (stage.key().to_owned(), json!(n)))
+                .collect::<serde_json::Map<String, Value>>(),
+        },
     })))
 }

@@ -37,6 +37,11 @@ pub fn scores_view(scores: Option<CustomerScores>, readiness: &Readiness, curren
                 "monetary": cash(rfm.thresholds.monetary),
             },
         },
+        "lifecycle": {
+            "stage": s.lifecycle.stage.key(),
+            "cycle_days": s.lifecycle.cycle_days,
+            "days_since_last_order": s.lifecycle.days_since_last_order,
+        },
         "clv": {
             "method": clv.method,
             "p_alive": p.p_alive,

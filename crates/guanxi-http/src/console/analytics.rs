@@ -36,6 +36,9 @@ struct AnalyticsPage {
     /// Rows from R5 down to R1, columns F1 to F5.
     grid: Vec<(u8, Vec<Cell>)>,
     groups: Vec<(String, usize)>,
+    /// (stage catalogue key, customers, share)
+    stages: Vec<(String, usize, String)>,
+    cycle_days: String,
 }
 
 /// Whether `principal` may read shop-wide customer figures.
@@ -55,7 +58,10 @@ pub async fn show(State(state): State<AppState>, staff: Staff) -> Response {
     if !may_see(&staff.signed_in.principal) {
         return Page::forbidden(staff.tr).into_response();
     }
-    let Some(overview) = state.intelligence.rfm_overview() else {
+    let Some(overview) = state
+        .intelligence
+        .rfm_overview(state.settings.current().time_zone)
+    else {
         let text = staff.tr.get("insights.building").to_owned();
         return Page::new(staff.tr, StatusCode::SERVICE_UNAVAILABLE, text).into_response();
     };
@@ -104,5 +110,11 @@ pub async fn show(State(state): State<AppState>, staff: Staff) -> Response {
             .iter()
             .map(|(g, n): &(RfmGroup, usize)| (format!("rfm_group.{}", g.key()), *n))
             .collect(),
+        stages: overview
+            .stages
+            .iter()
+            .map(|(stage, n)| (format!("lifecycle.{}", stage.key()), *n, percent(*n, total)))
+            .collect(),
+        cycle_days: format!("{:.0}", overview.cycle.days),
     })
 }

@@ -8,6 +8,9 @@ use guanxi_engine::scores::{CustomerScores, Method};
 
 /// What the card shows, worded.
 pub struct Insights {
+    pub stage_key: String,
+    /// "Judged against the shop's purchase cycle of N days."
+    pub stage_why: String,
     pub class_key: String,
     pub group_key: String,
     /// `R5 F4 M5`
@@ -55,7 +58,16 @@ impl Insights {
                 ("mean", &cash(clv.history.zbar)),
             ],
         );
+        let stage_why = tr.fill(
+            "insights.stage_why",
+            &[
+                ("days", &s.lifecycle.days_since_last_order.to_string()),
+                ("cycle", &format!("{:.0}", s.lifecycle.cycle_days)),
+            ],
+        );
         Self {
+            stage_key: format!("lifecycle.{}", s.lifecycle.stage.key()),
+            stage_why,
             class_key: format!("rfm_class.{}", rfm.class.key()),
             group_key: format!("rfm_group.{}", rfm.group.key()),
             scores: format!("R{} F{} M{}", rfm.scores.r, rfm.scores.f, rfm.scores.m),

@@ -137,6 +137,11 @@ mod tests {
                 .map(|c| format!("rfm_class.{}", c.key())),
         );
         keys.extend(
+            guanxi_engine::lifecycle::Stage::ALL
+                .iter()
+                .map(|s| format!("lifecycle.{}", s.key())),
+        );
+        keys.extend(
             guanxi_engine::rfm::RfmGroup::ALL
                 .iter()
                 .map(|g| format!("rfm_group.{}", g.key())),
