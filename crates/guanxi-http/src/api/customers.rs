@@ -10,7 +10,8 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use guanxi_app::customers::{self, LookupError, Reveal, Visibility};
+use guanxi_app::Settings;
+use guanxi_app::customers::{self, LookupError, Profile, Reveal, Visibility};
 use guanxi_app::{WriteItem, WriteOp};
 use guanxi_domain::access::{Action, Denied, PersonalField, Principal, Resource};
 use guanxi_domain::{CustomerId, FieldError, IdentityKey, IdentityKind};
@@ -113,6 +114,23 @@ impl Reader {
     }
 }
 
+/// The 360 document of a profile, with the customer's scores from the engine.
+fn view_of(
+    state: &AppState,
+    shop: &Settings,
+    profile: Profile,
+    visibility: Visibility,
+) -> CustomerView {
+    let id = profile.id;
+    let mut view = CustomerView::new(profile, visibility.protects_anything());
+    view.scores = super::scores::scores_view(
+        state.intelligence.scores(id, shop.time_zone),
+        &state.intelligence.readiness(),
+        shop.currency.code(),
+    );
+    view
+}
+
 async fn view(
     state: &AppState,
     id: CustomerId,
@@ -120,13 +138,7 @@ async fn view(
 ) -> Result<CustomerView, ApiError> {
     let shop = state.settings.current();
     let profile = customers::profile(state.store.as_ref(), &shop, id, visibility).await?;
-    let mut view = CustomerView::new(profile, visibility.protects_anything());
-    view.scores = super::scores::scores_view(
-        state.intelligence.scores(id, shop.time_zone),
-        &state.intelligence.readiness(),
-        shop.currency.code(),
-    );
-    Ok(view)
+    Ok(view_of(state, &shop, profile, visibility))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(ListParams), responses((status = 200, body = CustomerPage)))]
@@ -152,10 +164,12 @@ pub async fn list(
         .then(|| ids.last().map(|c| c.0.to_string()))
         .flatten();
     let visibility = reader.visibility(&state, &ids).await?;
-    let mut data = Vec::with_capacity(ids.len());
-    for id in ids {
-        data.push(view(&state, id, visibility).await?);
-    }
+    let shop = state.settings.current();
+    let profiles = customers::profiles(state.store.as_ref(), &shop, &ids, visibility).await?;
+    let data = profiles
+        .into_iter()
+        .map(|p| view_of(&state, &shop, p, visibility))
+        .collect();
     Ok(Json(CustomerPage { data, next_cursor }))
 }
 

@@ -72,7 +72,7 @@ fn cell(profile: &Profile, visibility: Visibility, field: PersonalField) -> Cell
     value.map_or(Cell::Empty, Cell::Value)
 }
 
-fn refused(staff: &Staff, e: AccessError) -> Response {
+pub(super) fn refused(staff: &Staff, e: AccessError) -> Response {
     match e {
         AccessError::Denied(Denied::Scope) => {
             let text = staff.tr.get("error.out_of_scope").to_owned();
@@ -100,9 +100,9 @@ pub async fn list(
         principal.require(Resource::Customers, Action::View)?;
         let ids = store.search_customers(&query).await?;
         let visibility = customers::visibility(store, principal, &ids, no_reveal()).await?;
+        let profiles = customers::profiles(store, &settings, &ids, visibility).await?;
         let mut rows = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let p = customers::profile(store, &settings, *id, visibility).await?;
+        for p in profiles {
             rows.push(Row {
                 id: p.id.0,
                 name: cell(&p, visibility, PersonalField::Name),
@@ -137,7 +137,7 @@ pub async fn list(
     }))
 }
 
-fn no_reveal() -> Reveal<'static> {
+pub(super) fn no_reveal() -> Reveal<'static> {
     Reveal {
         fields: &[],
         reason: None,

@@ -153,6 +153,7 @@ mod tests {
             include_str!("../../templates/console/settings_shop.html"),
             include_str!("shop.rs"),
             include_str!("ownership.rs"),
+            include_str!("../../templates/console/customer_owner.html"),
             include_str!("teams.rs"),
             include_str!("insights.rs"),
             include_str!("analytics.rs"),

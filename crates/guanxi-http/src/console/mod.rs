@@ -42,7 +42,10 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/analytics", get(analytics::show))
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
-        .route("/customers/{id}/owner", post(ownership::assign))
+        .route(
+            "/customers/{id}/owner",
+            get(ownership::picker).post(ownership::assign),
+        )
         .route("/audit", get(audit::show))
         .route(
             "/imports",

@@ -1,37 +1,29 @@
 //! A customer's owner on the 360 page, and handing the customer on. The rules (who may, whom
 //! to, the audit entry) live in `guanxi_app::ownership`.
 
-use super::page::{Page, invalid_text};
-use super::session::{ClientIp, StaffForm};
+use super::customers::no_reveal;
+use super::page::{Chrome, Page, invalid_text, render};
+use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_app::customers::{self, AccessError};
 use guanxi_app::ownership::{self, OwnershipError};
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::{CustomerId, ShopTimeZone};
 use guanxi_store::{Store, StoreError};
 
-/// Who works the customer, and whom the viewer may hand them to.
+/// Who works the customer, on the 360 page.
 pub struct OwnerCard {
     /// `Li Na (li.na@shop.cn)`; `None` while the customer is in the shared pool.
     pub owner: Option<String>,
-    pub owner_id: Option<i64>,
     pub since: Option<String>,
-    /// Active staff as (id, name) for the picker; empty if the viewer may not assign.
-    pub candidates: Vec<(i64, String)>,
-}
-
-impl OwnerCard {
-    pub fn may_assign(&self) -> bool {
-        !self.candidates.is_empty()
-    }
-
-    /// Whether `user` owns the customer (for the picker; askama hands loop items by reference).
-    pub fn is_owner(&self, user: &&i64) -> bool {
-        self.owner_id == Some(**user)
-    }
+    /// Whether the viewer may hand the customer on (the picker is a page of its own, so the
+    /// 360 page does not list the staff on every view).
+    pub may_assign: bool,
 }
 
 fn staff_label(name: &str, email: &str) -> String {
@@ -46,28 +38,63 @@ pub async fn owner_card(
     zone: ShopTimeZone,
 ) -> Result<OwnerCard, StoreError> {
     let owner = store.customer_owners(&[customer]).await?.into_iter().next();
-    let may_assign = viewer.require(Resource::Customers, Action::Edit).is_ok();
-    let users = store.list_users().await?;
-    let label_of = |id: i64| {
-        users
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| staff_label(&u.display_name, &u.email))
-    };
-    let owner_id = owner.and_then(|o| o.owner);
-    let candidates = if may_assign {
-        users
-            .iter()
-            .filter(|u| u.disabled_at.is_none())
-            .map(|u| (u.id, staff_label(&u.display_name, &u.email)))
-            .collect()
-    } else {
-        Vec::new()
+    let name = match owner.and_then(|o| o.owner) {
+        Some(id) => Some(
+            store
+                .user(id)
+                .await
+                .map(|u| staff_label(&u.display_name, &u.email))?,
+        ),
+        None => None,
     };
     Ok(OwnerCard {
-        owner: owner_id.and_then(label_of),
-        owner_id,
+        owner: name,
         since: owner.and_then(|o| o.since).map(|at| local_time(at, zone)),
+        may_assign: viewer.require(Resource::Customers, Action::Edit).is_ok(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/customer_owner.html")]
+struct AssignPage {
+    c: Chrome,
+    id: i64,
+    /// Active staff as (id, name, whether they own the customer now).
+    candidates: Vec<(i64, String, bool)>,
+}
+
+/// The picker: every active member of staff, the current owner selected.
+pub async fn picker(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Response {
+    let store = state.store.as_ref();
+    let principal = &staff.signed_in.principal;
+    let found = async {
+        principal.require(Resource::Customers, Action::Edit)?;
+        let id = store.customer(CustomerId(id)).await?.id;
+        customers::visibility(store, principal, &[id], no_reveal()).await?;
+        let owner = store
+            .customer_owners(&[id])
+            .await?
+            .first()
+            .and_then(|o| o.owner);
+        let users = store.list_users().await?;
+        Ok::<_, AccessError>((id, owner, users))
+    }
+    .await;
+    let (id, owner, users) = match found {
+        Ok(found) => found,
+        Err(e) => return super::customers::refused(&staff, e),
+    };
+    let candidates = users
+        .iter()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| {
+            let label = staff_label(&u.display_name, &u.email);
+            (u.id, label, owner == Some(u.id))
+        })
+        .collect();
+    render(&AssignPage {
+        c: Chrome::new(&staff, "/customers"),
+        id: id.0,
         candidates,
     })
 }
