@@ -197,6 +197,20 @@ impl TestApp {
         body
     }
 
+    /// Posts a paid CNY order `id` for `email`'s customer, placed `days_ago` days ago.
+    pub async fn paid_order(&self, id: &str, email: &str, total: &str, days_ago: i64) {
+        let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+        let (status, body) = self
+            .post(
+                "/api/v1/orders",
+                &serde_json::json!({"source": "api", "external_id": id, "status": "paid",
+                    "currency": "CNY", "total": total, "created_at": at.to_rfc3339(),
+                    "customer": {"email": email}, "items": []}),
+            )
+            .await;
+        assert!(status.is_success(), "{status}: {body}");
+    }
+
     /// Stops the server; the writer commits what it accepted before this returns.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

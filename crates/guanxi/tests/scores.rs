@@ -8,16 +8,7 @@ use std::time::{Duration, Instant};
 
 /// Posts a paid order for `email`'s customer; answers the customer's id.
 async fn order(app: &TestApp, id: &str, email: &str, total: &str, days_ago: i64) -> i64 {
-    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
-    let (status, body) = app
-        .post(
-            "/api/v1/orders",
-            &json!({"source": "api", "external_id": id, "status": "paid", "currency": "CNY",
-                    "total": total, "created_at": at.to_rfc3339(),
-                    "customer": {"email": email}, "items": []}),
-        )
-        .await;
-    assert!(status.is_success(), "{status}: {body}");
+    app.paid_order(id, email, total, days_ago).await;
     app.customer_by(&format!("email:{email}")).await["id"]
         .as_i64()
         .expect("customer id")

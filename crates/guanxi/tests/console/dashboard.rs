@@ -3,7 +3,6 @@
 use super::signed_in;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
-use serde_json::json;
 
 /// The figure on the card for `key` (`dashboard.orders`, …).
 fn card(page: &str, key: &str) -> String {
@@ -15,25 +14,13 @@ fn card(page: &str, key: &str) -> String {
         .to_owned()
 }
 
-async fn order(app: &TestApp, id: &str, email: &str, total: &str, days_ago: i64) {
-    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
-    let (status, body) = app
-        .post(
-            "/api/v1/orders",
-            &json!({"source": "api", "external_id": id, "status": "paid", "currency": "CNY",
-                    "total": total, "created_at": at.to_rfc3339(),
-                    "customer": {"email": email}, "items": []}),
-        )
-        .await;
-    assert!(status.is_success(), "{status}: {body}");
-}
-
 #[tokio::test]
 async fn the_dashboard_sums_up_the_chosen_period() {
     let app = TestApp::spawn().await;
-    order(&app, "o-1", "li.na@example.com", "88.00", 1).await;
-    order(&app, "o-2", "li.na@example.com", "12.00", 2).await;
-    order(&app, "o-3", "wang@example.com", "100.00", 40).await;
+    app.paid_order("o-1", "li.na@example.com", "88.00", 1).await;
+    app.paid_order("o-2", "li.na@example.com", "12.00", 2).await;
+    app.paid_order("o-3", "wang@example.com", "100.00", 40)
+        .await;
     let owner = signed_in(&app, "owner@shop.cn", "owner").await;
 
     let (status, page, _) = owner.get("/").await;

@@ -75,6 +75,13 @@ async fn each_role_reaches_the_customers_its_scope_allows() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     let east = app.store.teams().await.expect("teams")[0].id;
+    let (_, staff_page, _) = owner.get("/settings/users").await;
+    assert_eq!(
+        staff_page.matches("id=\"team-form\"").count(),
+        1,
+        "{staff_page}"
+    );
+    assert!(staff_page.contains("<option value=\"") && staff_page.contains("华东组"));
     for user in [ann_id, lead_id] {
         let (status, page, _) = owner
             .post(
