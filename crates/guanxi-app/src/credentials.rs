@@ -44,15 +44,8 @@ impl By<'_> {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CredentialError {
-    #[error(transparent)]
-    Denied(#[from] Denied),
-    #[error("{0}: {1}")]
-    Invalid(&'static str, String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+/// What a credential action answers when it is not done.
+pub use crate::action::ActionError as CredentialError;
 
 impl From<KeyError> for CredentialError {
     fn from(e: KeyError) -> Self {

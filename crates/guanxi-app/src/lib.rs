@@ -2,6 +2,7 @@
 //! customer profiles, keys, imports and the demo shop. Talks to storage only through the
 //! `guanxi-store` traits.
 
+pub mod action;
 pub mod audit;
 pub mod credentials;
 pub mod customers;
@@ -16,5 +17,6 @@ pub mod settings;
 pub mod staff;
 pub mod uploaded_import;
 
+pub use action::ActionError;
 pub use ingest::{IngestError, Ingestor, Outcome, OutcomeStatus, PendingWrite, WriteItem, WriteOp};
 pub use settings::{Settings, SettingsError, SettingsForm, ShopSettings};

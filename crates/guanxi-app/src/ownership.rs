@@ -9,24 +9,8 @@ use guanxi_domain::access::{Action, Actor, DataScope, Denied, Principal, Resourc
 use guanxi_store::{OwnerFilter, Store, StoreError, Team};
 use serde_json::json;
 
-#[derive(Debug, thiserror::Error)]
-pub enum OwnershipError {
-    #[error(transparent)]
-    Denied(#[from] Denied),
-    #[error("{0}: {1}")]
-    Invalid(&'static str, String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<AccessError> for OwnershipError {
-    fn from(e: AccessError) -> Self {
-        match e {
-            AccessError::Denied(d) => Self::Denied(d),
-            AccessError::Store(s) => Self::Store(s),
-        }
-    }
-}
+/// What an ownership action answers when it is not done.
+pub use crate::action::ActionError as OwnershipError;
 
 /// The customers a search by `principal` may return.
 pub fn scope_filter(principal: &Principal) -> OwnerFilter {

@@ -6,11 +6,11 @@
 //! again finishes it, since importing what is already there changes nothing.
 
 use crate::audit::{self, Audit, AuditActor};
-use crate::credentials::{self, By, CredentialError};
+use crate::credentials::{self, By};
 use crate::import::{ImportError, ImportSummary};
 use crate::{Ingestor, Settings};
 use guanxi_channels::import::ImportFormat;
-use guanxi_domain::access::{Action, Actor, Denied, Principal, Resource};
+use guanxi_domain::access::{Action, Actor, Principal, Resource};
 use guanxi_store::{ImportProgress, ImportStatus, NewImport, RejectedRow, Source, Store};
 use serde_json::json;
 use std::sync::Arc;
@@ -28,25 +28,8 @@ pub struct Upload {
     pub size_bytes: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Denied(#[from] Denied),
-    #[error("{0}: {1}")]
-    Invalid(&'static str, String),
-    #[error(transparent)]
-    Store(#[from] guanxi_store::StoreError),
-}
-
-impl From<CredentialError> for StartError {
-    fn from(e: CredentialError) -> Self {
-        match e {
-            CredentialError::Denied(denied) => Self::Denied(denied),
-            CredentialError::Invalid(field, reason) => Self::Invalid(field, reason),
-            CredentialError::Store(e) => Self::Store(e),
-        }
-    }
-}
+/// What starting an import answers when it is not done.
+pub use crate::action::ActionError as StartError;
 
 /// What the background import needs.
 pub struct Importer {
