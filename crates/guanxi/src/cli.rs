@@ -102,6 +102,14 @@ pub enum EvaluateCommand {
         #[arg(long, default_value_t = 0.01)]
         monthly_discount_rate: f64,
     },
+    /// Class the customers of a transactions CSV (customer_id,date,amount) by RFM as of a day:
+    /// the eight classes against the averages, quintile scores and their groups, as JSON.
+    Rfm {
+        file: PathBuf,
+        /// The day recency is counted to (YYYY-MM-DD); later purchases are left out.
+        #[arg(long)]
+        as_of: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +230,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 monthly_discount_rate,
             },
         ),
+        Command::Evaluate {
+            command: EvaluateCommand::Rfm { file, as_of },
+        } => commands::evaluate::rfm(&file, &as_of),
         Command::Demo { customers, seed } => commands::demo::run(&config, customers, seed).await,
     }
 }

@@ -134,3 +134,42 @@ async fn bad_rows_and_dates_are_refused_with_where_they_are() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn rfm_classes_every_customer_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("cdnow.csv");
+    std::fs::write(&file, cdnow_csv()).expect("write");
+    let url = format!("sqlite://{}/unused.db", dir.path().display());
+    let run = guanxi_cli(
+        &url,
+        &[
+            "evaluate",
+            "rfm",
+            file.to_str().expect("path"),
+            "--as-of",
+            "1998-06-30",
+        ],
+    )
+    .await
+    .success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["customers"], 2_357);
+    let classed: u64 = report["classes"]
+        .as_object()
+        .expect("classes")
+        .values()
+        .map(|n| n.as_u64().expect("count"))
+        .sum();
+    assert_eq!(classed, 2_357);
+    let gridded: u64 = report["grid"]
+        .as_array()
+        .expect("grid")
+        .iter()
+        .flat_map(|row| row.as_array().expect("row").iter())
+        .map(|n| n.as_u64().expect("count"))
+        .sum();
+    assert_eq!(gridded, 2_357);
+    // Most of the cohort bought early in 1997 and never again: below average on all three.
+    assert_eq!(report["classes"]["general_retain"], 1_363, "{report}");
+}

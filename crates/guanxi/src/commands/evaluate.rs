@@ -128,3 +128,73 @@ pub fn clv(
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
+
+/// `guanxi evaluate rfm`: the engine's RFM over a transactions CSV as of a day, with the time
+/// the engine took once the customers were in memory (what the DuckDB comparison measures).
+pub fn rfm(file: &Path, as_of: &str) -> anyhow::Result<()> {
+    use guanxi_engine::clv::ClvOptions;
+    use guanxi_engine::features::{DAY_MS, Fact, Features, OrderSummary};
+    use guanxi_engine::lifecycle::Cycle;
+    use guanxi_engine::scores::Engine;
+
+    let today = argument_day("as-of", as_of)?;
+    let mut purchases = read_purchases(file)?;
+    purchases.retain(|p| p.day <= today);
+    purchases.sort_by(|a, b| (&a.customer, a.day).cmp(&(&b.customer, b.day)));
+    let mut features = Features::default();
+    for (n, one) in purchases
+        .chunk_by(|a, b| a.customer == b.customer)
+        .enumerate()
+    {
+        let facts: Vec<Fact> = one
+            .iter()
+            .map(|p| Fact {
+                customer: n as i64,
+                at: p.day * DAY_MS,
+                value: (p.amount * 100.0).round() as i64,
+            })
+            .collect();
+        features.set(
+            n as i64,
+            OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS)),
+        );
+    }
+    // The end of the day: recency counts whole days.
+    let now = (today + 1) * DAY_MS - 1;
+    let mut engine = Engine {
+        features,
+        clv: Err(guanxi_engine::clv::FitError::TooLittleData {
+            model: "the lifetime-value models",
+            reason: "not fitted by evaluate rfm".to_owned(),
+        }),
+        options: ClvOptions::default(),
+        cuts: None,
+        cycle: Cycle::of(&[]),
+    };
+    let started = std::time::Instant::now();
+    engine.refresh_cuts(now);
+    let overview = engine.rfm_overview(today, now);
+    let elapsed = started.elapsed();
+    let classes: serde_json::Map<String, serde_json::Value> = overview
+        .classes
+        .iter()
+        .map(|c| (c.class.key().to_owned(), json!(c.customers)))
+        .collect();
+    let groups: serde_json::Map<String, serde_json::Value> = overview
+        .groups
+        .iter()
+        .map(|(g, n)| (g.key().to_owned(), json!(n)))
+        .collect();
+    let report = json!({
+        "as_of": as_of,
+        "customers": overview.customers,
+        "averages": overview.averages,
+        "classes": classes,
+        "quintile_cuts": overview.cuts,
+        "groups": groups,
+        "grid": overview.grid,
+        "engine_milliseconds": elapsed.as_secs_f64() * 1000.0,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
