@@ -30,27 +30,30 @@ fn close(value: &Value, expected: f64, tolerance: f64) -> bool {
         .is_some_and(|v| (v - expected).abs() <= tolerance)
 }
 
-#[tokio::test]
-async fn the_cdnow_sample_gives_the_published_parameters() {
+/// `guanxi evaluate WHAT <the CDNOW sample> ARGS…`, its JSON report.
+async fn evaluate_cdnow(what: &str, args: &[&str]) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("cdnow.csv");
     std::fs::write(&file, cdnow_csv()).expect("write");
     let url = format!("sqlite://{}/unused.db", dir.path().display());
-    let run = guanxi_cli(
-        &url,
+    let mut all = vec!["evaluate", what, file.to_str().expect("path")];
+    all.extend_from_slice(args);
+    let run = guanxi_cli(&url, &all).await.success();
+    serde_json::from_str(&run.stdout).expect("JSON")
+}
+
+#[tokio::test]
+async fn the_cdnow_sample_gives_the_published_parameters() {
+    let report = evaluate_cdnow(
+        "clv",
         &[
-            "evaluate",
-            "clv",
-            file.to_str().expect("path"),
             "--calibration-end",
             "1997-09-30",
             "--holdout-end",
             "1998-06-30",
         ],
     )
-    .await
-    .success();
-    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    .await;
     let bg = &report["bg_nbd"];
     assert!(close(&bg["r"], 0.243, 0.0005), "{bg}");
     assert!(close(&bg["alpha"], 4.414, 0.0005), "{bg}");
@@ -137,23 +140,7 @@ async fn bad_rows_and_dates_are_refused_with_where_they_are() {
 
 #[tokio::test]
 async fn rfm_classes_every_customer_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("cdnow.csv");
-    std::fs::write(&file, cdnow_csv()).expect("write");
-    let url = format!("sqlite://{}/unused.db", dir.path().display());
-    let run = guanxi_cli(
-        &url,
-        &[
-            "evaluate",
-            "rfm",
-            file.to_str().expect("path"),
-            "--as-of",
-            "1998-06-30",
-        ],
-    )
-    .await
-    .success();
-    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let report = evaluate_cdnow("rfm", &["--as-of", "1998-06-30"]).await;
     assert_eq!(report["customers"], 2_357);
     let classed: u64 = report["classes"]
         .as_object()
