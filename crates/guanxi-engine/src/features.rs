@@ -122,7 +122,8 @@ impl Features {
     /// merged into another).
     pub fn set(&mut self, customer: i64, summary: Option<OrderSummary>) {
         if let Some(row) = self.rows.get(&customer).copied() {
-            self.account(&self.summary[row].clone(), -1);
+            let old = self.summary[row];
+            self.account(&old, -1);
             match summary {
                 Some(s) => {
                     self.account(&s, 1);

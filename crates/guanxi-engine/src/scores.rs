@@ -130,6 +130,22 @@ impl Engine {
         engine
     }
 
+    /// An engine for RFM and lifecycle only: the models are not fitted.
+    pub fn for_rfm(features: Features, now: i64) -> Self {
+        let mut engine = Self {
+            features,
+            clv: Err(FitError::TooLittleData {
+                model: "the lifetime-value models",
+                reason: "not fitted: RFM only".to_owned(),
+            }),
+            options: ClvOptions::default(),
+            cuts: None,
+            cycle: Cycle::of(&[]),
+        };
+        engine.refresh_cuts(now);
+        engine
+    }
+
     pub fn refresh_cuts(&mut self, now: i64) {
         let inputs: Vec<RfmInput> = self
             .features

@@ -26,7 +26,6 @@ pub struct App {
     pub settings: ShopSettings,
     max_upload_bytes: usize,
     writer: JoinHandle<()>,
-    settings_refresh: JoinHandle<()>,
     pub intelligence: Arc<Intelligence>,
 }
 
@@ -40,7 +39,6 @@ impl App {
             .context("the shop settings saved in the database cannot be read")?;
         let (ingestor, writer) =
             Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
-        let settings_refresh = tokio::spawn(follow_settings(settings.clone(), store.clone()));
         let intelligence = Arc::new(Intelligence::default());
         let app = Self {
             store,
@@ -48,7 +46,6 @@ impl App {
             settings,
             max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
             writer,
-            settings_refresh,
             intelligence,
         };
         app.ensure_api_source().await?;
@@ -91,7 +88,10 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // Only a server needs the engine: commands such as `import` never build it.
+        // Only a server follows other servers' settings and needs the engine: commands such as
+        // `import` never start them.
+        let settings_refresh =
+            tokio::spawn(follow_settings(self.settings.clone(), self.store.clone()));
         let intelligence = tokio::spawn({
             let (engine, store, settings) = (
                 self.intelligence.clone(),
@@ -102,6 +102,7 @@ impl App {
         });
         let served = guanxi_http::serve(listener, self.state(), shutdown).await;
         intelligence.abort();
+        settings_refresh.abort();
         served.context("the HTTP server failed")?;
         self.shutdown().await;
         Ok(())
@@ -113,10 +114,8 @@ impl App {
             store,
             ingestor,
             writer,
-            settings_refresh,
             ..
         } = self;
-        settings_refresh.abort();
         drop(ingestor);
         if let Err(e) = writer.await {
             tracing::error!(error = %e, "the writer stopped abnormally");

@@ -59,17 +59,6 @@ impl Prepared {
 }
 
 impl GammaGamma {
-    /// The log-likelihood of one repeat buyer's mean repeat value `zbar` over `x` purchases.
-    pub fn log_likelihood_of(&self, x: u32, zbar: f64) -> f64 {
-        let Self { p, q, gamma } = *self;
-        let x = f64::from(x);
-        lgamma(p * x + q) - lgamma(p * x) - lgamma(q)
-            + q * gamma.ln()
-            + (p * x - 1.0) * zbar.ln()
-            + p * x * x.ln()
-            - (p * x + q) * (gamma + x * zbar).ln()
-    }
-
     /// Maximum-likelihood parameters from the customers with repeat purchases of some value.
     pub fn fit(data: &[RepeatSummary]) -> Result<Fit<GammaGamma>, FitError> {
         let buyers: Vec<(u32, f64)> = data

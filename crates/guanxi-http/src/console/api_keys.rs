@@ -1,10 +1,9 @@
 //! API keys (under Settings): every key with its scopes and whether it still works; issuing one
 //! shows it once, revoking one stops it at once on this server.
 
-use super::page::{Chrome, Page, private, render_status};
+use super::page::{Chrome, Page, explain, private, render_status};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
-use super::sources::explain;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -101,7 +100,7 @@ pub async fn issue(
             )
             .await
         }
-        Err(e) => match explain(e, &staff) {
+        Err(e) => match explain(e, staff.tr) {
             Ok(text) => keys_page(&state, &staff, None, Some(text), StatusCode::BAD_REQUEST).await,
             Err(refused) => refused.into_response(),
         },
@@ -120,7 +119,7 @@ pub async fn revoke(
             state.keys.forget_api_key(id);
             Redirect::to("/settings/api-keys").into_response()
         }
-        Err(e) => match explain(e, &staff) {
+        Err(e) => match explain(e, staff.tr) {
             Ok(text) => keys_page(&state, &staff, None, Some(text), StatusCode::BAD_REQUEST).await,
             Err(refused) => refused.into_response(),
         },

@@ -2,7 +2,7 @@
 //! to, the audit entry) live in `guanxi_app::ownership`.
 
 use super::customers::no_reveal;
-use super::page::{Chrome, Page, invalid_text, render};
+use super::page::{Chrome, Page, explain, invalid_text, render};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::customers::{self, AccessError};
-use guanxi_app::ownership::{self, OwnershipError};
+use guanxi_app::ownership;
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::{CustomerId, ShopTimeZone};
 use guanxi_store::{Store, StoreError};
@@ -119,14 +119,9 @@ pub async fn assign(
     let principal = &staff.signed_in.principal;
     match ownership::assign(state.store.as_ref(), principal, CustomerId(id), owner, ip).await {
         Ok(()) => Redirect::to(&format!("/customers/{id}")).into_response(),
-        Err(OwnershipError::Denied(_)) => Page::forbidden(staff.tr).into_response(),
-        Err(OwnershipError::Invalid(field, reason)) => {
-            let text = invalid_text(staff.tr, field, &reason);
-            Page::new(staff.tr, StatusCode::BAD_REQUEST, text).into_response()
-        }
-        Err(OwnershipError::Store(StoreError::NotFound(_))) => {
-            Page::not_found(staff.tr).into_response()
-        }
-        Err(OwnershipError::Store(e)) => Page::internal(staff.tr, &e).into_response(),
+        Err(e) => match explain(e, staff.tr) {
+            Ok(text) => Page::new(staff.tr, StatusCode::BAD_REQUEST, text).into_response(),
+            Err(page) => page.into_response(),
+        },
     }
 }

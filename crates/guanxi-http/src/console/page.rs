@@ -51,6 +51,18 @@ pub fn role_label(role: &Role, tr: Tr) -> String {
     }
 }
 
+/// How a refused or invalid action reads: the text for a form shown again, or the page that
+/// answers instead (forbidden, not found, internal).
+pub fn explain(e: guanxi_app::ActionError, tr: Tr) -> Result<String, Page> {
+    use guanxi_app::ActionError;
+    match e {
+        ActionError::Denied(_) => Err(Page::forbidden(tr)),
+        ActionError::Invalid(field, reason) => Ok(invalid_text(tr, field, &reason)),
+        ActionError::Store(guanxi_store::StoreError::NotFound(_)) => Err(Page::not_found(tr)),
+        ActionError::Store(other) => Err(Page::internal(tr, &other)),
+    }
+}
+
 /// "Please check your input: field: reason", for a form shown again with its error.
 pub fn invalid_text(tr: Tr, field: &str, reason: &str) -> String {
     tr.fill(

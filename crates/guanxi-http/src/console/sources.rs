@@ -2,7 +2,7 @@
 //! Shopify webhook address), what it sent since this server started and its latest refusals;
 //! registering a new one shows its secret once.
 
-use super::page::{Chrome, Page, invalid_text, private, render_status};
+use super::page::{Chrome, Page, explain, private, render_status};
 use super::session::{ClientIp, Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use guanxi_app::credentials::{self, By, CredentialError};
+use guanxi_app::credentials::{self, By};
 use guanxi_app::keys::SOURCE_KINDS;
 use guanxi_domain::access::{Action, Resource};
 
@@ -38,18 +38,6 @@ struct SourcesPage {
     /// After registering: the source's name, what its secret is, and the secret (shown once).
     created: Option<(String, &'static str, String)>,
     error: Option<String>,
-}
-
-/// How a refused or invalid credential change reads on a page.
-pub(super) fn explain(e: CredentialError, staff: &Staff) -> Result<String, Page> {
-    match e {
-        CredentialError::Denied(_) => Err(Page::forbidden(staff.tr)),
-        CredentialError::Invalid(field, reason) => Ok(invalid_text(staff.tr, field, &reason)),
-        CredentialError::Store(guanxi_store::StoreError::NotFound(_)) => {
-            Err(Page::not_found(staff.tr))
-        }
-        CredentialError::Store(other) => Err(Page::internal(staff.tr, &other)),
-    }
 }
 
 /// The address this console was reached at, for the endpoints integrators copy.
@@ -138,7 +126,7 @@ pub async fn register(
             let shown = Some((created.source.name, what, created.secret));
             sources_page(&state, &staff, &headers, shown, None, StatusCode::OK).await
         }
-        Err(e) => match explain(e, &staff) {
+        Err(e) => match explain(e, staff.tr) {
             Ok(text) => {
                 let status = StatusCode::BAD_REQUEST;
                 sources_page(&state, &staff, &headers, None, Some(text), status).await

@@ -1,7 +1,7 @@
 //! Settings → Staff: teams, which `team` data scopes stand on. The rules live in
 //! `guanxi_app::ownership`; the staff page lists the teams and each member's.
 
-use super::page::{Page, invalid_text};
+use super::page::explain;
 use super::session::{ClientIp, Staff, StaffForm};
 use super::settings::users_page;
 use crate::AppState;
@@ -9,18 +9,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::ownership::{self, OwnershipError};
-use guanxi_store::StoreError;
 
 /// The staff page again with what went wrong, or the refusal page.
 async fn refused(state: &AppState, staff: &Staff, e: OwnershipError) -> Response {
-    match e {
-        OwnershipError::Denied(_) => Page::forbidden(staff.tr).into_response(),
-        OwnershipError::Invalid(field, reason) => {
-            let text = invalid_text(staff.tr, field, &reason);
-            users_page(state, staff, None, Some(text), StatusCode::BAD_REQUEST).await
-        }
-        OwnershipError::Store(StoreError::NotFound(_)) => Page::not_found(staff.tr).into_response(),
-        OwnershipError::Store(e) => Page::internal(staff.tr, &e).into_response(),
+    match explain(e, staff.tr) {
+        Ok(text) => users_page(state, staff, None, Some(text), StatusCode::BAD_REQUEST).await,
+        Err(page) => page.into_response(),
     }
 }
 

@@ -132,9 +132,7 @@ pub fn clv(
 /// `guanxi evaluate rfm`: the engine's RFM over a transactions CSV as of a day, with the time
 /// the engine took once the customers were in memory (what the DuckDB comparison measures).
 pub fn rfm(file: &Path, as_of: &str) -> anyhow::Result<()> {
-    use guanxi_engine::clv::ClvOptions;
     use guanxi_engine::features::{DAY_MS, Fact, Features, OrderSummary};
-    use guanxi_engine::lifecycle::Cycle;
     use guanxi_engine::scores::Engine;
 
     let today = argument_day("as-of", as_of)?;
@@ -161,18 +159,8 @@ pub fn rfm(file: &Path, as_of: &str) -> anyhow::Result<()> {
     }
     // The end of the day: recency counts whole days.
     let now = (today + 1) * DAY_MS - 1;
-    let mut engine = Engine {
-        features,
-        clv: Err(guanxi_engine::clv::FitError::TooLittleData {
-            model: "the lifetime-value models",
-            reason: "not fitted by evaluate rfm".to_owned(),
-        }),
-        options: ClvOptions::default(),
-        cuts: None,
-        cycle: Cycle::of(&[]),
-    };
     let started = std::time::Instant::now();
-    engine.refresh_cuts(now);
+    let engine = Engine::for_rfm(features, now);
     let overview = engine.rfm_overview(today, now);
     let elapsed = started.elapsed();
     let classes: serde_json::Map<String, serde_json::Value> = overview
