@@ -5,5 +5,7 @@
 pub mod clv;
 pub mod features;
 pub mod lifecycle;
+pub mod people;
 pub mod rfm;
 pub mod scores;
+pub mod segment;

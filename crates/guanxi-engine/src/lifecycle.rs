@@ -32,7 +32,7 @@ impl Stage {
         Stage::WonBack,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Stage::New => "new",
             Stage::Active => "active",

@@ -102,7 +102,7 @@ impl RfmClass {
     }
 
     /// `important_value`, …: the key in APIs and the catalogue.
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         use RfmClass::*;
         match self {
             ImportantValue => "important_value",
@@ -229,7 +229,7 @@ impl RfmGroup {
         RfmGroup::Lost,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         use RfmGroup::*;
         match self {
             Champions => "champions",

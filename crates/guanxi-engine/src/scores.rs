@@ -176,13 +176,7 @@ impl Engine {
             days_since_last_order: today - summary.last_day,
         };
         let history = summary.repeat_summary(today);
-        let (method, prediction) = match &self.clv {
-            Ok(model) => (Method::Fitted, model.predict(&history, self.options)),
-            Err(_) => (
-                Method::Heuristic,
-                heuristic(summary, &history, self.options),
-            ),
-        };
+        let (method, prediction) = self.predict(summary, &history);
         let next_order_at = now + (prediction.median_weeks_to_next * 7.0 * DAY_MS as f64) as i64;
         Some(CustomerScores {
             rfm,
@@ -194,6 +188,20 @@ impl Engine {
                 next_order_at,
             },
         })
+    }
+}
+
+impl Engine {
+    fn predict(&self, summary: &OrderSummary, history: &RepeatSummary) -> (Method, Prediction) {
+        match &self.clv {
+            Ok(model) => (Method::Fitted, model.predict(history, self.options)),
+            Err(_) => (Method::Heuristic, heuristic(summary, history, self.options)),
+        }
+    }
+
+    /// The lifetime-value prediction of a customer with this order summary, on `today`.
+    pub fn prediction(&self, summary: &OrderSummary, today: i64) -> Prediction {
+        self.predict(summary, &summary.repeat_summary(today)).1
     }
 }
 

@@ -1,0 +1,95 @@
+//! What the engine knows of every customer besides orders: that they exist (not merged away),
+//! the kinds of identifiers they hold and their tags. Customer ids are dense, so these are
+//! arrays indexed by id; tags are interned.
+
+use crate::segment::IdentityKinds;
+use std::collections::HashMap;
+
+/// Set on every customer that exists and was not merged away.
+const LIVE: u16 = 1 << 15;
+
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    /// Per customer id: `LIVE` and the identity-kind bits.
+    flags: Vec<u16>,
+    tags: HashMap<i64, Vec<u32>>,
+    tag_ids: HashMap<String, u32>,
+    tag_names: Vec<String>,
+}
+
+impl People {
+    fn slot(&mut self, customer: i64) -> Option<&mut u16> {
+        let at = usize::try_from(customer).ok()?;
+        if at >= self.flags.len() {
+            self.flags.resize(at + 1, 0);
+        }
+        self.flags.get_mut(at)
+    }
+
+    /// Records a customer as it now is: `None` when merged away or erased.
+    pub fn set(&mut self, customer: i64, now: Option<(IdentityKinds, Vec<String>)>) {
+        match now {
+            Some((kinds, tags)) => {
+                if let Some(flags) = self.slot(customer) {
+                    *flags = LIVE | (kinds.0 & !LIVE);
+                }
+                let ids: Vec<u32> = tags.iter().map(|t| self.intern(t)).collect();
+                if ids.is_empty() {
+                    self.tags.remove(&customer);
+                } else {
+                    self.tags.insert(customer, ids);
+                }
+            }
+            None => {
+                if let Some(flags) = self.slot(customer) {
+                    *flags = 0;
+                }
+                self.tags.remove(&customer);
+            }
+        }
+    }
+
+    pub fn is_live(&self, customer: i64) -> bool {
+        self.flags_of(customer) & LIVE != 0
+    }
+
+    fn flags_of(&self, customer: i64) -> u16 {
+        usize::try_from(customer)
+            .ok()
+            .and_then(|at| self.flags.get(at))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn kinds(&self, customer: i64) -> IdentityKinds {
+        IdentityKinds(self.flags_of(customer) & !LIVE)
+    }
+
+    pub fn tags(&self, customer: i64) -> &[u32] {
+        self.tags.get(&customer).map_or(&[], Vec::as_slice)
+    }
+
+    /// The id of a tag, given one now if no customer has carried it yet.
+    pub fn intern(&mut self, tag: &str) -> u32 {
+        if let Some(id) = self.tag_ids.get(tag) {
+            return *id;
+        }
+        let id = self.tag_names.len() as u32;
+        self.tag_names.push(tag.to_owned());
+        self.tag_ids.insert(tag.to_owned(), id);
+        id
+    }
+
+    /// Every live customer id, ascending.
+    pub fn live(&self) -> impl Iterator<Item = i64> + '_ {
+        self.flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| **f & LIVE != 0)
+            .map(|(id, _)| id as i64)
+    }
+
+    pub fn live_count(&self) -> usize {
+        self.flags.iter().filter(|f| **f & LIVE != 0).count()
+    }
+}

@@ -1,0 +1,17 @@
+//! Segments: rules over what the engine knows of each customer, kept current as customers
+//! change and as the calendar turns.
+
+pub mod field;
+pub mod rule;
+pub mod text;
+
+pub use field::{Field, FieldType, IdentityKinds};
+pub use rule::{Comparison, Op, Operand, Rule, RuleError};
+pub mod eval;
+pub mod registry;
+
+pub use eval::{Compiled, Pass};
+pub use registry::{Definition, DefinitionError, Segments, Transition, evaluation_order, preview};
+
+#[cfg(test)]
+mod tests;

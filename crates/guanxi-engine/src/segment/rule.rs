@@ -1,0 +1,407 @@
+//! A segment's rule: conditions on a customer joined by AND/OR/NOT. It has a JSON form (for
+//! the API) and a text form (for people); both parse to this one checked tree and print from it,
+//! so either converts to the other.
+
+use super::field::{Field, FieldType, IdentityKinds};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    All(Vec<Rule>),
+    Any(Vec<Rule>),
+    Not(Box<Rule>),
+    Compare(Comparison),
+    /// The customer carries this tag.
+    Tag(String),
+    /// The customer holds an identifier of this kind (`wechat`, `email`, …).
+    Identity(String),
+    /// The customer is a member of the segment with this key.
+    Segment(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub field: Field,
+    pub op: Op,
+    pub value: Operand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    In,
+}
+
+impl Op {
+    pub const ALL: [Op; 7] = [Op::Eq, Op::Ne, Op::Gt, Op::Ge, Op::Lt, Op::Le, Op::In];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::In => "in",
+        }
+    }
+
+    pub fn parse(symbol: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.symbol() == symbol)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Number(f64),
+    Choice(String),
+    Choices(Vec<String>),
+}
+
+/// Why a rule was refused, and which part of it: `all[2].value` in the JSON form, `column 14`
+/// in the text form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {reason}")]
+pub struct RuleError {
+    pub at: String,
+    pub reason: String,
+}
+
+impl RuleError {
+    pub fn new(at: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            at: at.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The most conditions one rule may hold, and how deep it may nest: far beyond any real
+/// segment, and a bound on what evaluating a customer costs.
+pub const MAX_CONDITIONS: usize = 200;
+pub const MAX_DEPTH: usize = 16;
+
+/// A name: a tag or a segment key. Free text, trimmed, without control characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+pub(super) fn check_name(at: &str, what: &str, name: &str) -> Result<(), RuleError> {
+    if name.trim().is_empty() || name.trim() != name {
+        return Err(RuleError::new(
+            at,
+            format!("{what} must be non-empty, without leading or trailing spaces"),
+        ));
+    }
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(RuleError::new(
+            at,
+            format!(
+                "{what} must be at most {MAX_NAME_CHARS} characters without control characters"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn check_identity(at: &str, kind: &str) -> Result<(), RuleError> {
+    IdentityKinds::mask_of(kind).map(|_| ()).ok_or_else(|| {
+        RuleError::new(
+            at,
+            format!(
+                "unknown identity type {kind:?}; known: wechat, {}",
+                super::field::IDENTITY_KINDS.join(", ")
+            ),
+        )
+    })
+}
+
+impl Comparison {
+    /// Checks `op` and `value` against the field's type; `at` names the condition.
+    pub fn new(at: &str, field: Field, op: Op, value: Operand) -> Result<Self, RuleError> {
+        let value_at = format!("{at}.value");
+        match (field.kind(), op, &value) {
+            (FieldType::Number { .. }, Op::In, _) => Err(RuleError::new(
+                format!("{at}.op"),
+                format!("{} is a number: use =, !=, >, >=, < or <=", field.key()),
+            )),
+            (FieldType::Number { min, max, whole }, _, Operand::Number(n)) => {
+                if !n.is_finite() || *n < min || *n > max {
+                    Err(RuleError::new(
+                        value_at,
+                        format!("{} must be between {min} and {max}", field.key()),
+                    ))
+                } else if whole && n.fract() != 0.0 {
+                    Err(RuleError::new(
+                        value_at,
+                        format!("{} must be a whole number", field.key()),
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            (FieldType::Number { .. }, _, _) => Err(RuleError::new(
+                value_at,
+                format!("{} takes a number", field.key()),
+            )),
+            (FieldType::Choice(_), Op::Gt | Op::Ge | Op::Lt | Op::Le, _) => Err(RuleError::new(
+                format!("{at}.op"),
+                format!("{} is a choice: use =, != or in", field.key()),
+            )),
+            (FieldType::Choice(keys), Op::In, Operand::Choices(values)) if !values.is_empty() => {
+                values.iter().enumerate().try_for_each(|(i, v)| {
+                    check_choice(&format!("{value_at}[{i}]"), field, keys, v)
+                })
+            }
+            (FieldType::Choice(_), Op::In, _) => Err(RuleError::new(
+                value_at,
+                format!("in takes a non-empty list of {} values", field.key()),
+            )),
+            (FieldType::Choice(keys), _, Operand::Choice(v)) => {
+                check_choice(&value_at, field, keys, v)
+            }
+            (FieldType::Choice(_), _, _) => Err(RuleError::new(
+                value_at,
+                format!("{} takes one of its values", field.key()),
+            )),
+        }?;
+        Ok(Self { field, op, value })
+    }
+}
+
+fn check_choice(at: &str, field: Field, keys: &[&str], value: &str) -> Result<(), RuleError> {
+    if keys.contains(&value) {
+        Ok(())
+    } else {
+        Err(RuleError::new(
+            at,
+            format!(
+                "{value:?} is not a {} value; known: {}",
+                field.key(),
+                keys.join(", ")
+            ),
+        ))
+    }
+}
+
+impl Rule {
+    /// Parses and checks the JSON form:
+    /// `{"all":[{"field":"orders","op":">=","value":2},{"not":{"tag":"vip"}}]}`.
+    pub fn from_json(value: &Value) -> Result<Rule, RuleError> {
+        let rule = json_rule(value, "rule", 0)?;
+        rule.check_size()?;
+        Ok(rule)
+    }
+
+    /// Parses and checks the text form (see `text`).
+    pub fn from_text(text: &str) -> Result<Rule, RuleError> {
+        super::text::parse(text)
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Rule::All(rules) => json!({"all": rules.iter().map(Rule::to_json).collect::<Vec<_>>()}),
+            Rule::Any(rules) => json!({"any": rules.iter().map(Rule::to_json).collect::<Vec<_>>()}),
+            Rule::Not(rule) => json!({"not": rule.to_json()}),
+            Rule::Compare(c) => {
+                let value = match &c.value {
+                    Operand::Number(n) => json!(n),
+                    Operand::Choice(s) => json!(s),
+                    Operand::Choices(v) => json!(v),
+                };
+                json!({"field": c.field.key(), "op": c.op.symbol(), "value": value})
+            }
+            Rule::Tag(tag) => json!({"tag": tag}),
+            Rule::Identity(kind) => json!({"identity": kind}),
+            Rule::Segment(key) => json!({"segment": key}),
+        }
+    }
+
+    /// Every segment this rule refers to.
+    pub fn segments(&self) -> Vec<&str> {
+        let mut keys = Vec::new();
+        self.visit(&mut |rule| {
+            if let Rule::Segment(key) = rule {
+                keys.push(key.as_str());
+            }
+        });
+        keys
+    }
+
+    /// Every field this rule compares.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut fields = Vec::new();
+        self.visit(&mut |rule| {
+            if let Rule::Compare(c) = rule {
+                fields.push(c.field);
+            }
+        });
+        fields
+    }
+
+    fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Rule)) {
+        f(self);
+        match self {
+            Rule::All(rules) | Rule::Any(rules) => rules.iter().for_each(|r| r.visit(f)),
+            Rule::Not(rule) => rule.visit(f),
+            _ => {}
+        }
+    }
+
+    pub(super) fn check_size(&self) -> Result<(), RuleError> {
+        let mut count = 0;
+        self.visit(&mut |_| count += 1);
+        if count > MAX_CONDITIONS {
+            return Err(RuleError::new(
+                "rule",
+                format!("has {count} parts; at most {MAX_CONDITIONS}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Rule {
+    /// The text form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::text::print(self))
+    }
+}
+
+fn json_rule(value: &Value, at: &str, depth: usize) -> Result<Rule, RuleError> {
+    if depth > MAX_DEPTH {
+        return Err(RuleError::new(
+            at,
+            format!("nests deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    let Value::Object(object) = value else {
+        return Err(RuleError::new(at, "must be an object"));
+    };
+    let only = |key: &str| -> Result<&Value, RuleError> {
+        match object.keys().find(|k| k.as_str() != key) {
+            Some(other) => Err(RuleError::new(
+                format!("{at}.{other}"),
+                format!("unexpected next to {key:?}"),
+            )),
+            None => Ok(&object[key]),
+        }
+    };
+    if object.contains_key("all") || object.contains_key("any") {
+        let key = if object.contains_key("all") {
+            "all"
+        } else {
+            "any"
+        };
+        let Value::Array(items) = only(key)? else {
+            return Err(RuleError::new(
+                format!("{at}.{key}"),
+                "must be a list of rules",
+            ));
+        };
+        if items.is_empty() {
+            return Err(RuleError::new(format!("{at}.{key}"), "must not be empty"));
+        }
+        let rules = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| json_rule(item, &format!("{at}.{key}[{i}]"), depth + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(if key == "all" {
+            Rule::All(rules)
+        } else {
+            Rule::Any(rules)
+        });
+    }
+    if object.contains_key("not") {
+        let inner = json_rule(only("not")?, &format!("{at}.not"), depth + 1)?;
+        return Ok(Rule::Not(Box::new(inner)));
+    }
+    for (key, make) in [
+        ("tag", Rule::Tag as fn(String) -> Rule),
+        ("identity", Rule::Identity),
+        ("segment", Rule::Segment),
+    ] {
+        if object.contains_key(key) {
+            let name_at = format!("{at}.{key}");
+            let Value::String(name) = only(key)? else {
+                return Err(RuleError::new(name_at, "must be a string"));
+            };
+            if key == "identity" {
+                check_identity(&name_at, name)?;
+            } else {
+                check_name(&name_at, key, name)?;
+            }
+            return Ok(make(name.clone()));
+        }
+    }
+    if object.contains_key("field") {
+        return json_comparison(object, at).map(Rule::Compare);
+    }
+    Err(RuleError::new(
+        at,
+        "must hold one of all, any, not, field, tag, identity or segment",
+    ))
+}
+
+fn json_comparison(object: &Map<String, Value>, at: &str) -> Result<Comparison, RuleError> {
+    if let Some(other) = object
+        .keys()
+        .find(|k| !["field", "op", "value"].contains(&k.as_str()))
+    {
+        return Err(RuleError::new(
+            format!("{at}.{other}"),
+            "unexpected in a comparison (field, op, value)",
+        ));
+    }
+    let text = |key: &str| match object.get(key) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        _ => Err(RuleError::new(format!("{at}.{key}"), "must be a string")),
+    };
+    let name = text("field")?;
+    let field = Field::parse(name).ok_or_else(|| {
+        RuleError::new(
+            format!("{at}.field"),
+            format!(
+                "unknown field {name:?}; known: {}",
+                Field::ALL.map(Field::key).join(", ")
+            ),
+        )
+    })?;
+    let symbol = text("op")?;
+    let op = Op::parse(symbol).ok_or_else(|| {
+        RuleError::new(
+            format!("{at}.op"),
+            format!("unknown operator {symbol:?}; use =, !=, >, >=, <, <= or in"),
+        )
+    })?;
+    let value = match object.get("value") {
+        Some(Value::Number(n)) => Operand::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Some(Value::String(s)) => Operand::Choice(s.clone()),
+        Some(Value::Array(items)) => Operand::Choices(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(RuleError::new(
+                        format!("{at}.value[{i}]"),
+                        "must be a string",
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => {
+            return Err(RuleError::new(
+                format!("{at}.value"),
+                "must be a number, a string or a list of strings",
+            ));
+        }
+    };
+    Comparison::new(at, field, op, value)
+}

@@ -1,0 +1,225 @@
+use super::*;
+use crate::clv::ClvOptions;
+use crate::features::{DAY_MS, Fact, Features, OrderSummary};
+use crate::people::People;
+use crate::scores::Engine;
+use serde_json::json;
+
+const TODAY: i64 = 1_000;
+
+fn summary(days: &[i64], each: i64) -> Option<OrderSummary> {
+    let facts: Vec<Fact> = days
+        .iter()
+        .map(|d| Fact {
+            customer: 0,
+            at: d * DAY_MS,
+            value: each,
+        })
+        .collect();
+    OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS))
+}
+
+/// Customer 1: three orders, the last 70 days ago, ¥600 in all, tagged vip, has WeChat.
+/// Customer 2: one order 10 days ago, ¥50. Customer 3: no orders, has an e-mail.
+fn shop() -> (Engine, People) {
+    let mut features = Features::default();
+    features.set(1, summary(&[800, 900, 930], 20_000));
+    features.set(2, summary(&[990], 5_000));
+    let mut people = People::default();
+    let mut wechat = IdentityKinds::default();
+    wechat.add("wechat_openid");
+    people.set(1, Some((wechat, vec!["vip".to_owned()])));
+    people.set(2, Some((IdentityKinds::default(), vec![])));
+    let mut email = IdentityKinds::default();
+    email.add("email");
+    people.set(3, Some((email, vec![])));
+    let engine = Engine::build(features, TODAY, TODAY * DAY_MS, ClvOptions::default());
+    (engine, people)
+}
+
+fn def(id: i64, key: &str, text: &str) -> Definition {
+    Definition {
+        id,
+        key: key.to_owned(),
+        rule: Rule::from_text(text).unwrap_or_else(|e| panic!("{text}: {e}")),
+    }
+}
+
+#[test]
+fn the_text_and_json_forms_convert_both_ways() {
+    let text = "orders >= 2 and days_since_last_order > 60 and (rfm_class in (important_value, important_keep) or tag \"老客 \\\"VIP\\\"\") and not identity wechat and not (segment \"big\" or spent < 99.5)";
+    let rule = Rule::from_text(text).expect("parses");
+    assert_eq!(rule.to_string(), text, "prints back the same text");
+    let from_json = Rule::from_json(&rule.to_json()).expect("its JSON parses");
+    assert_eq!(from_json, rule);
+    assert_eq!(
+        rule.to_json()["all"][2]["any"][1],
+        json!({"tag": "老客 \"VIP\""})
+    );
+    assert_eq!(
+        Rule::from_text("NOT tag \"a\" OR tag \"b\" AND tag \"c\"")
+            .expect("parses")
+            .to_string(),
+        "not tag \"a\" or tag \"b\" and tag \"c\"",
+        "not binds tighter than and, and tighter than or"
+    );
+}
+
+#[test]
+fn json_errors_name_the_rule_part() {
+    let error = |value: serde_json::Value| Rule::from_json(&value).expect_err("refused");
+    let e = error(json!({"all": [{"tag": "vip"}, {"field": "ordres", "op": ">", "value": 1}]}));
+    assert_eq!(e.at, "rule.all[1].field");
+    assert!(e.reason.contains("unknown field \"ordres\""), "{e}");
+    let e = error(json!({"field": "orders", "op": ">", "value": "two"}));
+    assert_eq!(
+        (e.at.as_str(), e.reason.as_str()),
+        ("rule.value", "orders takes a number")
+    );
+    let e = error(json!({"field": "days_since_last_order", "op": ">", "value": -3}));
+    assert_eq!(e.at, "rule.value", "an impossible window: {e}");
+    let e = error(json!({"field": "r_score", "op": "in", "value": ["1"]}));
+    assert_eq!(e.at, "rule.op");
+    let e = error(json!({"field": "lifecycle", "op": "=", "value": "sleeping"}));
+    assert!(e.reason.contains("known: new"), "{e}");
+    let e = error(json!({"any": []}));
+    assert_eq!(e.at, "rule.any");
+    let e = error(json!({"not": {"identity": "fax"}}));
+    assert_eq!(e.at, "rule.not.identity");
+    let e = error(json!({"tag": "vip", "field": "orders"}));
+    assert!(e.at.starts_with("rule."), "{e}");
+}
+
+#[test]
+fn text_errors_name_the_column() {
+    let error = |text: &str| Rule::from_text(text).expect_err("refused");
+    let e = error("orders >= 2 and ordres > 1");
+    assert_eq!(e.at, "column 17");
+    let e = error("orders >= ");
+    assert_eq!(e.at, "column 11");
+    assert!(e.reason.contains("found the end"), "{e}");
+    let e = error("orders >= 2 and (tag \"a\"");
+    assert!(e.reason.contains("expected `)`"), "{e}");
+    let e = error("r_score = 9");
+    assert_eq!(e.at, "column 11", "points at the value: {e}");
+    let e = error("tag vip");
+    assert!(e.reason.contains("in quotes"), "{e}");
+    let e = error("orders >= 2 orders");
+    assert!(e.reason.contains("unexpected `orders`"), "{e}");
+}
+
+#[test]
+fn cycles_and_unknown_segments_are_refused_naming_them() {
+    let defs = [
+        def(1, "a", "segment \"b\""),
+        def(2, "b", "tag \"x\" and segment \"c\""),
+        def(3, "c", "segment \"a\""),
+    ];
+    let e = evaluation_order(&defs).expect_err("a cycle");
+    assert!(
+        e.error.reason.contains("\"a\" → \"b\" → \"c\" → \"a\""),
+        "{e}"
+    );
+    let e = evaluation_order(&[def(1, "a", "segment \"nope\"")]).expect_err("unknown");
+    assert_eq!(e.error.at, "segment \"nope\"");
+    let order = evaluation_order(&[def(1, "a", "segment \"b\""), def(2, "b", "tag \"x\"")])
+        .expect("no cycle");
+    assert_eq!(order, vec![1, 0], "b before the segment that refers to it");
+}
+
+#[test]
+fn members_follow_rules_tags_identities_and_other_segments() {
+    let (engine, mut people) = shop();
+    let mut segments = Segments::default();
+    let defs = [
+        def(
+            10,
+            "lapsing-vip",
+            "orders >= 2 and days_since_last_order > 60 and tag \"vip\" and spent >= 600",
+        ),
+        def(11, "wechat", "identity wechat"),
+        def(
+            12,
+            "others",
+            "not segment \"lapsing-vip\" and not identity email",
+        ),
+    ];
+    segments.define(&defs, &mut people, 100.0).expect("defines");
+    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let mut changes = segments.evaluate_all(&pass);
+    changes.sort_by_key(|t| (t.segment, t.customer));
+    let entered: Vec<(i64, i64)> = changes.iter().map(|t| (t.segment, t.customer)).collect();
+    assert_eq!(entered, vec![(10, 1), (11, 1), (12, 2)]);
+    assert!(changes.iter().all(|t| t.entered));
+    assert!(
+        segments.evaluate_all(&pass).is_empty(),
+        "nothing changes twice"
+    );
+    assert_eq!(
+        segments.of_customer(1),
+        vec![(10, "lapsing-vip"), (11, "wechat")]
+    );
+
+    // Customer 1 loses the tag: leaves the first segment and, through it, enters the third.
+    people.set(1, Some((people.kinds(1), vec![])));
+    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let mut out = Vec::new();
+    segments.evaluate(&pass, 1, &mut out);
+    let moved: Vec<(i64, bool)> = out.iter().map(|t| (t.segment, t.entered)).collect();
+    assert_eq!(moved, vec![(10, false), (12, true)]);
+
+    // Merged away: leaves everything.
+    people.set(1, None);
+    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let left = segments.evaluate_all(&pass);
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|t| !t.entered && t.customer == 1));
+}
+
+#[test]
+fn calendar_conditions_are_due_on_the_exact_day_they_flip() {
+    let (engine, mut people) = shop();
+    let mut segments = Segments::default();
+    segments
+        .define(
+            &[def(1, "quiet", "days_since_last_order > 30")],
+            &mut people,
+            100.0,
+        )
+        .expect("defines");
+    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let first = segments.evaluate_all(&pass);
+    assert_eq!(first.len(), 1, "customer 1 has been quiet 70 days");
+    // Customer 2 last ordered on day 990: 31 days since on day 1021.
+    assert_eq!(segments.next_turn_day(), Some(1_021));
+    assert!(segments.take_due(1_020).is_empty());
+    let due = segments.take_due(1_021);
+    assert_eq!(due, vec![2]);
+    let pass = Pass::new(&engine, &people, 1_021, 1_021 * DAY_MS);
+    let mut out = Vec::new();
+    segments.evaluate(&pass, 2, &mut out);
+    assert_eq!(
+        out,
+        vec![Transition {
+            segment: 1,
+            customer: 2,
+            entered: true
+        }]
+    );
+}
+
+#[test]
+fn previews_count_without_changing_members() {
+    let (engine, mut people) = shop();
+    let segments = Segments::default();
+    let rule = segments
+        .compile(
+            &Rule::from_text("orders = 0 or clv >= 0").expect("parses"),
+            &mut people,
+            100.0,
+        )
+        .expect("compiles");
+    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let (count, sample) = preview(&rule, &pass, &segments, 2);
+    assert_eq!((count, sample), (3, vec![1, 2]));
+}

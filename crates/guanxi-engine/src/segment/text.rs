@@ -1,0 +1,408 @@
+//! The text form of a rule, for people:
+//!
+//! ```text
+//! orders >= 2 and days_since_last_order > 60
+//!   and (rfm_class in (important_value, important_keep) or tag "vip")
+//!   and not identity wechat
+//! ```
+//!
+//! `not` binds tighter than `and`, `and` tighter than `or`; parentheses group. Tags and segment
+//! keys are quoted strings (`\"` and `\\` escape); choices are bare words or strings. Errors
+//! name the column they were found at.
+
+use super::field::Field;
+use super::rule::{
+    Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name,
+};
+
+pub fn print(rule: &Rule) -> String {
+    match rule {
+        Rule::All(rules) => join(rules, " and ", |r| matches!(r, Rule::Any(_))),
+        Rule::Any(rules) => join(rules, " or ", |_| false),
+        Rule::Not(inner) => match **inner {
+            Rule::All(_) | Rule::Any(_) => format!("not ({})", print(inner)),
+            _ => format!("not {}", print(inner)),
+        },
+        Rule::Compare(c) => {
+            let value = match &c.value {
+                Operand::Number(n) => n.to_string(),
+                Operand::Choice(s) => word(s),
+                Operand::Choices(v) => {
+                    format!(
+                        "({})",
+                        v.iter().map(|s| word(s)).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            };
+            format!("{} {} {value}", c.field.key(), c.op.symbol())
+        }
+        Rule::Tag(tag) => format!("tag {}", quote(tag)),
+        Rule::Identity(kind) => format!("identity {kind}"),
+        Rule::Segment(key) => format!("segment {}", quote(key)),
+    }
+}
+
+fn join(rules: &[Rule], by: &str, wrap: impl Fn(&Rule) -> bool) -> String {
+    rules
+        .iter()
+        .map(|r| {
+            if wrap(r) {
+                format!("({})", print(r))
+            } else {
+                print(r)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(by)
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        s.to_owned()
+    } else {
+        quote(s)
+    }
+}
+
+/// Parses and checks the text form.
+pub fn parse(text: &str) -> Result<Rule, RuleError> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        end: text.chars().count() + 1,
+    };
+    let rule = parser.or(0)?;
+    if let Some(t) = parser.tokens.get(parser.at) {
+        return Err(parser.error_at(t.column, format!("unexpected {}", t.kind.describe())));
+    }
+    rule.check_size()?;
+    Ok(rule)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Word(String),
+    Number(f64),
+    Text(String),
+    Symbol(&'static str),
+}
+
+impl Kind {
+    fn describe(&self) -> String {
+        match self {
+            Kind::Word(w) => format!("`{w}`"),
+            Kind::Number(n) => format!("the number {n}"),
+            Kind::Text(s) => format!("the string {s:?}"),
+            Kind::Symbol(s) => format!("`{s}`"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    column: usize,
+}
+
+const SYMBOLS: [&str; 9] = [">=", "<=", "!=", "=", ">", "<", "(", ")", ","];
+
+fn tokenize(text: &str) -> Result<Vec<Token>, RuleError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let column = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '"' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => {
+                        return Err(RuleError::new(
+                            format!("column {column}"),
+                            "the string is not closed",
+                        ));
+                    }
+                    Some('"') => break,
+                    Some('\\') if matches!(chars.get(i + 1), Some('"' | '\\')) => {
+                        s.push(chars[i + 1]);
+                        i += 2;
+                    }
+                    Some(c) => {
+                        s.push(*c);
+                        i += 1;
+                    }
+                }
+            }
+            i += 1;
+            tokens.push(Token {
+                kind: Kind::Text(s),
+                column,
+            });
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            let start = i;
+            i += 1;
+            while chars
+                .get(i)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+            {
+                i += 1;
+            }
+            let raw: String = chars[start..i].iter().collect();
+            let n = raw.parse().map_err(|_| {
+                RuleError::new(
+                    format!("column {column}"),
+                    format!("{raw:?} is not a number"),
+                )
+            })?;
+            tokens.push(Token {
+                kind: Kind::Number(n),
+                column,
+            });
+        } else if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while chars
+                .get(i)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            {
+                i += 1;
+            }
+            tokens.push(Token {
+                kind: Kind::Word(chars[start..i].iter().collect()),
+                column,
+            });
+        } else if let Some(symbol) = SYMBOLS.iter().find(|s| {
+            s.chars()
+                .enumerate()
+                .all(|(k, sc)| chars.get(i + k) == Some(&sc))
+        }) {
+            i += symbol.len();
+            tokens.push(Token {
+                kind: Kind::Symbol(symbol),
+                column,
+            });
+        } else {
+            return Err(RuleError::new(
+                format!("column {column}"),
+                format!("unexpected character {c:?}"),
+            ));
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    /// The column just after the text, where "expected …" errors point at its end.
+    end: usize,
+}
+
+impl Parser {
+    fn error_at(&self, column: usize, reason: impl Into<String>) -> RuleError {
+        RuleError::new(format!("column {column}"), reason)
+    }
+
+    fn column(&self) -> usize {
+        self.tokens.get(self.at).map_or(self.end, |t| t.column)
+    }
+
+    fn peek_word(&self, word: &str) -> bool {
+        matches!(self.tokens.get(self.at), Some(Token { kind: Kind::Word(w), .. }) if w.eq_ignore_ascii_case(word))
+    }
+
+    fn peek_symbol(&self, symbol: &str) -> bool {
+        matches!(self.tokens.get(self.at), Some(Token { kind: Kind::Symbol(s), .. }) if *s == symbol)
+    }
+
+    fn next(&mut self, expected: &str) -> Result<Token, RuleError> {
+        let token = self.tokens.get(self.at).cloned().ok_or_else(|| {
+            self.error_at(self.end, format!("expected {expected}, found the end"))
+        })?;
+        self.at += 1;
+        Ok(token)
+    }
+
+    fn expect_symbol(&mut self, symbol: &'static str) -> Result<(), RuleError> {
+        let t = self.next(&format!("`{symbol}`"))?;
+        if t.kind == Kind::Symbol(symbol) {
+            Ok(())
+        } else {
+            Err(self.error_at(
+                t.column,
+                format!("expected `{symbol}`, found {}", t.kind.describe()),
+            ))
+        }
+    }
+
+    fn or(&mut self, depth: usize) -> Result<Rule, RuleError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error_at(
+                self.column(),
+                format!("nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let mut rules = vec![self.and(depth)?];
+        while self.peek_word("or") {
+            self.at += 1;
+            rules.push(self.and(depth)?);
+        }
+        Ok(if rules.len() == 1 {
+            rules.remove(0)
+        } else {
+            Rule::Any(rules)
+        })
+    }
+
+    fn and(&mut self, depth: usize) -> Result<Rule, RuleError> {
+        let mut rules = vec![self.unary(depth)?];
+        while self.peek_word("and") {
+            self.at += 1;
+            rules.push(self.unary(depth)?);
+        }
+        Ok(if rules.len() == 1 {
+            rules.remove(0)
+        } else {
+            Rule::All(rules)
+        })
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Rule, RuleError> {
+        if self.peek_word("not") {
+            self.at += 1;
+            return Ok(Rule::Not(Box::new(self.unary(depth + 1)?)));
+        }
+        if self.peek_symbol("(") {
+            self.at += 1;
+            let inner = self.or(depth + 1)?;
+            self.expect_symbol(")")?;
+            return Ok(inner);
+        }
+        self.condition()
+    }
+
+    fn condition(&mut self) -> Result<Rule, RuleError> {
+        let t = self.next("a condition")?;
+        let Kind::Word(word) = &t.kind else {
+            return Err(self.error_at(
+                t.column,
+                format!("expected a condition, found {}", t.kind.describe()),
+            ));
+        };
+        let lower = word.to_ascii_lowercase();
+        match lower.as_str() {
+            "tag" | "segment" => {
+                let name = self.next(&format!("the {lower}'s name in quotes"))?;
+                let Kind::Text(name_text) = name.kind else {
+                    return Err(self.error_at(
+                        name.column,
+                        format!(
+                            "expected the {lower}'s name in quotes, found {}",
+                            name.kind.describe()
+                        ),
+                    ));
+                };
+                check_name(&format!("column {}", name.column), &lower, &name_text)?;
+                Ok(if lower == "tag" {
+                    Rule::Tag(name_text)
+                } else {
+                    Rule::Segment(name_text)
+                })
+            }
+            "identity" => {
+                let kind = self.next("an identity type")?;
+                let (Kind::Word(name) | Kind::Text(name)) = kind.kind else {
+                    return Err(self.error_at(
+                        kind.column,
+                        "expected an identity type such as wechat or email",
+                    ));
+                };
+                check_identity(&format!("column {}", kind.column), &name)?;
+                Ok(Rule::Identity(name))
+            }
+            _ => self.comparison(&t, word),
+        }
+    }
+
+    fn comparison(&mut self, t: &Token, name: &str) -> Result<Rule, RuleError> {
+        let at = format!("column {}", t.column);
+        let field = Field::parse(name).ok_or_else(|| {
+            RuleError::new(
+                &at,
+                format!(
+                    "unknown field {name:?}; known: {}, and tag, identity, segment",
+                    Field::ALL.map(Field::key).join(", ")
+                ),
+            )
+        })?;
+        let op_token = self.next(&format!("an operator after `{name}`"))?;
+        let op = match &op_token.kind {
+            Kind::Symbol(s) => Op::parse(s),
+            Kind::Word(w) if w.eq_ignore_ascii_case("in") => Some(Op::In),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            self.error_at(
+                op_token.column,
+                format!(
+                    "expected an operator (=, !=, >, >=, <, <=, in) after `{name}`, found {}",
+                    op_token.kind.describe()
+                ),
+            )
+        })?;
+        let value_column = self.column();
+        let value = if self.peek_symbol("(") {
+            self.at += 1;
+            let mut values = Vec::new();
+            loop {
+                let v = self.next("a value")?;
+                match v.kind {
+                    Kind::Word(s) | Kind::Text(s) => values.push(s),
+                    other => {
+                        return Err(self.error_at(
+                            v.column,
+                            format!("expected a value, found {}", other.describe()),
+                        ));
+                    }
+                }
+                if self.peek_symbol(",") {
+                    self.at += 1;
+                } else {
+                    break;
+                }
+            }
+            self.expect_symbol(")")?;
+            Operand::Choices(values)
+        } else {
+            let v = self.next(&format!("a value after `{name} {}`", op.symbol()))?;
+            match v.kind {
+                Kind::Number(n) => Operand::Number(n),
+                Kind::Word(s) | Kind::Text(s) => Operand::Choice(s),
+                Kind::Symbol(s) => {
+                    return Err(self.error_at(v.column, format!("expected a value, found `{s}`")));
+                }
+            }
+        };
+        // Type errors point at the value (or operator) of this condition.
+        Comparison::new(&at, field, op, value)
+            .map(Rule::Compare)
+            .map_err(|e| {
+                let column = if e.at.ends_with(".op") {
+                    op_token.column
+                } else {
+                    value_column
+                };
+                RuleError::new(format!("column {column}"), e.reason)
+            })
+    }
+}
