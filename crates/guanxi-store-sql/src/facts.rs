@@ -3,11 +3,12 @@
 use crate::SqlStore;
 use crate::backend::map_err;
 use crate::order_rules::{counted_order, order_value};
+use crate::person_facts::Which;
 use crate::rows::{customer_id, get};
 use crate::sql::{self, Placeholders};
 use async_trait::async_trait;
 use guanxi_domain::CustomerId;
-use guanxi_store::{FactStore, OrderFact, StoreResult};
+use guanxi_store::{FactStore, OrderFact, PersonFact, StoreResult};
 use sqlx::any::AnyRow;
 
 const FACT_COLUMNS: &str = concat!(
@@ -110,5 +111,17 @@ impl FactStore for SqlStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(fact).collect()
+    }
+
+    async fn person_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<PersonFact>> {
+        self.person_facts(Which::Between(after, up_to)).await
+    }
+
+    async fn person_facts_of(&self, customers: &[CustomerId]) -> StoreResult<Vec<PersonFact>> {
+        self.person_facts(Which::Of(customers)).await
     }
 }

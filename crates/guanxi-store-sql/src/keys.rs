@@ -91,10 +91,13 @@ impl KeyStore for SqlStore {
     }
 
     async fn list_sources(&self) -> StoreResult<Vec<Source>> {
-        let rows = sqlx::query(&format!("SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        // The engine's own source (segment entries and exits) is nobody's channel.
+        let rows = sqlx::query(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE kind <> 'engine' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(source).collect()
     }
 

@@ -14,6 +14,15 @@ pub struct OrderFact {
     pub value: i64,
 }
 
+/// A surviving customer as segments see them besides orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonFact {
+    pub customer: CustomerId,
+    /// Stored identity kinds, each once (`email`, `user_id:web`, …).
+    pub kinds: Vec<String>,
+    pub tags: Vec<String>,
+}
+
 #[async_trait]
 pub trait FactStore {
     /// The newest entry of the change log (0 when empty): the engine follows it from there.
@@ -34,4 +43,12 @@ pub trait FactStore {
         customers: &[CustomerId],
         currency: &str,
     ) -> StoreResult<Vec<OrderFact>>;
+    /// Surviving customers with ids in `(after, up_to]`, by id.
+    async fn person_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<PersonFact>>;
+    /// These customers, by id; merged-away ones are left out.
+    async fn person_facts_of(&self, customers: &[CustomerId]) -> StoreResult<Vec<PersonFact>>;
 }

@@ -8,13 +8,14 @@ mod figures;
 mod imports;
 mod ownership;
 mod records;
+mod segments;
 mod settings;
 mod staff;
 mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
-pub use facts::{FactStore, OrderFact};
+pub use facts::{FactStore, OrderFact, PersonFact};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
@@ -22,6 +23,7 @@ pub use imports::{
 };
 pub use ownership::{CustomerOwner, OwnerFilter, OwnershipStore, Team};
 pub use records::*;
+pub use segments::{NewSegment, SegmentChange, SegmentRecord, SegmentSpell, SegmentStore};
 pub use settings::SettingsStore;
 pub use staff::{
     AuditEntry, AuditQuery, AuditStore, NewAuditEntry, NewUser, Session, StaffStore, User,

@@ -207,6 +207,8 @@ pub enum ChangeKind {
     Tags,
     Event,
     Order,
+    /// The customer entered or left a segment.
+    Segment,
 }
 
 impl ChangeKind {
@@ -220,6 +222,7 @@ impl ChangeKind {
             Self::Tags => "tags",
             Self::Event => "event",
             Self::Order => "order",
+            Self::Segment => "segment",
         }
     }
 }

@@ -4,7 +4,8 @@ use crate::{
     StoreResult, WriteTx,
 };
 use crate::{
-    AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SettingsStore, StaffStore,
+    AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SegmentStore, SettingsStore,
+    StaffStore,
 };
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
@@ -23,6 +24,7 @@ pub trait Store:
     + SettingsStore
     + OwnershipStore
     + FactStore
+    + SegmentStore
     + Send
     + Sync
     + 'static

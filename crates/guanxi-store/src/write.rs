@@ -1,6 +1,6 @@
 use crate::{
     Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
-    StoreResult, Traits,
+    SegmentChange, StoreResult, Traits,
 };
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId, resolution::MergeDecision};
@@ -98,6 +98,14 @@ pub trait WriteTx: Send {
     }
 
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()>;
+    /// Records segment entries (a member row and an open spell) and exits (the row removed,
+    /// the spell closed), in order. Answers, per change, whether it changed anything: another
+    /// server may have recorded it first, and a deleted segment takes no members.
+    async fn apply_segment_changes(
+        &mut self,
+        changes: &[SegmentChange],
+        at: Millis,
+    ) -> StoreResult<Vec<bool>>;
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()>;
     async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()>;
 

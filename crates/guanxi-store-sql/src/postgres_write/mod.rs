@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
 use guanxi_store::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
-    StoreResult, Traits, WriteTx,
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
+    SegmentChange, StoreError, StoreResult, Traits, WriteTx,
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{PgPool, Postgres, Row, Transaction};
@@ -268,6 +268,39 @@ impl WriteTx for PgWriteTx {
 
     async fn upsert_products(&mut self, products: &[ProductRow], at: Millis) -> StoreResult<()> {
         self.write_products(products, at).await
+    }
+
+    async fn apply_segment_changes(
+        &mut self,
+        changes: &[SegmentChange],
+        at: Millis,
+    ) -> StoreResult<Vec<bool>> {
+        use crate::segment_changes::{PG_ENTER, PG_LEAVE, runs};
+        let mut applied = Vec::with_capacity(changes.len());
+        for run in runs(changes) {
+            let mut done = HashSet::new();
+            for (entered, sql) in [(true, PG_ENTER), (false, PG_LEAVE)] {
+                let part: Vec<&SegmentChange> =
+                    run.iter().filter(|c| c.entered == entered).collect();
+                if part.is_empty() {
+                    continue;
+                }
+                let q = sqlx::query(sql)
+                    .bind(part.iter().map(|c| c.segment).collect::<Vec<_>>())
+                    .bind(part.iter().map(|c| c.customer.0).collect::<Vec<_>>())
+                    .bind(at);
+                for row in self.fetch(q).await? {
+                    let segment: i64 = row.try_get("segment_id").map_err(map_err)?;
+                    let customer: i64 = row.try_get("customer_id").map_err(map_err)?;
+                    done.insert((segment, customer));
+                }
+            }
+            applied.extend(
+                run.iter()
+                    .map(|c| done.contains(&(c.segment, c.customer.0))),
+            );
+        }
+        Ok(applied)
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {

@@ -17,8 +17,8 @@ pub(crate) use crate::sqlite_native::map_err;
 use crate::vault::Vault;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow, StoreError,
-    StoreResult, Traits, WriteTx,
+    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
+    SegmentChange, StoreError, StoreResult, Traits, WriteTx,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
@@ -303,6 +303,38 @@ impl WriteTx for SqliteWriteTx {
             )?;
         }
         Ok(())
+    }
+
+    async fn apply_segment_changes(
+        &mut self,
+        changes: &[SegmentChange],
+        at: Millis,
+    ) -> StoreResult<Vec<bool>> {
+        use crate::segment_changes::{
+            SQLITE_CLOSE_SPELL, SQLITE_ENTER, SQLITE_LEAVE, SQLITE_OPEN_SPELL,
+        };
+        let mut applied = Vec::with_capacity(changes.len());
+        for c in changes {
+            let (pair, spell) = (
+                params![c.segment, c.customer.0],
+                params![c.segment, c.customer.0, at],
+            );
+            let changed = if c.entered {
+                self.run(SQLITE_ENTER, spell)? == 1
+            } else {
+                self.run(SQLITE_LEAVE, pair)? == 1
+            };
+            if changed {
+                let then = if c.entered {
+                    SQLITE_OPEN_SPELL
+                } else {
+                    SQLITE_CLOSE_SPELL
+                };
+                self.run(then, spell)?;
+            }
+            applied.push(changed);
+        }
+        Ok(applied)
     }
 
     async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {

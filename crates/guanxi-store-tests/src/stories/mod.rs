@@ -15,5 +15,6 @@ pub mod products;
 pub mod receipts;
 pub mod sealing;
 pub mod search;
+pub mod segments;
 pub mod settings;
 pub mod staff;
