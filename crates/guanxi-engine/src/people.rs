@@ -80,6 +80,11 @@ impl People {
         id
     }
 
+    /// The id of a tag some customer carries or carried.
+    pub fn tag_id(&self, tag: &str) -> Option<u32> {
+        self.tag_ids.get(tag).copied()
+    }
+
     /// Every live customer id, ascending.
     pub fn live(&self) -> impl Iterator<Item = i64> + '_ {
         self.flags

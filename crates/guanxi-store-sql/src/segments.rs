@@ -104,6 +104,16 @@ impl SegmentStore for SqlStore {
         rows.iter().map(segment).collect()
     }
 
+    async fn segment_versions(&self) -> StoreResult<Vec<(i64, Millis)>> {
+        let rows = sqlx::query("SELECT id, updated_at FROM segments ORDER BY key")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "updated_at")?)))
+            .collect()
+    }
+
     async fn segment_members(
         &self,
         id: i64,

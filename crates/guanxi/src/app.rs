@@ -37,9 +37,14 @@ impl App {
         let settings = ShopSettings::load(store.as_ref(), defaults)
             .await
             .context("the shop settings saved in the database cannot be read")?;
-        let (ingestor, writer) =
-            Ingestor::start(store.clone() as Arc<dyn Store>, WriterConfig::default());
         let intelligence = Arc::new(Intelligence::default());
+        let (ingestor, writer) = Ingestor::start(
+            store.clone() as Arc<dyn Store>,
+            WriterConfig {
+                committed: intelligence.wake_handle(),
+                ..WriterConfig::default()
+            },
+        );
         let app = Self {
             store,
             ingestor,

@@ -4,7 +4,7 @@ use super::{Request, batch};
 use guanxi_store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
@@ -14,6 +14,9 @@ pub struct WriterConfig {
     pub max_batch_items: usize,
     /// How long a request waits for room in a full queue before it is refused.
     pub overload_wait: Duration,
+    /// Poked after every commit: the engine follows the change log at once instead of at its
+    /// next poll.
+    pub committed: Arc<Notify>,
 }
 
 impl Default for WriterConfig {
@@ -22,6 +25,7 @@ impl Default for WriterConfig {
             queue_requests: 1024,
             max_batch_items: 5_000,
             overload_wait: Duration::from_millis(500),
+            committed: Arc::new(Notify::new()),
         }
     }
 }
@@ -101,6 +105,8 @@ pub(crate) async fn run(
                 sizes.iter().map(|_| Err(Arc::clone(&e))).collect()
             }
         };
+        // A stored permit wakes the engine even if it is busy right now.
+        config.committed.notify_one();
         for (request, answer) in requests.into_iter().zip(answers) {
             // A requester that gave up (client disconnected) no longer listens; its write stands.
             let _ = request.reply.send(answer);

@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = guanxi::App::build(&config).await?;
     let before = peak_rss_mib().unwrap_or_default();
-    let engine = Intelligence::default();
+    let engine = std::sync::Arc::new(Intelligence::default());
     let started = Instant::now();
     engine.build(app.store.as_ref(), &app.settings).await?;
     let elapsed = started.elapsed();

@@ -36,7 +36,8 @@ pub enum Compiled {
 
 /// What compiling needs from outside the rule.
 pub struct Names<'a> {
-    pub people: &'a mut People,
+    /// The id of a tag (interned when defining; a tag nobody carries may answer `u32::MAX`).
+    pub tag: &'a mut dyn FnMut(&str) -> u32,
     /// The evaluation position of a segment key, or `None` when unknown.
     pub segment: &'a dyn Fn(&str) -> Option<usize>,
     /// Minor units per major unit of the shop's currency (100 for CNY).
@@ -49,7 +50,7 @@ impl Compiled {
             Rule::All(rules) => Compiled::All(compile_all(rules, names)?),
             Rule::Any(rules) => Compiled::Any(compile_all(rules, names)?),
             Rule::Not(inner) => Compiled::Not(Box::new(Compiled::of(inner, names)?)),
-            Rule::Tag(tag) => Compiled::Tag(names.people.intern(tag)),
+            Rule::Tag(tag) => Compiled::Tag((names.tag)(tag)),
             Rule::Identity(kind) => {
                 Compiled::Identity(IdentityKinds::mask_of(kind).ok_or_else(|| {
                     RuleError::new("rule", format!("unknown identity type {kind:?}"))

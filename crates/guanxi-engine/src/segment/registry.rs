@@ -140,7 +140,7 @@ impl Segments {
         for i in order {
             let def = &defs[i];
             let mut names = Names {
-                people,
+                tag: &mut |t| people.intern(t),
                 segment: &lookup,
                 minor_per_major,
             };
@@ -167,18 +167,19 @@ impl Segments {
         Ok(())
     }
 
-    /// Compiles a rule that is not saved (a preview), against the defined segments.
+    /// Compiles a rule that is not saved (a preview), against the defined segments. A tag
+    /// nobody carries matches nobody.
     pub fn compile(
         &self,
         rule: &Rule,
-        people: &mut People,
+        people: &People,
         minor_per_major: f64,
     ) -> Result<Compiled, RuleError> {
         let lookup = |key: &str| self.entries.iter().position(|e| e.key == key);
         Compiled::of(
             rule,
             &mut Names {
-                people,
+                tag: &mut |t| people.tag_id(t).unwrap_or(u32::MAX),
                 segment: &lookup,
                 minor_per_major,
             },

@@ -1,0 +1,130 @@
+//! Building the engine: every customer's order facts and people facts read in windows of ids,
+//! the models fitted, the segments defined and evaluated against it all.
+
+use super::{Intelligence, Model, Readiness, day_of, lock, now_ms, summaries, to_facts, write};
+use crate::ShopSettings;
+use guanxi_domain::CustomerId;
+use guanxi_engine::clv::ClvOptions;
+use guanxi_engine::features::Features;
+use guanxi_engine::people::People;
+use guanxi_engine::scores::Engine;
+use guanxi_engine::segment::{IdentityKinds, Pass};
+use guanxi_store::{PersonFact, Store, StoreError, StoreResult};
+use std::sync::Arc;
+
+/// Customers read per window while building.
+const BUILD_WINDOW: i64 = 50_000;
+/// Members read per page when loading what is recorded.
+const MEMBER_PAGE: u32 = 50_000;
+
+pub(super) fn person(p: PersonFact) -> (IdentityKinds, Vec<String>) {
+    let mut kinds = IdentityKinds::default();
+    for k in &p.kinds {
+        kinds.add(k);
+    }
+    (kinds, p.tags)
+}
+
+impl Intelligence {
+    /// Reads every customer's facts, fits the models and evaluates the segments.
+    pub async fn build(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        settings: &ShopSettings,
+    ) -> StoreResult<()> {
+        let shop = settings.current();
+        let currency = shop.currency.code().to_owned();
+        // Decisions not yet recorded go first, so the members read below are current.
+        self.record_pending(store).await;
+        // Changes after this point are applied by `follow`; re-reading a customer is harmless.
+        let started = now_ms();
+        let seq = store.last_change_seq().await?;
+        let max_id = store.max_customer_id().await?;
+        let mut features = Features::default();
+        let mut people = People::default();
+        let mut after = 0;
+        while after < max_id {
+            let up_to = (after + BUILD_WINDOW).min(max_id);
+            let (from, to) = (CustomerId(after), CustomerId(up_to));
+            let (facts, persons) = tokio::try_join!(
+                store.order_facts_between(from, to, &currency),
+                store.person_facts_between(from, to)
+            )?;
+            for (customer, summary) in summaries(&to_facts(&facts), shop.time_zone) {
+                features.set(customer, Some(summary));
+            }
+            for p in persons {
+                let customer = p.customer.0;
+                people.set(customer, Some(person(p)));
+            }
+            after = up_to;
+            self.set_readiness(Readiness::Building {
+                read: after,
+                of: max_id,
+            });
+        }
+        let read_in = now_ms() - started;
+        let now = now_ms();
+        let today = day_of(shop.time_zone)(now);
+        // Fitting takes seconds on a large shop: off the async threads.
+        let engine = tokio::task::spawn_blocking(move || {
+            Engine::build(features, today, now, ClvOptions::default())
+        })
+        .await
+        .map_err(|e| StoreError::other(format!("the engine build failed: {e}")))?;
+        if let Err(e) = &engine.clv {
+            tracing::info!(reason = %e, "lifetime value falls back to the heuristic");
+        }
+        let customers = engine.features.len();
+        let mut model = Model { engine, people };
+        let views = super::segments::stored_views(store).await?;
+        let definitions = self.install(&views, &mut model, settings);
+        for id in definitions {
+            let mut members = Vec::new();
+            let mut after = CustomerId(0);
+            loop {
+                let page = store.segment_members(id, after, MEMBER_PAGE).await?;
+                let Some((last, _)) = page.last() else { break };
+                after = *last;
+                members.extend(page.iter().map(|(c, _)| c.0));
+            }
+            lock(&self.segments).load_members(id, members);
+        }
+        tracing::info!(
+            customers,
+            read_seconds = read_in as f64 / 1000.0,
+            seconds = (now_ms() - started) as f64 / 1000.0,
+            "the intelligence engine is built"
+        );
+        *write(&self.model) = Some(model);
+        *write(&self.applied_seq) = seq;
+        self.set_readiness(Readiness::Ready {
+            customers,
+            built_at: now,
+        });
+        self.evaluate_everyone(store, settings).await;
+        Ok(())
+    }
+
+    /// Evaluates every segment for every customer and records what changed.
+    pub(super) async fn evaluate_everyone(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        settings: &ShopSettings,
+    ) {
+        let zone = settings.current().time_zone;
+        let this = Arc::clone(self);
+        let decided = tokio::task::spawn_blocking(move || {
+            let now = now_ms();
+            let model = super::read(&this.model);
+            let Some(model) = model.as_ref() else {
+                return Vec::new();
+            };
+            let pass = Pass::new(&model.engine, &model.people, day_of(zone)(now), now);
+            lock(&this.segments).evaluate_all(&pass)
+        })
+        .await
+        .unwrap_or_default();
+        self.record(store, decided).await;
+    }
+}
