@@ -13,6 +13,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod ownership;
 pub mod privacy;
+pub mod segments;
 pub mod settings;
 pub mod staff;
 pub mod uploaded_import;

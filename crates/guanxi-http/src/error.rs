@@ -82,6 +82,29 @@ impl From<guanxi_app::customers::AccessError> for ApiError {
     }
 }
 
+impl From<guanxi_app::ActionError> for ApiError {
+    fn from(e: guanxi_app::ActionError) -> Self {
+        match e {
+            guanxi_app::ActionError::Denied(d) => d.into(),
+            guanxi_app::ActionError::Invalid(field, reason) => {
+                Self::Invalid(FieldError::new(field, reason))
+            }
+            guanxi_app::ActionError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<guanxi_app::segments::SegmentError> for ApiError {
+    fn from(e: guanxi_app::segments::SegmentError) -> Self {
+        match e {
+            guanxi_app::segments::SegmentError::Action(a) => a.into(),
+            guanxi_app::segments::SegmentError::Rule(r) => {
+                Self::Invalid(FieldError::new(r.at, r.reason))
+            }
+        }
+    }
+}
+
 impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> Self {
         match e {

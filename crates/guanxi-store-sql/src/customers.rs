@@ -321,6 +321,12 @@ impl CustomerStore for SqlStore {
             ));
             next += 1;
         }
+        if query.segment.is_some() {
+            conditions.push(format!(
+                "c.id IN (SELECT customer_id FROM segment_members WHERE segment_id = ${next})"
+            ));
+            next += 1;
+        }
         // Listing reads a scope off `customers_owner`. A search finds its few customers by
         // identity or name first: the unary plus keeps SQLite from walking the owner's whole
         // book instead (PostgreSQL plans by cost either way).
@@ -360,6 +366,9 @@ impl CustomerStore for SqlStore {
         }
         if let Some(tag) = &query.tag {
             q = q.bind(tag.clone());
+        }
+        if let Some(segment) = query.segment {
+            q = q.bind(segment);
         }
         match query.owner {
             OwnerFilter::Anyone | OwnerFilter::Nobody => {}

@@ -104,6 +104,15 @@ impl SegmentStore for SqlStore {
         rows.iter().map(segment).collect()
     }
 
+    async fn segment_id(&self, key: &str) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT id FROM segments WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound("segment"))
+    }
+
     async fn segment_versions(&self) -> StoreResult<Vec<(i64, Millis)>> {
         let rows = sqlx::query("SELECT id, updated_at FROM segments ORDER BY key")
             .fetch_all(&self.pool)

@@ -81,6 +81,8 @@ pub struct CustomerQuery {
     /// deterministic encryption).
     pub name: Option<String>,
     pub tag: Option<String>,
+    /// Only members of the segment with this id.
+    pub segment: Option<i64>,
     /// The caller's data scope.
     pub owner: crate::OwnerFilter,
     /// Only customers with an id below this (newest first).

@@ -63,6 +63,8 @@ pub trait SegmentStore {
     async fn segment(&self, id: i64) -> StoreResult<SegmentRecord>;
     /// Every segment, by key.
     async fn segments(&self) -> StoreResult<Vec<SegmentRecord>>;
+    /// The id of the segment with this key.
+    async fn segment_id(&self, key: &str) -> StoreResult<i64>;
     /// Every segment's (id, updated_at), by key: cheap, to notice another server's edits.
     async fn segment_versions(&self) -> StoreResult<Vec<(i64, Millis)>>;
     /// Members by ascending customer id, after `after`: a keyset page.

@@ -15,4 +15,5 @@ mod orders;
 mod python_sdk;
 mod scores;
 mod segment;
+mod segmentation;
 mod shopify;

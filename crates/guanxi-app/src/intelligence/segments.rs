@@ -140,6 +140,15 @@ impl Intelligence {
         evaluation_order(&defs).map(|_| ())
     }
 
+    /// The keys of the segments a customer is in now.
+    pub fn segments_of(&self, customer: CustomerId) -> Vec<String> {
+        lock(&self.segments)
+            .of_customer(customer.0)
+            .into_iter()
+            .map(|(_, key)| key.to_owned())
+            .collect()
+    }
+
     /// Keys of the defined segments whose rules refer to `key`.
     pub fn used_by(&self, key: &str) -> Vec<String> {
         read(&self.known)

@@ -58,7 +58,12 @@ impl Grant {
             scope: DataScope::All,
             fields: FieldPolicy::uniform(FieldAccess::Masked),
         };
-        let read = [(Customers, View), (Orders, View), (Events, View)];
+        let read = [
+            (Customers, View),
+            (Orders, View),
+            (Events, View),
+            (Segments, View),
+        ];
         let ingest = [(Orders, Create), (Orders, Edit)];
         for scope in scopes {
             let pairs: Vec<(Resource, Action)> = match scope {
@@ -68,7 +73,13 @@ impl Grant {
                     .iter()
                     .chain(&ingest)
                     .copied()
-                    .chain([(Customers, Edit)])
+                    .chain([
+                        (Customers, Edit),
+                        (Segments, Create),
+                        (Segments, Edit),
+                        (Segments, Delete),
+                        (Segments, Export),
+                    ])
                     .collect(),
                 "admin" => {
                     grant.fields = FieldPolicy::uniform(FieldAccess::Revealable);

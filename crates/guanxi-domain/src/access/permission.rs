@@ -25,10 +25,12 @@ pub enum Resource {
     Audit,
     /// Shop settings (time zone, currency).
     Settings,
+    /// Segments: their rules, members and exports.
+    Segments,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Customers,
         Resource::Orders,
         Resource::Events,
@@ -39,6 +41,7 @@ impl Resource {
         Resource::Roles,
         Resource::Audit,
         Resource::Settings,
+        Resource::Segments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Resource {
             Resource::Roles => "roles",
             Resource::Audit => "audit",
             Resource::Settings => "settings",
+            Resource::Segments => "segments",
         }
     }
 

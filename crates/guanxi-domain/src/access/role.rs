@@ -189,13 +189,19 @@ fn builtin_role(key: &str) -> Role {
                 (Orders, &[View]),
                 (Events, &[View]),
                 (Imports, &[View, Create]),
+                (Segments, &[View, Create, Edit, Delete, Export]),
             ]),
             DataScope::All,
             FieldPolicy::uniform(FieldAccess::Masked),
         ),
         // Reads figures; never needs a person's contact details.
         "analyst" => (
-            set(&[(Customers, &[View]), (Orders, &[View]), (Events, &[View])]),
+            set(&[
+                (Customers, &[View]),
+                (Orders, &[View]),
+                (Events, &[View]),
+                (Segments, &[View]),
+            ]),
             DataScope::All,
             FieldPolicy {
                 name: FieldAccess::Masked,

@@ -27,7 +27,7 @@ pub struct ListParams {
     q: Option<String>,
     /// Only customers with this tag.
     tag: Option<String>,
-    /// Only members of this segment (segments arrive with the intelligence engine).
+    /// Only members of the segment with this key.
     segment: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -123,6 +123,7 @@ fn view_of(
 ) -> CustomerView {
     let id = profile.id;
     let mut view = CustomerView::new(profile, visibility.protects_anything());
+    view.segments = state.intelligence.segments_of(id);
     view.scores = super::scores::scores_view(
         state.intelligence.scores(id, shop.time_zone),
         &state.intelligence.readiness(),
@@ -148,15 +149,20 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CustomerPage>, ApiError> {
     let reader = reader(&state, &headers, p.reveal).await?;
-    if p.segment.is_some() {
-        return Err(ApiError::NotFound("segment"));
-    }
+    let segment = match p.segment.as_deref().filter(|s| !s.is_empty()) {
+        Some(key) => {
+            reader.principal.require(Resource::Segments, Action::View)?;
+            Some(state.store.segment_id(key).await?)
+        }
+        None => None,
+    };
     let mut query = customers::query_for(
         p.q.as_deref().unwrap_or_default(),
         &state.settings.current(),
         &reader.principal,
     );
     query.tag = p.tag.filter(|t| !t.is_empty());
+    query.segment = segment;
     query.limit = limit(p.limit)?;
     query.before = parse_cursor(p.cursor.as_deref())?.map(CustomerId);
     let ids = state.store.search_customers(&query).await?;

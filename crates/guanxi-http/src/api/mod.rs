@@ -5,6 +5,7 @@ mod analytics;
 mod customers;
 mod orders;
 pub(crate) mod scores;
+mod segments;
 mod views;
 
 use crate::AppState;
@@ -44,6 +45,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::events))
         .routes(routes!(customers::orders))
         .routes(routes!(analytics::rfm))
+        .routes(routes!(segments::list, segments::create))
+        .routes(routes!(segments::preview))
+        .routes(routes!(
+            segments::get_segment,
+            segments::update,
+            segments::delete
+        ))
+        .routes(routes!(segments::members))
+        .routes(routes!(segments::export))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.
