@@ -82,10 +82,14 @@ impl Intelligence {
                 let now = persons.next_if(|p| p.customer == *customer).map(person);
                 model.people.set(customer.0, now);
             }
+            let now = now_ms();
             if !orders_of.is_empty() {
                 self.features_changed.store(true, Ordering::Relaxed);
+                // A shop's first orders get cuts at once; later ones at the next recut.
+                if model.engine.cuts.is_none() {
+                    model.engine.refresh_cuts(now);
+                }
             }
-            let now = now_ms();
             let pass = Pass::new(
                 &model.engine,
                 &model.people,
