@@ -6,6 +6,8 @@ mod customers;
 mod orders;
 pub(crate) mod scores;
 mod segments;
+
+pub(crate) use segments::member_csv;
 mod views;
 
 use crate::AppState;

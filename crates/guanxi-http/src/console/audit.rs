@@ -34,6 +34,10 @@ pub(super) const ACTIONS: &[&str] = &[
     "customer.assign",
     "team.create",
     "user.team",
+    "segment.create",
+    "segment.update",
+    "segment.delete",
+    "segment.export",
 ];
 
 struct Line {

@@ -174,8 +174,39 @@ struct CustomerPage {
     owner: OwnerCard,
     /// The insights card, or the catalogue key saying why there is none.
     insights: Result<Insights, &'static str>,
+    /// `None` for roles that may not see segments.
+    segments: Option<SegmentCard>,
     reveal_options: Vec<RevealOption>,
     revealed: bool,
+}
+
+/// The segments a customer is in now, and every spell, newest first.
+struct SegmentCard {
+    /// (segment id, name)
+    current: Vec<(i64, String)>,
+    /// (segment id, name, entered, left)
+    history: Vec<(i64, String, String, Option<String>)>,
+}
+
+fn segment_card(
+    spells: Vec<guanxi_store::SegmentSpell>,
+    zone: guanxi_domain::ShopTimeZone,
+) -> SegmentCard {
+    SegmentCard {
+        current: spells
+            .iter()
+            .filter(|s| s.left_at.is_none())
+            .map(|s| (s.segment, s.name.clone()))
+            .collect(),
+        history: spells
+            .into_iter()
+            .take(TIMELINE as usize)
+            .map(|s| {
+                let left = s.left_at.map(|at| local_time(at, zone));
+                (s.segment, s.name, local_time(s.entered_at, zone), left)
+            })
+            .collect(),
+    }
 }
 
 struct OrderLine {
@@ -219,16 +250,23 @@ async fn customer_page(
                 false => Ok(Vec::<EventRecord>::new()),
             }
         };
-        let (profile, orders, events, owner) = tokio::try_join!(
+        let spells = async {
+            match principal.may(perm(Resource::Segments)) {
+                true => store.customer_segment_history(id).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (profile, orders, events, owner, spells) = tokio::try_join!(
             customers::profile(store, settings, id, visibility),
             orders,
             events,
             owner_card(store, principal, id, settings.time_zone),
+            spells,
         )?;
-        Ok::<_, AccessError>((visibility, profile, orders, events, owner))
+        Ok::<_, AccessError>((visibility, profile, orders, events, owner, spells))
     }
     .await;
-    let (visibility, profile, orders, events, owner) = match result {
+    let (visibility, profile, orders, events, owner, spells) = match result {
         Ok(found) => found,
         Err(e) => return refused(staff, e),
     };
@@ -300,6 +338,7 @@ async fn customer_page(
             })
             .collect(),
         insights: insights::card(state, profile.id, staff.tr, settings),
+        segments: spells.map(|s| segment_card(s, settings.time_zone)),
         profile,
         owner,
         reveal_options,

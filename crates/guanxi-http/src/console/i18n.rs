@@ -165,6 +165,10 @@ mod tests {
             include_str!("login.rs"),
             include_str!("customers.rs"),
             include_str!("audit.rs"),
+            include_str!("segments.rs"),
+            include_str!("../../templates/console/segments.html"),
+            include_str!("../../templates/console/segment.html"),
+            include_str!("../../templates/console/segment_editor.html"),
         ];
         let mut used = 0;
         for source in sources {

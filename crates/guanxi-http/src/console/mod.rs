@@ -14,6 +14,7 @@ mod insights;
 mod login;
 mod ownership;
 mod page;
+mod segments;
 mod session;
 mod settings;
 mod shop;
@@ -46,6 +47,10 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             "/customers/{id}/owner",
             get(ownership::picker).post(ownership::assign),
         )
+        .route("/segments", get(segments::list).post(segments::submit))
+        .route("/segments/{id}", get(segments::show).post(segments::edit))
+        .route("/segments/{id}/delete", post(segments::delete))
+        .route("/segments/{id}/members.csv", get(segments::export))
         .route("/audit", get(audit::show))
         .route(
             "/imports",

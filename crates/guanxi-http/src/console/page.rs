@@ -87,7 +87,7 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
             super::analytics::may_see(principal),
             true,
         ),
-        ("/segments", "nav.segments", true, false),
+        ("/segments", "nav.segments", may(Resource::Segments), true),
         ("/campaigns", "nav.campaigns", true, false),
         ("/loyalty", "nav.loyalty", true, false),
         ("/service", "nav.service", true, false),

@@ -6,6 +6,7 @@ mod customers;
 mod dashboard;
 mod imports;
 mod scopes;
+mod segments;
 mod settings;
 mod shop;
 mod sign_in;
