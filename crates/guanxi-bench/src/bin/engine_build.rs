@@ -14,12 +14,9 @@ struct Args {
     database_url: String,
 }
 
-/// Peak resident set size in MiB, from /proc (Linux).
+/// Peak resident set size in MiB.
 fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    guanxi_bench::peak_rss_kib().map(|kib| kib as f64 / 1024.0)
 }
 
 #[tokio::main]
