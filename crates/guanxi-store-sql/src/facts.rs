@@ -8,7 +8,7 @@ use crate::rows::{customer_id, get};
 use crate::sql::{self, Placeholders};
 use async_trait::async_trait;
 use guanxi_domain::CustomerId;
-use guanxi_store::{FactStore, OrderFact, PersonFact, StoreResult};
+use guanxi_store::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, StoreResult};
 use sqlx::any::AnyRow;
 
 const FACT_COLUMNS: &str = concat!(
@@ -123,5 +123,25 @@ impl FactStore for SqlStore {
 
     async fn person_facts_of(&self, customers: &[CustomerId]) -> StoreResult<Vec<PersonFact>> {
         self.person_facts(Which::Of(customers)).await
+    }
+
+    async fn item_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        items: &ItemFilter,
+        currency: &str,
+    ) -> StoreResult<Vec<ItemFact>> {
+        self.item_facts(Which::Between(after, up_to), items, currency)
+            .await
+    }
+
+    async fn item_facts_of(
+        &self,
+        customers: &[CustomerId],
+        items: &ItemFilter,
+        currency: &str,
+    ) -> StoreResult<Vec<ItemFact>> {
+        self.item_facts(Which::Of(customers), items, currency).await
     }
 }

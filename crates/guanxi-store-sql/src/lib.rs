@@ -12,6 +12,7 @@ mod customers;
 mod facts;
 mod figures;
 mod imports;
+mod item_facts;
 mod jobs;
 mod keys;
 mod order_rules;

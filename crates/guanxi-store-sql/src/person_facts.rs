@@ -17,7 +17,7 @@ pub(crate) enum Which<'a> {
 
 impl Which<'_> {
     /// The condition on `column` and its values.
-    fn condition(&self, column: &str) -> (String, Vec<i64>) {
+    pub(crate) fn condition(&self, column: &str) -> (String, Vec<i64>) {
         match self {
             Which::Between(after, up_to) => (
                 format!("{column} > $1 AND {column} <= $2"),

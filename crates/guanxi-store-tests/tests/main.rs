@@ -55,6 +55,7 @@ conformance! {
     store stories::search::search_finds_customers => sqlite_search, postgres_search;
     store stories::segments::segments_record_members_and_history => sqlite_segments, postgres_segments;
     store stories::segments::people_facts_leave_out_the_merged_away => sqlite_people_facts, postgres_people_facts;
+    store stories::segments::item_facts_find_the_orders_holding_an_item => sqlite_item_facts, postgres_item_facts;
     store stories::imports::imports_record_progress_and_outcome => sqlite_imports, postgres_imports;
     store stories::figures::figures_count_the_period_in_local_days => sqlite_figures, postgres_figures;
     db stories::sealing::personal_data_is_sealed_at_rest => sqlite_sealed_at_rest, postgres_sealed_at_rest;

@@ -23,6 +23,29 @@ pub struct PersonFact {
     pub tags: Vec<String>,
 }
 
+/// Products (SKUs) and categories whose orders the engine keeps, for rules that name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    pub skus: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+impl ItemFilter {
+    pub fn is_empty(&self) -> bool {
+        self.skus.is_empty() && self.categories.is_empty()
+    }
+}
+
+/// One line of a counted order matching an `ItemFilter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFact {
+    pub customer: CustomerId,
+    pub order: i64,
+    pub at: Millis,
+    pub sku: String,
+    pub category: Option<String>,
+}
+
 #[async_trait]
 pub trait FactStore {
     /// The newest entry of the change log (0 when empty): the engine follows it from there.
@@ -51,4 +74,20 @@ pub trait FactStore {
     ) -> StoreResult<Vec<PersonFact>>;
     /// These customers, by id; merged-away ones are left out.
     async fn person_facts_of(&self, customers: &[CustomerId]) -> StoreResult<Vec<PersonFact>>;
+    /// Lines of counted orders in `currency` matching `items`, of surviving customers with ids
+    /// in `(after, up_to]`, by customer, then time.
+    async fn item_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        items: &ItemFilter,
+        currency: &str,
+    ) -> StoreResult<Vec<ItemFact>>;
+    /// The same for these customers.
+    async fn item_facts_of(
+        &self,
+        customers: &[CustomerId],
+        items: &ItemFilter,
+        currency: &str,
+    ) -> StoreResult<Vec<ItemFact>>;
 }

@@ -377,3 +377,122 @@ async fn bad_rules_are_refused_naming_the_part() {
     assert_eq!(status, StatusCode::OK);
     app.stop().await;
 }
+
+/// Posts a paid order of `lines` (SKU, category, price) for `email`, `days_ago` days ago.
+async fn order_of(
+    app: &TestApp,
+    id: &str,
+    email: &str,
+    days_ago: i64,
+    lines: &[(&str, &str, &str)],
+) {
+    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|(sku, category, price)| json!({"sku": sku, "name": sku, "category": category, "quantity": 1, "price": price}))
+        .collect();
+    let total: f64 = lines
+        .iter()
+        .map(|(_, _, p)| p.parse::<f64>().expect("price"))
+        .sum();
+    let (status, body) = app
+        .post(
+            "/api/v1/orders",
+            &json!({"source": "api", "external_id": id, "status": "paid",
+            "currency": "CNY", "total": format!("{total:.2}"), "created_at": at.to_rfc3339(),
+            "customer": {"email": email}, "items": items}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}: {body}");
+}
+
+#[tokio::test]
+async fn purchase_conditions_follow_what_was_bought_and_when() {
+    let app = TestApp::spawn().await;
+    order_of(
+        &app,
+        "a-1",
+        "ann@example.com",
+        20,
+        &[("S-1", "silk", "300.00"), ("T-1", "tea", "50.00")],
+    )
+    .await;
+    order_of(
+        &app,
+        "a-2",
+        "ann@example.com",
+        10,
+        &[("S-2", "silk", "200.00")],
+    )
+    .await;
+    order_of(
+        &app,
+        "b-1",
+        "bo@example.com",
+        5,
+        &[("S-1", "silk", "300.00")],
+    )
+    .await;
+    order_of(
+        &app,
+        "b-0",
+        "bo@example.com",
+        400,
+        &[("S-9", "silk", "900.00")],
+    )
+    .await;
+    let ann = customer(&app, "ann@example.com").await;
+    let bo = customer(&app, "bo@example.com").await;
+
+    let (status, silk) = create(&app, json!({"key": "silk-fans", "name": "Silk fans",
+        "rule_text": "bought category \"silk\" >= 2 within 90 days and not bought product \"T-9\""})).await;
+    assert_eq!(status, StatusCode::CREATED, "{silk}");
+    assert_eq!(
+        segments_when(&app, ann, |k| !k.is_empty()).await,
+        vec!["silk-fans"]
+    );
+    assert!(
+        segments_when(&app, bo, |_| true).await.is_empty(),
+        "bo's first silk order is 400 days old"
+    );
+
+    // A preview reads the orders it needs on the spot: windowed spend was kept for nobody.
+    let (status, preview) = app
+        .post(
+            "/api/v1/segments/preview",
+            &json!({"rule_text": "spent >= 500 within 30 days"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(
+        (preview["count"].clone(), preview["sample"].clone()),
+        (json!(1), json!([ann]))
+    );
+    let (_, preview) = app.post("/api/v1/segments/preview", &json!({"rule": {"field": "orders", "op": ">=", "value": 2, "between": ["2000-01-01", "2100-12-31"]}})).await;
+    assert_eq!(preview["count"], 2, "{preview}");
+
+    // Another silk order moves bo in at once.
+    order_of(
+        &app,
+        "b-2",
+        "bo@example.com",
+        0,
+        &[("S-3", "silk", "80.00")],
+    )
+    .await;
+    assert_eq!(
+        segments_when(&app, bo, |k| !k.is_empty()).await,
+        vec!["silk-fans"]
+    );
+    // Buying the excluded product moves ann out.
+    order_of(
+        &app,
+        "a-3",
+        "ann@example.com",
+        0,
+        &[("T-9", "tea", "10.00")],
+    )
+    .await;
+    assert!(segments_when(&app, ann, |k| k.is_empty()).await.is_empty());
+    app.stop().await;
+}

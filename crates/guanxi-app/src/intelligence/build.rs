@@ -1,6 +1,7 @@
 //! Building the engine: every customer's order facts and people facts read in windows of ids,
 //! the models fitted, the segments defined and evaluated against it all.
 
+use super::purchases::{filter_of, item_days, needs_of, order_days};
 use super::{Intelligence, Model, Readiness, day_of, lock, now_ms, summaries, to_facts, write};
 use crate::ShopSettings;
 use guanxi_domain::CustomerId;
@@ -8,8 +9,9 @@ use guanxi_engine::clv::ClvOptions;
 use guanxi_engine::features::Features;
 use guanxi_engine::people::People;
 use guanxi_engine::scores::Engine;
-use guanxi_engine::segment::{IdentityKinds, Pass};
+use guanxi_engine::segment::{IdentityKinds, Pass, Purchases};
 use guanxi_store::{PersonFact, Store, StoreError, StoreResult};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Customers read per window while building.
@@ -32,10 +34,16 @@ impl Intelligence {
         store: &dyn Store,
         settings: &ShopSettings,
     ) -> StoreResult<()> {
+        let _following = self.follow_lock.lock().await;
         let shop = settings.current();
         let currency = shop.currency.code().to_owned();
         // Decisions not yet recorded go first, so the members read below are current.
         self.record_pending(store).await;
+        let views = super::segments::stored_views(store).await?;
+        let needs = needs_of(views.iter().filter_map(|v| v.rule.as_ref().ok()));
+        let filter = filter_of(&needs.items);
+        let mut all_orders = HashMap::new();
+        let mut all_items = HashMap::new();
         // Changes after this point are applied by `follow`; re-reading a customer is harmless.
         let started = now_ms();
         let seq = store.last_change_seq().await?;
@@ -46,10 +54,21 @@ impl Intelligence {
         while after < max_id {
             let up_to = (after + BUILD_WINDOW).min(max_id);
             let (from, to) = (CustomerId(after), CustomerId(up_to));
-            let (facts, persons) = tokio::try_join!(
+            let items = async {
+                match filter.is_empty() {
+                    true => Ok(Vec::new()),
+                    false => store.item_facts_between(from, to, &filter, &currency).await,
+                }
+            };
+            let (facts, persons, items) = tokio::try_join!(
                 store.order_facts_between(from, to, &currency),
-                store.person_facts_between(from, to)
+                store.person_facts_between(from, to),
+                items
             )?;
+            if needs.orders {
+                order_days(&facts, shop.time_zone, &mut all_orders);
+            }
+            item_days(&items, &needs.items, shop.time_zone, &mut all_items);
             for (customer, summary) in summaries(&to_facts(&facts), shop.time_zone) {
                 features.set(customer, Some(summary));
             }
@@ -76,8 +95,18 @@ impl Intelligence {
             tracing::info!(reason = %e, "lifetime value falls back to the heuristic");
         }
         let customers = engine.features.len();
-        let mut model = Model { engine, people };
-        let views = super::segments::stored_views(store).await?;
+        let mut purchases = Purchases::default();
+        if needs.orders {
+            purchases.set_all_orders(all_orders);
+        }
+        for item in &needs.items {
+            purchases.set_all_of_item(item.clone(), all_items.remove(item).unwrap_or_default());
+        }
+        let mut model = Model {
+            engine,
+            people,
+            purchases,
+        };
         let definitions = self.install(&views, &mut model, settings);
         for id in definitions {
             let mut members = Vec::new();
@@ -120,7 +149,13 @@ impl Intelligence {
             let Some(model) = model.as_ref() else {
                 return Vec::new();
             };
-            let pass = Pass::new(&model.engine, &model.people, day_of(zone)(now), now);
+            let pass = Pass::new(
+                &model.engine,
+                &model.people,
+                &model.purchases,
+                day_of(zone)(now),
+                now,
+            );
             lock(&this.segments).evaluate_all(&pass)
         })
         .await

@@ -4,6 +4,7 @@
 //! the models fitted again every few hours.
 
 use super::build::person;
+use super::purchases::purchase_update;
 use super::{
     Intelligence, Readiness, day_of, lock, now_ms, read, start_of_day, summaries, to_facts, write,
 };
@@ -47,6 +48,7 @@ impl Intelligence {
         store: &dyn Store,
         settings: &ShopSettings,
     ) -> StoreResult<usize> {
+        let _following = self.follow_lock.lock().await;
         let after = *read(&self.applied_seq);
         let changes = store.changes_after(after, FOLLOW_BATCH).await?;
         let Some(last) = changes.last().map(|c| c.seq) else {
@@ -67,6 +69,11 @@ impl Intelligence {
             store.person_facts_of(&people_of)
         )?;
         let found = summaries(&to_facts(&facts), shop.time_zone);
+        let kept = match read(&self.model).as_ref() {
+            Some(model) => model.purchases.kept(),
+            None => Default::default(),
+        };
+        let bought = purchase_update(store, &kept, &orders_of, &facts, settings).await?;
         let decided = {
             let mut model = write(&self.model);
             let Some(model) = model.as_mut() else {
@@ -77,6 +84,7 @@ impl Intelligence {
                 let summary = found.next_if(|(c, _)| *c == customer.0).map(|(_, s)| s);
                 model.engine.features.set(customer.0, summary);
             }
+            bought.apply(&mut model.purchases, &orders_of);
             let mut persons = persons.into_iter().peekable();
             for customer in &people_of {
                 let now = persons.next_if(|p| p.customer == *customer).map(person);
@@ -93,6 +101,7 @@ impl Intelligence {
             let pass = Pass::new(
                 &model.engine,
                 &model.people,
+                &model.purchases,
                 day_of(shop.time_zone)(now),
                 now,
             );
@@ -122,7 +131,7 @@ impl Intelligence {
             if segments.next_turn_day().is_none_or(|day| day > today) {
                 return;
             }
-            let pass = Pass::new(&model.engine, &model.people, today, now);
+            let pass = Pass::new(&model.engine, &model.people, &model.purchases, today, now);
             let mut decided = Vec::new();
             for customer in segments.take_due(today) {
                 segments.evaluate(&pass, customer, &mut decided);

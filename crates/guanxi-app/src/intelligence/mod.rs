@@ -10,6 +10,7 @@
 
 mod build;
 mod follow;
+mod purchases;
 mod record;
 mod segments;
 
@@ -43,6 +44,8 @@ pub enum Readiness {
 pub(crate) struct Model {
     engine: Engine,
     people: People,
+    /// Order days kept for the rules' purchase conditions.
+    purchases: guanxi_engine::segment::Purchases,
 }
 
 /// A segment as the engine knows it, for events and reads.
@@ -68,6 +71,9 @@ pub struct Intelligence {
     features_changed: std::sync::atomic::AtomicBool,
     /// Entries and exits decided but not yet recorded (the database was busy): retried.
     pending: Mutex<Vec<Transition>>,
+    /// Held while changes are applied, and while a rule's new needs are read, so the two
+    /// never interleave.
+    follow_lock: tokio::sync::Mutex<()>,
     /// Poked after every commit of this process's writer, and when segments are redefined.
     wake: Arc<Notify>,
     /// Every recorded entry and exit, as it is committed.
@@ -84,6 +90,7 @@ impl Default for Intelligence {
             applied_seq: RwLock::new(0),
             features_changed: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
+            follow_lock: tokio::sync::Mutex::new(()),
             wake: Arc::new(Notify::new()),
             announce: broadcast::channel(1024).0,
         }

@@ -1,6 +1,7 @@
 //! Segments in the engine: their definitions loaded from the store, checked before a save,
 //! previewed, and redefined when they change here or on another server.
 
+use super::purchases::needs_of;
 use super::{Intelligence, Known, Model, day_of, lock, now_ms, read, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
@@ -110,6 +111,8 @@ impl Intelligence {
         settings: &ShopSettings,
     ) -> StoreResult<()> {
         let views = stored_views(store).await?;
+        let needs = needs_of(views.iter().filter_map(|v| v.rule.as_ref().ok()));
+        self.ensure_needs(store, settings, &needs).await?;
         {
             let mut model = write(&self.model);
             // While building, the build installs the definitions itself.
@@ -117,6 +120,7 @@ impl Intelligence {
                 return Ok(());
             };
             self.install(&views, model, settings);
+            model.purchases.keep_only(&needs);
         }
         self.evaluate_everyone(store, settings).await;
         Ok(())
@@ -158,8 +162,21 @@ impl Intelligence {
             .collect()
     }
 
-    /// Who a rule reaches now; `None` while the engine builds.
-    pub fn preview(
+    /// Who a rule reaches now; `None` while the engine builds. Order days the rule needs and
+    /// no segment kept yet are read first.
+    pub async fn preview(
+        &self,
+        store: &dyn Store,
+        rule: &Rule,
+        settings: &ShopSettings,
+        zone: ShopTimeZone,
+    ) -> StoreResult<Option<Result<Preview, RuleError>>> {
+        self.ensure_needs(store, settings, &needs_of([rule]))
+            .await?;
+        Ok(self.preview_now(rule, settings, zone))
+    }
+
+    fn preview_now(
         &self,
         rule: &Rule,
         settings: &ShopSettings,
@@ -173,7 +190,13 @@ impl Intelligence {
             Ok(c) => c,
             Err(e) => return Some(Err(e)),
         };
-        let pass = Pass::new(&model.engine, &model.people, day_of(zone)(now), now);
+        let pass = Pass::new(
+            &model.engine,
+            &model.people,
+            &model.purchases,
+            day_of(zone)(now),
+            now,
+        );
         let (count, sample) = preview(&compiled, &pass, &segments, PREVIEW_SAMPLE);
         Some(Ok(Preview {
             count,

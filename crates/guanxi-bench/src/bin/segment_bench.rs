@@ -87,7 +87,8 @@ async fn main() -> anyhow::Result<()> {
     for run in 0..21 {
         let t = Instant::now();
         let preview = intelligence
-            .preview(&rule, &settings, zone)
+            .preview(store.as_ref(), &rule, &settings, zone)
+            .await?
             .ok_or_else(|| anyhow::anyhow!("the engine is not built"))??;
         if run > 0 {
             times.push(t.elapsed());

@@ -3,6 +3,7 @@
 //! costly part, only when a rule asks for them.
 
 use super::field::{Field, FieldType, IdentityKinds};
+use super::purchase::{Measure, Purchase, Purchases, Window};
 use super::rule::{Op, Operand, Rule, RuleError};
 use crate::clv::Prediction;
 use crate::features::OrderSummary;
@@ -32,6 +33,8 @@ pub enum Compiled {
     Identity(u16),
     /// The segment at this position of the registry's evaluation order.
     Segment(usize),
+    /// Money in minor units, as with `Number`.
+    Purchase(Purchase),
 }
 
 /// What compiling needs from outside the rule.
@@ -59,6 +62,13 @@ impl Compiled {
             Rule::Segment(key) => Compiled::Segment((names.segment)(key).ok_or_else(|| {
                 RuleError::new(format!("segment {key:?}"), "no segment has this key")
             })?),
+            Rule::Purchase(p) => Compiled::Purchase(Purchase {
+                value: match p.measure {
+                    Measure::Spent => p.value * names.minor_per_major,
+                    Measure::Orders => p.value,
+                },
+                ..p.clone()
+            }),
             Rule::Compare(c) => match (c.field.kind(), &c.value) {
                 (FieldType::Number { .. }, Operand::Number(n)) => Compiled::Number {
                     field: c.field,
@@ -92,22 +102,31 @@ impl Compiled {
         })
     }
 
-    /// Whether any condition follows the calendar, so the verdict can flip at a day's turn.
+    /// Whether any condition follows the calendar, so the verdict can flip at a day's turn:
+    /// days since an order, the lifecycle stage, or orders leaving a `within` window.
     pub fn follows_the_calendar(&self) -> bool {
-        self.any_field(&|f| f.follows_the_calendar())
+        self.any_leaf(&|leaf| match leaf {
+            Compiled::Number { field, .. } | Compiled::Choice { field, .. } => {
+                field.follows_the_calendar()
+            }
+            Compiled::Purchase(p) => matches!(p.window, Window::Within(_)),
+            _ => false,
+        })
     }
 
     /// Whether any condition drifts with the shop's cuts and models.
     pub fn drifts(&self) -> bool {
-        self.any_field(&|f| f.drifts())
+        self.any_leaf(&|leaf| match leaf {
+            Compiled::Number { field, .. } | Compiled::Choice { field, .. } => field.drifts(),
+            _ => false,
+        })
     }
 
-    fn any_field(&self, test: &dyn Fn(Field) -> bool) -> bool {
+    fn any_leaf(&self, test: &dyn Fn(&Compiled) -> bool) -> bool {
         match self {
-            Compiled::All(rules) | Compiled::Any(rules) => rules.iter().any(|r| r.any_field(test)),
-            Compiled::Not(inner) => inner.any_field(test),
-            Compiled::Number { field, .. } | Compiled::Choice { field, .. } => test(*field),
-            _ => false,
+            Compiled::All(rules) | Compiled::Any(rules) => rules.iter().any(|r| r.any_leaf(test)),
+            Compiled::Not(inner) => inner.any_leaf(test),
+            leaf => test(leaf),
         }
     }
 }
@@ -124,16 +143,24 @@ fn is_money(field: Field) -> bool {
 pub struct Pass<'a> {
     pub engine: &'a Engine,
     pub people: &'a People,
+    pub purchases: &'a Purchases,
     pub today: i64,
     pub now: i64,
     pub averages: Option<ClassThresholds>,
 }
 
 impl<'a> Pass<'a> {
-    pub fn new(engine: &'a Engine, people: &'a People, today: i64, now: i64) -> Self {
+    pub fn new(
+        engine: &'a Engine,
+        people: &'a People,
+        purchases: &'a Purchases,
+        today: i64,
+        now: i64,
+    ) -> Self {
         Self {
             engine,
             people,
+            purchases,
             today,
             now,
             averages: engine.features.averages(now),
@@ -232,12 +259,20 @@ impl Subject<'_> {
             Compiled::Tag(tag) => self.pass.people.tags(self.id).contains(tag),
             Compiled::Identity(mask) => self.pass.people.kinds(self.id).has_any(*mask),
             Compiled::Segment(at) => segment(*at),
+            Compiled::Purchase(p) => self
+                .pass
+                .purchases
+                .measure(self.id, p, self.pass.today)
+                .is_some_and(|v| compare(v, p.op, p.value)),
         }
     }
 
     /// The first shop-local day after today on which a calendar condition of `rule` can change
     /// its verdict for this customer; `None` when none can.
     pub fn next_turn(&self, rule: &Compiled) -> Option<i64> {
+        if let Compiled::Purchase(p) = rule {
+            return self.pass.purchases.next_exit(self.id, p, self.pass.today);
+        }
         let s = self.summary?;
         let today = self.pass.today;
         let after_today = |days: &mut dyn Iterator<Item = i64>| days.filter(|d| *d > today).min();

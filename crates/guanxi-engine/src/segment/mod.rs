@@ -2,10 +2,12 @@
 //! change and as the calendar turns.
 
 pub mod field;
+pub mod purchase;
 pub mod rule;
 pub mod text;
 
 pub use field::{Field, FieldType, IdentityKinds};
+pub use purchase::{Item, Measure, Needs, Purchase, Purchases, Window};
 pub use rule::{Comparison, Op, Operand, Rule, RuleError};
 pub mod eval;
 pub mod registry;

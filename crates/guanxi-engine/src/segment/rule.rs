@@ -3,6 +3,8 @@
 //! so either converts to the other.
 
 use super::field::{Field, FieldType, IdentityKinds};
+use super::purchase::{Item, Measure, Needs, Purchase, Window};
+use chrono::Datelike;
 use serde_json::{Map, Value, json};
 use std::fmt;
 
@@ -18,6 +20,8 @@ pub enum Rule {
     Identity(String),
     /// The customer is a member of the segment with this key.
     Segment(String),
+    /// Orders (of a product or category, or any) or spend within a window.
+    Purchase(Purchase),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +223,7 @@ impl Rule {
             Rule::Tag(tag) => json!({"tag": tag}),
             Rule::Identity(kind) => json!({"identity": kind}),
             Rule::Segment(key) => json!({"segment": key}),
+            Rule::Purchase(p) => purchase_json(p),
         }
     }
 
@@ -231,6 +236,19 @@ impl Rule {
             }
         });
         keys
+    }
+
+    /// What this rule's purchase conditions read, added to `needs`.
+    pub fn add_needs(&self, needs: &mut Needs) {
+        self.visit(&mut |rule| {
+            if let Rule::Purchase(p) = rule {
+                match &p.item {
+                    None => needs.orders = true,
+                    Some(item) if !needs.items.contains(item) => needs.items.push(item.clone()),
+                    Some(_) => {}
+                }
+            }
+        });
     }
 
     /// Every field this rule compares.
@@ -340,23 +358,26 @@ fn json_rule(value: &Value, at: &str, depth: usize) -> Result<Rule, RuleError> {
             return Ok(make(name.clone()));
         }
     }
+    if object.contains_key("bought") {
+        return json_bought(object, at);
+    }
     if object.contains_key("field") {
-        return json_comparison(object, at).map(Rule::Compare);
+        return json_comparison(object, at);
     }
     Err(RuleError::new(
         at,
-        "must hold one of all, any, not, field, tag, identity or segment",
+        "must hold one of all, any, not, field, bought, tag, identity or segment",
     ))
 }
 
-fn json_comparison(object: &Map<String, Value>, at: &str) -> Result<Comparison, RuleError> {
+fn json_comparison(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError> {
     if let Some(other) = object
         .keys()
-        .find(|k| !["field", "op", "value"].contains(&k.as_str()))
+        .find(|k| !["field", "op", "value", "within_days", "between"].contains(&k.as_str()))
     {
         return Err(RuleError::new(
             format!("{at}.{other}"),
-            "unexpected in a comparison (field, op, value)",
+            "unexpected in a comparison (field, op, value, within_days, between)",
         ));
     }
     let text = |key: &str| match object.get(key) {
@@ -403,5 +424,174 @@ fn json_comparison(object: &Map<String, Value>, at: &str) -> Result<Comparison, 
             ));
         }
     };
-    Comparison::new(at, field, op, value)
+    let comparison = Comparison::new(at, field, op, value)?;
+    match json_window(object, at)? {
+        Window::Ever => Ok(Rule::Compare(comparison)),
+        window => windowed(at, comparison, window).map(Rule::Purchase),
+    }
+}
+
+/// `orders` or `spent` within a window.
+pub(super) fn windowed(at: &str, c: Comparison, window: Window) -> Result<Purchase, RuleError> {
+    let measure = match c.field {
+        Field::Orders => Measure::Orders,
+        Field::Spent => Measure::Spent,
+        other => {
+            return Err(RuleError::new(
+                at,
+                format!("only orders and spent take a window, not {}", other.key()),
+            ));
+        }
+    };
+    let Operand::Number(value) = c.value else {
+        return Err(RuleError::new(format!("{at}.value"), "takes a number"));
+    };
+    Ok(Purchase {
+        item: None,
+        measure,
+        op: c.op,
+        value,
+        window,
+    })
+}
+
+/// A shop-local date (`2026-03-31`) as days since 1970-01-01.
+pub(super) fn parse_day(at: &str, raw: &str) -> Result<i64, RuleError> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(|d| i64::from(d.num_days_from_ce()) - UNIX_EPOCH_DAYS_FROM_CE)
+        .map_err(|_| RuleError::new(at, format!("{raw:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// 1970-01-01 in days from the common era, as chrono counts them.
+const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
+
+pub(super) fn format_day(day: i64) -> String {
+    chrono::NaiveDate::from_num_days_from_ce_opt((day + UNIX_EPOCH_DAYS_FROM_CE) as i32)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| day.to_string())
+}
+
+fn json_window(object: &Map<String, Value>, at: &str) -> Result<Window, RuleError> {
+    match (object.get("within_days"), object.get("between")) {
+        (None, None) => Ok(Window::Ever),
+        (Some(_), Some(_)) => Err(RuleError::new(
+            format!("{at}.between"),
+            "give within_days or between, not both",
+        )),
+        (Some(days), None) => {
+            let within_at = format!("{at}.within_days");
+            let n = days
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| RuleError::new(&within_at, "must be a whole number of days"))?;
+            Window::Within(n).checked(&within_at)
+        }
+        (None, Some(between)) => {
+            let between_at = format!("{at}.between");
+            let dates = match between.as_array().map(Vec::as_slice) {
+                Some([Value::String(from), Value::String(to)]) => (from, to),
+                _ => {
+                    return Err(RuleError::new(
+                        between_at,
+                        "must be two dates, [\"YYYY-MM-DD\", \"YYYY-MM-DD\"]",
+                    ));
+                }
+            };
+            let from = parse_day(&format!("{between_at}[0]"), dates.0)?;
+            let to = parse_day(&format!("{between_at}[1]"), dates.1)?;
+            Window::Between(from, to).checked(&between_at)
+        }
+    }
+}
+
+fn json_bought(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError> {
+    if let Some(other) = object
+        .keys()
+        .find(|k| !["bought", "op", "value", "within_days", "between"].contains(&k.as_str()))
+    {
+        return Err(RuleError::new(
+            format!("{at}.{other}"),
+            "unexpected in a purchase (bought, op, value, within_days, between)",
+        ));
+    }
+    let bought_at = format!("{at}.bought");
+    let item = match object.get("bought").and_then(Value::as_object) {
+        Some(o) if o.len() == 1 => {
+            let (kind, name) = o.iter().next().expect("one entry");
+            let Value::String(name) = name else {
+                return Err(RuleError::new(
+                    format!("{bought_at}.{kind}"),
+                    "must be a string",
+                ));
+            };
+            check_name(&format!("{bought_at}.{kind}"), kind, name)?;
+            match kind.as_str() {
+                "product" => Item::Product(name.clone()),
+                "category" => Item::Category(name.clone()),
+                _ => {
+                    return Err(RuleError::new(
+                        format!("{bought_at}.{kind}"),
+                        "must be product or category",
+                    ));
+                }
+            }
+        }
+        _ => {
+            return Err(RuleError::new(
+                bought_at,
+                "must be {\"product\": SKU} or {\"category\": NAME}",
+            ));
+        }
+    };
+    let op = match object.get("op") {
+        None => Op::Ge,
+        Some(Value::String(symbol)) => Op::parse(symbol)
+            .filter(|op| *op != Op::In)
+            .ok_or_else(|| RuleError::new(format!("{at}.op"), "must be =, !=, >, >=, < or <="))?,
+        Some(_) => return Err(RuleError::new(format!("{at}.op"), "must be a string")),
+    };
+    let value = match object.get("value") {
+        None => 1.0,
+        Some(v) => v
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..=1e9).contains(n))
+            .ok_or_else(|| {
+                RuleError::new(format!("{at}.value"), "must be a whole number of orders")
+            })?,
+    };
+    Ok(Rule::Purchase(Purchase {
+        item: Some(item),
+        measure: Measure::Orders,
+        op,
+        value,
+        window: json_window(object, at)?,
+    }))
+}
+
+fn purchase_json(p: &Purchase) -> Value {
+    let mut out = Map::new();
+    match &p.item {
+        Some(item) => {
+            out.insert("bought".into(), json!({ item.kind(): item.name() }));
+        }
+        None => {
+            let field = match p.measure {
+                Measure::Orders => Field::Orders,
+                Measure::Spent => Field::Spent,
+            };
+            out.insert("field".into(), json!(field.key()));
+        }
+    }
+    out.insert("op".into(), json!(p.op.symbol()));
+    out.insert("value".into(), json!(p.value));
+    match p.window {
+        Window::Ever => {}
+        Window::Within(n) => {
+            out.insert("within_days".into(), json!(n));
+        }
+        Window::Between(from, to) => {
+            out.insert("between".into(), json!([format_day(from), format_day(to)]));
+        }
+    }
+    Value::Object(out)
 }

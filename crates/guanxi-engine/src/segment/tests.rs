@@ -7,6 +7,9 @@ use serde_json::json;
 
 const TODAY: i64 = 1_000;
 
+/// No purchase rules in these tests: nothing kept.
+static NO_PURCHASES: std::sync::LazyLock<Purchases> = std::sync::LazyLock::new(Purchases::default);
+
 fn summary(days: &[i64], each: i64) -> Option<OrderSummary> {
     let facts: Vec<Fact> = days
         .iter()
@@ -145,7 +148,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
         ),
     ];
     segments.define(&defs, &mut people, 100.0).expect("defines");
-    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let mut changes = segments.evaluate_all(&pass);
     changes.sort_by_key(|t| (t.segment, t.customer));
     let entered: Vec<(i64, i64)> = changes.iter().map(|t| (t.segment, t.customer)).collect();
@@ -162,7 +165,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
 
     // Customer 1 loses the tag: leaves the first segment and, through it, enters the third.
     people.set(1, Some((people.kinds(1), vec![])));
-    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let mut out = Vec::new();
     segments.evaluate(&pass, 1, &mut out);
     let moved: Vec<(i64, bool)> = out.iter().map(|t| (t.segment, t.entered)).collect();
@@ -170,7 +173,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
 
     // Merged away: leaves everything.
     people.set(1, None);
-    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let left = segments.evaluate_all(&pass);
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|t| !t.entered && t.customer == 1));
@@ -187,7 +190,7 @@ fn calendar_conditions_are_due_on_the_exact_day_they_flip() {
             100.0,
         )
         .expect("defines");
-    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let first = segments.evaluate_all(&pass);
     assert_eq!(first.len(), 1, "customer 1 has been quiet 70 days");
     // Customer 2 last ordered on day 990: 31 days since on day 1021.
@@ -195,7 +198,7 @@ fn calendar_conditions_are_due_on_the_exact_day_they_flip() {
     assert!(segments.take_due(1_020).is_empty());
     let due = segments.take_due(1_021);
     assert_eq!(due, vec![2]);
-    let pass = Pass::new(&engine, &people, 1_021, 1_021 * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, 1_021, 1_021 * DAY_MS);
     let mut out = Vec::new();
     segments.evaluate(&pass, 2, &mut out);
     assert_eq!(
@@ -219,7 +222,90 @@ fn previews_count_without_changing_members() {
             100.0,
         )
         .expect("compiles");
-    let pass = Pass::new(&engine, &people, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let (count, sample) = preview(&rule, &pass, &segments, 2);
     assert_eq!((count, sample), (3, vec![1, 2]));
+}
+
+#[test]
+fn purchase_conditions_convert_both_ways_and_check_their_windows() {
+    let text = "bought category \"silk\" >= 2 within 90 days and not bought product \"S-1\" and spent >= 500 between 2026-01-01 and 2026-03-31 and orders < 3 within 30 days";
+    let rule = Rule::from_text(text).expect("parses");
+    assert_eq!(rule.to_string(), text);
+    assert_eq!(
+        Rule::from_json(&rule.to_json()).expect("its JSON parses"),
+        rule
+    );
+    assert_eq!(
+        rule.to_json()["all"][0],
+        json!({"bought": {"category": "silk"}, "op": ">=", "value": 2.0, "within_days": 90})
+    );
+    assert_eq!(
+        rule.to_json()["all"][2]["between"],
+        json!(["2026-01-01", "2026-03-31"])
+    );
+    let e = Rule::from_text("spent >= 5 between 2026-03-31 and 2026-01-01").expect_err("backwards");
+    assert!(e.reason.contains("earlier date first"), "{e}");
+    let e = Rule::from_text("orders > 1 within 0 days").expect_err("empty window");
+    assert!(e.reason.contains("1 to 36500"), "{e}");
+    let e = Rule::from_text("clv > 1 within 30 days").expect_err("not windowed");
+    assert!(e.reason.contains("only orders and spent"), "{e}");
+    let e = Rule::from_json(&json!({"bought": {"brand": "x"}})).expect_err("kind");
+    assert_eq!(e.at, "rule.bought.brand");
+    let e = Rule::from_json(
+        &json!({"field": "orders", "op": ">", "value": 1, "between": ["2026-02-30", "2026-03-01"]}),
+    )
+    .expect_err("date");
+    assert_eq!(e.at, "rule.between[0]");
+}
+
+#[test]
+fn purchase_windows_count_and_close_on_their_day() {
+    let (engine, mut people) = shop();
+    let mut purchases = Purchases::default();
+    // Customer 1 bought silk on days 930 and 990 (orders of ¥200 and ¥300).
+    purchases.set_all_orders(
+        [(1, vec![(930, 20_000), (990, 30_000)])]
+            .into_iter()
+            .collect(),
+    );
+    purchases.set_all_of_item(
+        Item::Category("silk".to_owned()),
+        [(1, vec![930, 990])].into_iter().collect(),
+    );
+    let mut segments = Segments::default();
+    let defs = [
+        def(
+            1,
+            "silk-twice",
+            "bought category \"silk\" >= 2 within 90 days",
+        ),
+        def(2, "spent-recently", "spent >= 500 within 90 days"),
+    ];
+    segments.define(&defs, &mut people, 100.0).expect("defines");
+    let mut needs = Needs::default();
+    defs.iter().for_each(|d| d.rule.add_needs(&mut needs));
+    assert_eq!(
+        needs,
+        Needs {
+            orders: true,
+            items: vec![Item::Category("silk".to_owned())]
+        }
+    );
+    let pass = Pass::new(&engine, &people, &purchases, TODAY, TODAY * DAY_MS);
+    let entered = segments.evaluate_all(&pass);
+    assert_eq!(entered.len(), 2, "{entered:?}");
+    // Day 930's order leaves the 90-day window on day 1020.
+    assert_eq!(segments.next_turn_day(), Some(1_020));
+    let due = segments.take_due(1_020);
+    assert_eq!(due, vec![1]);
+    let pass = Pass::new(&engine, &people, &purchases, 1_020, 1_020 * DAY_MS);
+    let mut out = Vec::new();
+    segments.evaluate(&pass, 1, &mut out);
+    assert_eq!(
+        out.len(),
+        2,
+        "both windows closed on the same order: {out:?}"
+    );
+    assert!(out.iter().all(|t| !t.entered));
 }

@@ -11,8 +11,10 @@
 //! name the column they were found at.
 
 use super::field::Field;
+use super::purchase::{Item, Measure, Purchase, Window};
 use super::rule::{
-    Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name,
+    Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name, format_day,
+    parse_day, windowed,
 };
 
 pub fn print(rule: &Rule) -> String {
@@ -39,7 +41,29 @@ pub fn print(rule: &Rule) -> String {
         Rule::Tag(tag) => format!("tag {}", quote(tag)),
         Rule::Identity(kind) => format!("identity {kind}"),
         Rule::Segment(key) => format!("segment {}", quote(key)),
+        Rule::Purchase(p) => print_purchase(p),
     }
+}
+
+fn print_purchase(p: &Purchase) -> String {
+    let head = match (&p.item, p.measure) {
+        (Some(item), _) => format!("bought {} {}", item.kind(), quote(item.name())),
+        (None, Measure::Orders) => "orders".to_owned(),
+        (None, Measure::Spent) => "spent".to_owned(),
+    };
+    // "bought …" alone means at least once.
+    let comparison = match (&p.item, p.op, p.value) {
+        (Some(_), Op::Ge, v) if v == 1.0 => String::new(),
+        (_, op, v) => format!(" {} {v}", op.symbol()),
+    };
+    let window = match p.window {
+        Window::Ever => String::new(),
+        Window::Within(n) => format!(" within {n} days"),
+        Window::Between(from, to) => {
+            format!(" between {} and {}", format_day(from), format_day(to))
+        }
+    };
+    format!("{head}{comparison}{window}")
 }
 
 fn join(rules: &[Rule], by: &str, wrap: impl Fn(&Rule) -> bool) -> String {
@@ -88,6 +112,8 @@ pub fn parse(text: &str) -> Result<Rule, RuleError> {
 enum Kind {
     Word(String),
     Number(f64),
+    /// `2026-03-31`, as written.
+    Date(String),
     Text(String),
     Symbol(&'static str),
 }
@@ -97,6 +123,7 @@ impl Kind {
         match self {
             Kind::Word(w) => format!("`{w}`"),
             Kind::Number(n) => format!("the number {n}"),
+            Kind::Date(d) => format!("the date {d}"),
             Kind::Text(s) => format!("the string {s:?}"),
             Kind::Symbol(s) => format!("`{s}`"),
         }
@@ -157,6 +184,20 @@ fn tokenize(text: &str) -> Result<Vec<Token>, RuleError> {
                 .is_some_and(|c| c.is_ascii_digit() || *c == '.')
             {
                 i += 1;
+            }
+            // A date: four digits, then -MM-DD.
+            if i - start == 4 && chars.get(i) == Some(&'-') {
+                while chars
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '-')
+                {
+                    i += 1;
+                }
+                tokens.push(Token {
+                    kind: Kind::Date(chars[start..i].iter().collect()),
+                    column,
+                });
+                continue;
             }
             let raw: String = chars[start..i].iter().collect();
             let n = raw.parse().map_err(|_| {
@@ -319,6 +360,7 @@ impl Parser {
                     Rule::Segment(name_text)
                 })
             }
+            "bought" => self.bought(),
             "identity" => {
                 let kind = self.next("an identity type")?;
                 let (Kind::Word(name) | Kind::Text(name)) = kind.kind else {
@@ -340,7 +382,7 @@ impl Parser {
             RuleError::new(
                 &at,
                 format!(
-                    "unknown field {name:?}; known: {}, and tag, identity, segment",
+                    "unknown field {name:?}; known: {}, and bought, tag, identity, segment",
                     Field::ALL.map(Field::key).join(", ")
                 ),
             )
@@ -388,21 +430,144 @@ impl Parser {
             match v.kind {
                 Kind::Number(n) => Operand::Number(n),
                 Kind::Word(s) | Kind::Text(s) => Operand::Choice(s),
-                Kind::Symbol(s) => {
-                    return Err(self.error_at(v.column, format!("expected a value, found `{s}`")));
+                other => {
+                    return Err(self.error_at(
+                        v.column,
+                        format!("expected a value, found {}", other.describe()),
+                    ));
                 }
             }
         };
         // Type errors point at the value (or operator) of this condition.
-        Comparison::new(&at, field, op, value)
-            .map(Rule::Compare)
-            .map_err(|e| {
-                let column = if e.at.ends_with(".op") {
-                    op_token.column
-                } else {
-                    value_column
-                };
-                RuleError::new(format!("column {column}"), e.reason)
-            })
+        let comparison = Comparison::new(&at, field, op, value).map_err(|e| {
+            let column = if e.at.ends_with(".op") {
+                op_token.column
+            } else {
+                value_column
+            };
+            RuleError::new(format!("column {column}"), e.reason)
+        })?;
+        match self.window()? {
+            Window::Ever => Ok(Rule::Compare(comparison)),
+            window => windowed(&at, comparison, window).map(Rule::Purchase),
+        }
+    }
+
+    fn expect_word(&mut self, words: &[&str], expected: &str) -> Result<(), RuleError> {
+        let t = self.next(expected)?;
+        match &t.kind {
+            Kind::Word(w) if words.iter().any(|x| w.eq_ignore_ascii_case(x)) => Ok(()),
+            other => Err(self.error_at(
+                t.column,
+                format!("expected {expected}, found {}", other.describe()),
+            )),
+        }
+    }
+
+    /// `within N days`, `between DATE and DATE`, or nothing (ever).
+    fn window(&mut self) -> Result<Window, RuleError> {
+        let at = format!("column {}", self.column());
+        if self.peek_word("within") {
+            self.at += 1;
+            let n = self.next("a number of days after `within`")?;
+            let days = match n.kind {
+                Kind::Number(d) if d.fract() == 0.0 && (0.0..=1e6).contains(&d) => d as u32,
+                other => {
+                    return Err(self.error_at(
+                        n.column,
+                        format!(
+                            "expected a whole number of days, found {}",
+                            other.describe()
+                        ),
+                    ));
+                }
+            };
+            self.expect_word(&["days", "day"], "`days`")?;
+            return Window::Within(days).checked(&at);
+        }
+        if self.peek_word("between") {
+            self.at += 1;
+            let from = self.date()?;
+            self.expect_word(&["and"], "`and`")?;
+            let to = self.date()?;
+            return Window::Between(from, to).checked(&at);
+        }
+        Ok(Window::Ever)
+    }
+
+    fn date(&mut self) -> Result<i64, RuleError> {
+        let t = self.next("a date (YYYY-MM-DD)")?;
+        match &t.kind {
+            Kind::Date(raw) => parse_day(&format!("column {}", t.column), raw),
+            other => Err(self.error_at(
+                t.column,
+                format!("expected a date (YYYY-MM-DD), found {}", other.describe()),
+            )),
+        }
+    }
+
+    /// `bought product "SKU" [op N] [window]` or `bought category "NAME" …`; alone, at least
+    /// one order.
+    fn bought(&mut self) -> Result<Rule, RuleError> {
+        let kind = self.next("product or category after `bought`")?;
+        let item_kind = match &kind.kind {
+            Kind::Word(w) if w.eq_ignore_ascii_case("product") => "product",
+            Kind::Word(w) if w.eq_ignore_ascii_case("category") => "category",
+            other => {
+                return Err(self.error_at(
+                    kind.column,
+                    format!(
+                        "expected product or category after `bought`, found {}",
+                        other.describe()
+                    ),
+                ));
+            }
+        };
+        let name = self.next(&format!("the {item_kind} in quotes"))?;
+        let Kind::Text(name_text) = name.kind else {
+            return Err(self.error_at(
+                name.column,
+                format!(
+                    "expected the {item_kind} in quotes, found {}",
+                    name.kind.describe()
+                ),
+            ));
+        };
+        check_name(&format!("column {}", name.column), item_kind, &name_text)?;
+        let item = match item_kind {
+            "product" => Item::Product(name_text),
+            _ => Item::Category(name_text),
+        };
+        let op = match self.tokens.get(self.at).map(|t| &t.kind) {
+            Some(Kind::Symbol(s)) => Op::parse(s),
+            _ => None,
+        };
+        let (op, value) = match op {
+            Some(op) => {
+                self.at += 1;
+                let n = self.next("a number of orders")?;
+                match n.kind {
+                    Kind::Number(v) if v >= 0.0 && v.fract() == 0.0 && v <= 1e9 => (op, v),
+                    other => {
+                        return Err(self.error_at(
+                            n.column,
+                            format!(
+                                "expected a whole number of orders, found {}",
+                                other.describe()
+                            ),
+                        ));
+                    }
+                }
+            }
+            None => (Op::Ge, 1.0),
+        };
+        let window = self.window()?;
+        Ok(Rule::Purchase(Purchase {
+            item: Some(item),
+            measure: Measure::Orders,
+            op,
+            value,
+            window,
+        }))
     }
 }

@@ -239,7 +239,8 @@ pub async fn preview(
     let shop = state.settings.current();
     let preview = state
         .intelligence
-        .preview(&rule, &state.settings, shop.time_zone)
+        .preview(state.store.as_ref(), &rule, &state.settings, shop.time_zone)
+        .await?
         .ok_or(ApiError::Starting(
             "the engine is still reading the shop's history",
         ))?

@@ -118,7 +118,7 @@ fn explained(e: SegmentError, staff: &Staff) -> Result<String, Page> {
 }
 
 /// Previews the draft's rule: what it reaches, or why it is wrong.
-fn preview(state: &AppState, staff: &Staff, draft: &Draft) -> Result<Previewed, String> {
+async fn preview(state: &AppState, staff: &Staff, draft: &Draft) -> Result<Previewed, String> {
     let rule =
         segments::parse_rule(&RuleInput::Text(draft.rule_text.clone())).map_err(
             |e| match explained(e, staff) {
@@ -126,13 +126,23 @@ fn preview(state: &AppState, staff: &Staff, draft: &Draft) -> Result<Previewed, 
                 Err(_) => staff.tr.get("segments.preview_failed").to_owned(),
             },
         )?;
-    match state
+    let previewed = state
         .intelligence
-        .preview(&rule, &state.settings, staff.shop.time_zone)
-    {
-        None => Err(staff.tr.get("insights.building").to_owned()),
-        Some(Err(e)) => Err(super::page::invalid_text(staff.tr, &e.at, &e.reason)),
-        Some(Ok(p)) => Ok(Previewed {
+        .preview(
+            state.store.as_ref(),
+            &rule,
+            &state.settings,
+            staff.shop.time_zone,
+        )
+        .await;
+    match previewed {
+        Err(e) => {
+            tracing::warn!(error = %e, "a segment preview could not read the orders it needs");
+            Err(staff.tr.get("segments.preview_failed").to_owned())
+        }
+        Ok(None) => Err(staff.tr.get("insights.building").to_owned()),
+        Ok(Some(Err(e))) => Err(super::page::invalid_text(staff.tr, &e.at, &e.reason)),
+        Ok(Some(Ok(p))) => Ok(Previewed {
             count: p.count,
             sample: p.sample.iter().map(|c| c.0).collect(),
         }),
@@ -193,7 +203,7 @@ pub async fn submit(
 ) -> Response {
     let draft = draft_of(&form);
     if form.get("intent") == "preview" {
-        let (preview, error) = match preview(&state, &staff, &draft) {
+        let (preview, error) = match preview(&state, &staff, &draft).await {
             Ok(p) => (Some(p), None),
             Err(e) => (None, Some(e)),
         };
@@ -331,7 +341,7 @@ pub async fn edit(
 ) -> Response {
     let draft = draft_of(&form);
     if form.get("intent") == "preview" {
-        let (preview, error) = match preview(&state, &staff, &draft) {
+        let (preview, error) = match preview(&state, &staff, &draft).await {
             Ok(p) => (Some(p), None),
             Err(e) => (None, Some(e)),
         };

@@ -2,9 +2,9 @@
 //! members page by page, history, and what the engine reads of people.
 
 use crate::stories::merges::merge;
-use crate::{DAY, T0, customer_with, source};
-use guanxi_domain::CustomerId;
-use guanxi_store::{NewSegment, SegmentChange, Store, StoreError};
+use crate::{DAY, T0, customer_with, item, order, source};
+use guanxi_domain::{CustomerId, OrderStatus};
+use guanxi_store::{ItemFilter, NewSegment, SegmentChange, Store, StoreError};
 
 fn new(key: &str, rule: &str) -> NewSegment {
     NewSegment {
@@ -182,4 +182,73 @@ pub async fn people_facts_leave_out_the_merged_away(store: &dyn Store) {
     );
     let some = store.person_facts_of(&[c, a]).await.expect("read");
     assert_eq!(some.iter().map(|p| p.customer).collect::<Vec<_>>(), vec![a]);
+}
+
+pub async fn item_facts_find_the_orders_holding_an_item(store: &dyn Store) {
+    let web = source(store, "web").await.id;
+    let a = customer_with(store, web, &["email:a@shop.cn"], T0).await;
+    let b = customer_with(store, web, &["email:b@shop.cn"], T0).await;
+    let silk = |sku: &str| {
+        let mut line = item(sku, 1, 100);
+        line.category = Some("silk".to_owned());
+        line
+    };
+    let mut tx = store.begin_write().await.expect("begin");
+    let orders = vec![
+        (
+            order(web, "o-1", a, OrderStatus::Paid, 300, T0),
+            vec![silk("S-1"), silk("S-2"), item("T-1", 1, 100)],
+        ),
+        (
+            order(web, "o-2", a, OrderStatus::Paid, 100, T0 + DAY),
+            vec![item("T-1", 1, 100)],
+        ),
+        (
+            order(web, "o-3", a, OrderStatus::Pending, 100, T0 + 2 * DAY),
+            vec![silk("S-1")],
+        ),
+        (
+            order(web, "o-4", b, OrderStatus::Paid, 100, T0 + 3 * DAY),
+            vec![silk("S-3")],
+        ),
+    ];
+    tx.upsert_orders(&orders).await.expect("orders");
+    tx.commit().await.expect("commit");
+
+    let filter = ItemFilter {
+        skus: vec!["T-1".to_owned()],
+        categories: vec!["silk".to_owned()],
+    };
+    let facts = store
+        .item_facts_between(CustomerId(0), b, &filter, "CNY")
+        .await
+        .expect("read");
+    let seen: Vec<_> = facts
+        .iter()
+        .map(|f| (f.customer, f.at, f.sku.as_str(), f.category.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (a, T0, "S-1", Some("silk")),
+            (a, T0, "S-2", Some("silk")),
+            (a, T0, "T-1", Some("tea")),
+            (a, T0 + DAY, "T-1", Some("tea")),
+            (b, T0 + 3 * DAY, "S-3", Some("silk")),
+        ]
+        .into_iter()
+        .map(|(c, at, sku, cat)| (c, at, sku, cat))
+        .collect::<Vec<_>>(),
+        "lines of counted orders only, by customer and time"
+    );
+    let of_b = store
+        .item_facts_of(&[b], &filter, "CNY")
+        .await
+        .expect("read");
+    assert_eq!(of_b.len(), 1);
+    let none = store
+        .item_facts_of(&[a], &ItemFilter::default(), "CNY")
+        .await
+        .expect("read");
+    assert!(none.is_empty());
 }
