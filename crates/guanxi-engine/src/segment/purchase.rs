@@ -1,8 +1,12 @@
-//! Conditions on orders within a window: "bought category "silk" >= 2 within 90 days", "spent
-//! >= 500 within 30 days", "orders >= 1 between 2026-01-01 and 2026-03-31". They read each
-//! customer's order days (and values), which the engine keeps only while a rule needs them:
-//! every order for windowed `orders`/`spent`, and for each product or category a rule names,
-//! the days of the orders that hold it.
+//! Conditions on orders within a window:
+//!
+//! - `bought category "silk" >= 2 within 90 days`
+//! - `spent >= 500 within 30 days`
+//! - `orders >= 1 between 2026-01-01 and 2026-03-31`
+//!
+//! They read each customer's order days (and values), which the engine keeps only while a rule
+//! needs them: every order for windowed `orders` and `spent`, and for each product or category
+//! a rule names, the days of the orders that hold it.
 
 use super::rule::{Op, RuleError};
 use std::collections::HashMap;
