@@ -53,7 +53,7 @@ fn print_purchase(p: &Purchase) -> String {
     };
     // "bought …" alone means at least once.
     let comparison = match (&p.item, p.op, p.value) {
-        (Some(_), Op::Ge, v) if v == 1.0 => String::new(),
+        (Some(_), Op::Ge, 1.0) => String::new(),
         (_, op, v) => format!(" {} {v}", op.symbol()),
     };
     let window = match p.window {

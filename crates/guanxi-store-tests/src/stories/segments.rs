@@ -235,10 +235,7 @@ pub async fn item_facts_find_the_orders_holding_an_item(store: &dyn Store) {
             (a, T0, "T-1", Some("tea")),
             (a, T0 + DAY, "T-1", Some("tea")),
             (b, T0 + 3 * DAY, "S-3", Some("silk")),
-        ]
-        .into_iter()
-        .map(|(c, at, sku, cat)| (c, at, sku, cat))
-        .collect::<Vec<_>>(),
+        ],
         "lines of counted orders only, by customer and time"
     );
     let of_b = store
