@@ -26,6 +26,8 @@ pub struct SegmentForm {
     pub name: String,
     pub description: String,
     pub rule: RuleInput,
+    /// A tag members carry while they are members (empty: none).
+    pub auto_tag: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +73,29 @@ pub fn parse_rule(input: &RuleInput) -> Result<Rule, SegmentError> {
     }
 }
 
+/// The longest tag, in characters (as for tags set through the API).
+pub const MAX_TAG: usize = 64;
+
+fn auto_tag(form: &SegmentForm) -> Option<String> {
+    Some(form.auto_tag.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Checks a tag: 1 to 64 characters without control characters.
+pub fn check_tag(field: &'static str, tag: &str) -> Result<(), ActionError> {
+    let tag = tag.trim();
+    if tag.is_empty() || tag.chars().count() > MAX_TAG || tag.chars().any(char::is_control) {
+        return Err(ActionError::Invalid(
+            field,
+            format!("must be 1 to {MAX_TAG} characters without control characters"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_form(form: &SegmentForm) -> Result<(), SegmentError> {
+    if let Some(tag) = auto_tag(form) {
+        check_tag("auto_tag", &tag)?;
+    }
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(invalid(
@@ -122,6 +146,7 @@ fn checked(
         id,
         key: key.to_owned(),
         rule: rule.clone(),
+        auto_tag: auto_tag(form),
     };
     intelligence
         .check(&candidate)
@@ -135,6 +160,7 @@ fn stored(key: &str, form: &SegmentForm, rule: &Rule) -> NewSegment {
         name: form.name.trim().to_owned(),
         description: form.description.trim().to_owned(),
         rule: rule.to_json().to_string(),
+        auto_tag: auto_tag(form),
     }
 }
 
@@ -208,6 +234,14 @@ pub async fn update(
     let before = SegmentView::of(store.segment(id).await?);
     let key = before.record.key.clone();
     let rule = checked(intelligence, id, &key, form)?;
+    // Members under the old rule swap the old automatic tag for the new one; the evaluation
+    // under the new rule then tags those who enter and untags those who leave.
+    let (old_tag, new_tag) = (before.record.auto_tag.clone(), auto_tag(form));
+    if old_tag != new_tag {
+        let remove: Vec<String> = old_tag.into_iter().collect();
+        let add: Vec<String> = new_tag.into_iter().collect();
+        retag(store, id, &add, &remove).await?;
+    }
     let record = store
         .update_segment(
             id,
@@ -244,9 +278,83 @@ pub async fn delete(
             format!("is used by the rules of {}", users.join(", ")),
         ));
     }
+    // Its automatic tag goes with it.
+    if let Some(tag) = segment.auto_tag.clone() {
+        retag(store, id, &[], &[tag]).await?;
+    }
     store.delete_segment(id).await?;
     let detail = json!({ "key": segment.key, "name": segment.name, "members": segment.members });
     audited(store, by, "segment.delete", id, detail, ip).await?;
     install(intelligence, store, settings).await;
     Ok(())
+}
+
+/// Members tagged per transaction when a whole segment is tagged.
+const TAG_PAGE: u32 = 1_000;
+
+/// Adds and removes tags on every current member of a segment, a page of members per
+/// transaction; answers how many members there were.
+async fn retag(
+    store: &dyn Store,
+    id: i64,
+    add: &[String],
+    remove: &[String],
+) -> Result<u64, StoreError> {
+    let mut after = guanxi_domain::CustomerId(0);
+    let mut tagged = 0;
+    loop {
+        let page = store.segment_members(id, after, TAG_PAGE).await?;
+        let Some((last, _)) = page.last() else {
+            return Ok(tagged);
+        };
+        after = *last;
+        let mut tx = store.begin_write().await?;
+        let mut feed = Vec::with_capacity(page.len());
+        for (customer, _) in &page {
+            if !remove.is_empty() {
+                tx.remove_tags(*customer, remove).await?;
+            }
+            if !add.is_empty() {
+                tx.add_tags(*customer, add).await?;
+            }
+            feed.push(guanxi_store::Change {
+                customer: *customer,
+                kind: guanxi_store::ChangeKind::Tags,
+            });
+        }
+        tx.append_changes(&feed, chrono::Utc::now().timestamp_millis())
+            .await?;
+        tx.commit().await?;
+        tagged += page.len() as u64;
+    }
+}
+
+/// Tags (or untags) every current member of a segment at once (`customers:edit`), audited as
+/// `segment.tag` with the tags and how many customers.
+pub async fn tag_members(
+    store: &dyn Store,
+    by: &Principal,
+    id: i64,
+    add: &[String],
+    remove: &[String],
+    ip: Option<String>,
+) -> Result<u64, SegmentError> {
+    by.require(Resource::Customers, Action::Edit)?;
+    by.require(Resource::Segments, Action::View)?;
+    if add.is_empty() && remove.is_empty() {
+        return Err(invalid("add", "give a tag to add or to remove"));
+    }
+    for tag in add {
+        check_tag("add", tag)?;
+    }
+    for tag in remove {
+        check_tag("remove", tag)?;
+    }
+    let segment = store.segment(id).await?;
+    let trimmed = |tags: &[String]| tags.iter().map(|t| t.trim().to_owned()).collect::<Vec<_>>();
+    let customers = retag(store, id, &trimmed(add), &trimmed(remove)).await?;
+    let detail =
+        json!({ "key": segment.key, "add": add, "remove": remove, "customers": customers });
+    audited(store, by, "segment.tag", id, detail, ip).await?;
+    Ok(customers)
 }

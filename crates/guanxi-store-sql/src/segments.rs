@@ -11,7 +11,7 @@ use guanxi_store::{
 };
 use sqlx::any::AnyRow;
 
-const SEGMENT_COLUMNS: &str = "s.id, s.key, s.name, s.description, s.rule, s.created_at, \
+const SEGMENT_COLUMNS: &str = "s.id, s.key, s.name, s.description, s.rule, s.auto_tag, s.created_at, \
      s.updated_at, (SELECT COUNT(*) FROM segment_members m WHERE m.segment_id = s.id) AS members";
 
 fn segment(row: &AnyRow) -> StoreResult<SegmentRecord> {
@@ -21,6 +21,7 @@ fn segment(row: &AnyRow) -> StoreResult<SegmentRecord> {
         name: get(row, "name")?,
         description: get(row, "description")?,
         rule: get(row, "rule")?,
+        auto_tag: get(row, "auto_tag")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
         members: get(row, "members")?,
@@ -31,13 +32,14 @@ fn segment(row: &AnyRow) -> StoreResult<SegmentRecord> {
 impl SegmentStore for SqlStore {
     async fn create_segment(&self, new: &NewSegment, at: Millis) -> StoreResult<SegmentRecord> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO segments (key, name, description, rule, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO segments (key, name, description, rule, auto_tag, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
         .bind(new.key.as_str())
         .bind(new.name.as_str())
         .bind(new.description.as_str())
         .bind(new.rule.as_str())
+        .bind(new.auto_tag.clone())
         .bind(at)
         .fetch_one(&self.pool)
         .await
@@ -55,12 +57,13 @@ impl SegmentStore for SqlStore {
         at: Millis,
     ) -> StoreResult<SegmentRecord> {
         let updated = sqlx::query(
-            "UPDATE segments SET name = $1, description = $2, rule = $3, updated_at = $4 \
-             WHERE id = $5",
+            "UPDATE segments SET name = $1, description = $2, rule = $3, auto_tag = $4, \
+             updated_at = $5 WHERE id = $6",
         )
         .bind(new.name.as_str())
         .bind(new.description.as_str())
         .bind(new.rule.as_str())
+        .bind(new.auto_tag.clone())
         .bind(at)
         .bind(id)
         .execute(&self.pool)

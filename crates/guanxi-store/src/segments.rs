@@ -14,6 +14,8 @@ pub struct SegmentRecord {
     pub description: String,
     /// The rule's JSON form, checked by the application before it is saved.
     pub rule: String,
+    /// A tag members carry while they are members.
+    pub auto_tag: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
     /// Current members, as recorded.
@@ -26,6 +28,7 @@ pub struct NewSegment {
     pub name: String,
     pub description: String,
     pub rule: String,
+    pub auto_tag: Option<String>,
 }
 
 /// A customer entered or left a segment.

@@ -57,6 +57,8 @@ pub(crate) struct Known {
     /// `None` when the stored rule does not parse or cannot be evaluated.
     rule: Option<guanxi_engine::segment::Rule>,
     updated_at: Millis,
+    /// The tag members carry while they are members.
+    auto_tag: Option<String>,
 }
 
 pub struct Intelligence {

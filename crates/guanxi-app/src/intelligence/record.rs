@@ -84,10 +84,36 @@ impl Intelligence {
                 kind: ChangeKind::Segment,
             })
             .collect();
+        // Automatic tags follow membership, in the same transaction.
+        for (t, tag) in self.auto_tags(&recorded) {
+            let customer = CustomerId(t.customer);
+            if t.entered {
+                tx.add_tags(customer, &[tag]).await?;
+            } else {
+                tx.remove_tags(customer, &[tag]).await?;
+            }
+            feed.push(Change {
+                customer,
+                kind: ChangeKind::Tags,
+            });
+        }
         feed.sort_by_key(|c| c.customer);
+        feed.dedup();
         tx.append_changes(&feed, at).await?;
         tx.commit().await?;
         Ok(recorded)
+    }
+
+    /// The transitions of segments that tag their members, with the tag.
+    fn auto_tags(&self, recorded: &[Transition]) -> Vec<(Transition, String)> {
+        let known = read(&self.known);
+        recorded
+            .iter()
+            .filter_map(|t| {
+                let segment = known.iter().find(|k| k.id == t.segment)?;
+                Some((*t, segment.auto_tag.clone()?))
+            })
+            .collect()
     }
 
     fn events(&self, recorded: &[Transition], source: SourceId, at: i64) -> Vec<NewEvent> {

@@ -68,6 +68,7 @@ impl Intelligence {
                     id: v.record.id,
                     key: v.record.key.clone(),
                     rule: rule.clone(),
+                    auto_tag: v.record.auto_tag.clone(),
                 }),
                 Err(e) => tracing::error!(
                     segment = %v.record.key,
@@ -98,6 +99,7 @@ impl Intelligence {
                     .find(|d| d.id == v.record.id)
                     .map(|d| d.rule.clone()),
                 updated_at: v.record.updated_at,
+                auto_tag: v.record.auto_tag.clone(),
             })
             .collect();
         defs.iter().map(|d| d.id).collect()
@@ -137,6 +139,7 @@ impl Intelligence {
                     id: k.id,
                     key: k.key.clone(),
                     rule: k.rule.clone()?,
+                    auto_tag: k.auto_tag.clone(),
                 })
             })
             .collect();

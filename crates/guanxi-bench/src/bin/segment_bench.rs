@@ -51,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
             name: "Benchmark: big orders today".to_owned(),
             description: String::new(),
             rule: rule.to_json().to_string(),
+            auto_tag: None,
         };
         store
             .create_segment(&segment, chrono::Utc::now().timestamp_millis())

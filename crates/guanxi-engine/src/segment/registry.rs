@@ -8,12 +8,39 @@ use crate::people::People;
 use roaring::RoaringTreemap;
 use std::collections::{BTreeMap, HashMap};
 
-/// A segment as stored: its id, its key (how rules refer to it) and its rule.
+/// A segment as stored: its id, its key (how rules refer to it), its rule and the tag its
+/// members carry while they are members, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
     pub id: i64,
     pub key: String,
     pub rule: Rule,
+    pub auto_tag: Option<String>,
+}
+
+impl Definition {
+    /// The segments this one's verdict depends on: those its rule names (or the key no segment
+    /// has), and those that put a tag its rule reads on their members.
+    fn depends_on(&self, defs: &[Definition]) -> Vec<Result<usize, String>> {
+        let mut out: Vec<Result<usize, String>> = self
+            .rule
+            .segments()
+            .into_iter()
+            .map(|key| {
+                defs.iter()
+                    .position(|d| d.key == key)
+                    .ok_or_else(|| key.to_owned())
+            })
+            .collect();
+        let tags = self.rule.tags();
+        out.extend(
+            defs.iter()
+                .enumerate()
+                .filter(|(_, d)| d.auto_tag.as_deref().is_some_and(|t| tags.contains(&t)))
+                .map(|(i, _)| Ok(i)),
+        );
+        out
+    }
 }
 
 /// A customer entered (or left) a segment.
@@ -55,11 +82,6 @@ pub struct Segments {
 /// The order to evaluate `defs` in (each after the segments it refers to), or the reference
 /// that is unknown or closes a cycle.
 pub fn evaluation_order(defs: &[Definition]) -> Result<Vec<usize>, DefinitionError> {
-    let at: HashMap<&str, usize> = defs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.key.as_str(), i))
-        .collect();
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -71,7 +93,6 @@ pub fn evaluation_order(defs: &[Definition]) -> Result<Vec<usize>, DefinitionErr
     fn visit(
         i: usize,
         defs: &[Definition],
-        at: &HashMap<&str, usize>,
         marks: &mut [Mark],
         order: &mut Vec<usize>,
         path: &mut Vec<usize>,
@@ -90,7 +111,7 @@ pub fn evaluation_order(defs: &[Definition]) -> Result<Vec<usize>, DefinitionErr
                     error: RuleError::new(
                         format!("segment {:?}", defs[path[path.len() - 1]].key),
                         format!(
-                            "segments refer to each other in a cycle: {}",
+                            "segments refer to each other (by key or automatic tag) in a cycle: {}",
                             cycle.join(" → ")
                         ),
                     ),
@@ -100,14 +121,12 @@ pub fn evaluation_order(defs: &[Definition]) -> Result<Vec<usize>, DefinitionErr
         }
         marks[i] = Mark::Open;
         path.push(i);
-        for key in defs[i].rule.segments() {
-            let Some(j) = at.get(key) else {
-                return Err(DefinitionError {
-                    segment: defs[i].key.clone(),
-                    error: RuleError::new(format!("segment {key:?}"), "no segment has this key"),
-                });
-            };
-            visit(*j, defs, at, marks, order, path)?;
+        for dependency in defs[i].depends_on(defs) {
+            let j = dependency.map_err(|key| DefinitionError {
+                segment: defs[i].key.clone(),
+                error: RuleError::new(format!("segment {key:?}"), "no segment has this key"),
+            })?;
+            visit(j, defs, marks, order, path)?;
         }
         path.pop();
         marks[i] = Mark::Done;
@@ -115,7 +134,7 @@ pub fn evaluation_order(defs: &[Definition]) -> Result<Vec<usize>, DefinitionErr
         Ok(())
     }
     for i in 0..defs.len() {
-        visit(i, defs, &at, &mut marks, &mut order, &mut Vec::new())?;
+        visit(i, defs, &mut marks, &mut order, &mut Vec::new())?;
     }
     Ok(order)
 }

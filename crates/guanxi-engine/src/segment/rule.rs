@@ -251,6 +251,17 @@ impl Rule {
         });
     }
 
+    /// Every tag this rule reads.
+    pub fn tags(&self) -> Vec<&str> {
+        let mut tags = Vec::new();
+        self.visit(&mut |rule| {
+            if let Rule::Tag(tag) = rule {
+                tags.push(tag.as_str());
+            }
+        });
+        tags
+    }
+
     /// Every field this rule compares.
     pub fn fields(&self) -> Vec<Field> {
         let mut fields = Vec::new();

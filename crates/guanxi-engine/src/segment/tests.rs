@@ -45,6 +45,7 @@ fn def(id: i64, key: &str, text: &str) -> Definition {
         id,
         key: key.to_owned(),
         rule: Rule::from_text(text).unwrap_or_else(|e| panic!("{text}: {e}")),
+        auto_tag: None,
     }
 }
 
@@ -125,6 +126,13 @@ fn cycles_and_unknown_segments_are_refused_naming_them() {
     );
     let e = evaluation_order(&[def(1, "a", "segment \"nope\"")]).expect_err("unknown");
     assert_eq!(e.error.at, "segment \"nope\"");
+    // A tag one segment puts on its members, read by another's rule, closes a cycle too.
+    let mut tagging = def(1, "a", "not tag \"x\"");
+    tagging.auto_tag = Some("y".to_owned());
+    let mut reading = def(2, "b", "tag \"y\"");
+    reading.auto_tag = Some("x".to_owned());
+    let e = evaluation_order(&[tagging, reading]).expect_err("a cycle through tags");
+    assert!(e.error.reason.contains("automatic tag"), "{e}");
     let order = evaluation_order(&[def(1, "a", "segment \"b\""), def(2, "b", "tag \"x\"")])
         .expect("no cycle");
     assert_eq!(order, vec![1, 0], "b before the segment that refers to it");

@@ -55,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             segments::delete
         ))
         .routes(routes!(segments::members))
+        .routes(routes!(segments::tag))
         .routes(routes!(segments::export))
 }
 

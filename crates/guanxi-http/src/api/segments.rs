@@ -37,6 +37,8 @@ pub struct SegmentBody {
     rule: Option<Value>,
     /// Or its text form, e.g. `orders >= 2 and tag "vip"`.
     rule_text: Option<String>,
+    /// A tag members carry while they are members: added as they enter, removed as they leave.
+    auto_tag: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -45,6 +47,21 @@ pub struct RuleBody {
     #[schema(value_type = Object)]
     rule: Option<Value>,
     rule_text: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagBody {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tagged {
+    /// Members tagged.
+    customers: u64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -58,6 +75,7 @@ pub struct SegmentDoc {
     rule: Option<Value>,
     rule_text: Option<String>,
     error: Option<String>,
+    auto_tag: Option<String>,
     members: i64,
     created_at: String,
     updated_at: String,
@@ -78,6 +96,7 @@ impl From<SegmentView> for SegmentDoc {
             rule,
             rule_text,
             error,
+            auto_tag: r.auto_tag,
             members: r.members,
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
@@ -127,6 +146,7 @@ fn form(body: SegmentBody) -> Result<SegmentForm, ApiError> {
         name: body.name,
         description: body.description,
         rule: rule_input(body.rule, body.rule_text)?,
+        auto_tag: body.auto_tag.unwrap_or_default(),
     })
 }
 
@@ -251,6 +271,30 @@ pub async fn preview(
         "rule": rule.to_json(),
         "rule_text": rule.to_string(),
     })))
+}
+
+/// Adds and removes tags on every current member (needs `customers:edit`).
+#[utoipa::path(post, path = "/api/v1/segments/{id}/tags", tag = "segments", params(("id" = i64, Path)), request_body = TagBody,
+    responses((status = 200, body = Tagged), (status = 400), (status = 404)))]
+pub async fn tag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    body: Body,
+) -> Result<Json<Tagged>, ApiError> {
+    let principal = auth::api_allowed(&state, &headers, Resource::Customers, Action::Edit).await?;
+    let bytes = body::read(&headers, body, MAX_SEGMENT_BYTES).await?;
+    let body: TagBody = body::json(&bytes)?;
+    let customers = segments::tag_members(
+        state.store.as_ref(),
+        &principal,
+        id,
+        &body.add,
+        &body.remove,
+        None,
+    )
+    .await?;
+    Ok(Json(Tagged { customers }))
 }
 
 #[utoipa::path(get, path = "/api/v1/segments/{id}/members", tag = "segments", params(("id" = i64, Path), MemberParams),

@@ -38,6 +38,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "segment.update",
     "segment.delete",
     "segment.export",
+    "segment.tag",
 ];
 
 struct Line {

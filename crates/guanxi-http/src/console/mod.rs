@@ -43,6 +43,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/analytics", get(analytics::show))
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
+        .route("/customers/{id}/tags", post(customers::edit_tags))
         .route(
             "/customers/{id}/owner",
             get(ownership::picker).post(ownership::assign),
@@ -50,6 +51,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/segments", get(segments::list).post(segments::submit))
         .route("/segments/{id}", get(segments::show).post(segments::edit))
         .route("/segments/{id}/delete", post(segments::delete))
+        .route("/segments/{id}/tags", post(segments::tag))
         .route("/segments/{id}/members.csv", get(segments::export))
         .route("/audit", get(audit::show))
         .route(

@@ -39,6 +39,7 @@ struct Draft {
     name: String,
     description: String,
     rule_text: String,
+    auto_tag: String,
 }
 
 /// What a preview found.
@@ -72,6 +73,9 @@ struct SegmentPage {
     may_edit: bool,
     may_delete: bool,
     may_export: bool,
+    may_tag: bool,
+    /// After tagging every member: how many there were.
+    tagged: Option<u64>,
     draft: Draft,
     preview: Option<Previewed>,
     error: Option<String>,
@@ -97,6 +101,7 @@ fn draft_of(form: &FormFields) -> Draft {
         name: form.get("name").to_owned(),
         description: form.get("description").to_owned(),
         rule_text: form.get("rule_text").to_owned(),
+        auto_tag: form.get("auto_tag").to_owned(),
     }
 }
 
@@ -106,6 +111,7 @@ fn form_of(draft: &Draft) -> SegmentForm {
         name: draft.name.clone(),
         description: draft.description.clone(),
         rule: RuleInput::Text(draft.rule_text.clone()),
+        auto_tag: draft.auto_tag.clone(),
     }
 }
 
@@ -242,6 +248,7 @@ pub async fn submit(
 #[derive(Deserialize)]
 pub struct MembersAfter {
     after: Option<i64>,
+    tagged: Option<u64>,
 }
 
 /// The editor on a segment's page: the values typed (the stored ones when `None`), and what a
@@ -251,6 +258,7 @@ struct Editor {
     draft: Option<Draft>,
     preview: Option<Previewed>,
     error: Option<String>,
+    tagged: Option<u64>,
 }
 
 async fn segment_page(
@@ -265,6 +273,7 @@ async fn segment_page(
         draft,
         preview,
         error,
+        tagged,
     } = editor;
     if !may(staff, Action::View) {
         return Page::forbidden(staff.tr).into_response();
@@ -297,6 +306,7 @@ async fn segment_page(
         name: view.record.name.clone(),
         description: view.record.description.clone(),
         rule_text,
+        auto_tag: view.record.auto_tag.clone().unwrap_or_default(),
     });
     render_status(
         &SegmentPage {
@@ -312,6 +322,12 @@ async fn segment_page(
             may_edit: may(staff, Action::Edit),
             may_delete: may(staff, Action::Delete),
             may_export: may(staff, Action::Export),
+            may_tag: staff
+                .signed_in
+                .principal
+                .require(Resource::Customers, Action::Edit)
+                .is_ok(),
+            tagged,
             draft,
             preview,
             error,
@@ -329,7 +345,41 @@ pub async fn show(
     Query(q): Query<MembersAfter>,
 ) -> Response {
     let after = q.after.unwrap_or(0);
-    segment_page(&state, &staff, id, after, Editor::default(), StatusCode::OK).await
+    let editor = Editor {
+        tagged: q.tagged,
+        ..Editor::default()
+    };
+    segment_page(&state, &staff, id, after, editor, StatusCode::OK).await
+}
+
+/// `POST /segments/{id}/tags` with `add` and/or `remove`: tags every current member.
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    StaffForm { staff, form }: StaffForm,
+) -> Response {
+    let one = |name: &str| -> Vec<String> {
+        Some(form.get(name).to_owned())
+            .filter(|t| !t.is_empty())
+            .into_iter()
+            .collect()
+    };
+    let principal = &staff.signed_in.principal;
+    let store = state.store.as_ref();
+    match segments::tag_members(store, principal, id, &one("add"), &one("remove"), ip).await {
+        Ok(n) => Redirect::to(&format!("/segments/{id}?tagged={n}")).into_response(),
+        Err(e) => match explained(e, &staff) {
+            Ok(text) => {
+                let editor = Editor {
+                    error: Some(text),
+                    ..Editor::default()
+                };
+                segment_page(&state, &staff, id, 0, editor, StatusCode::BAD_REQUEST).await
+            }
+            Err(page) => page.into_response(),
+        },
+    }
 }
 
 /// `POST /segments/{id}`: preview or save an edit of name, description and rule.
@@ -349,6 +399,7 @@ pub async fn edit(
             draft: Some(draft),
             preview,
             error,
+            tagged: None,
         };
         return segment_page(&state, &staff, id, 0, editor, StatusCode::OK).await;
     }
@@ -370,8 +421,8 @@ pub async fn edit(
             Ok(text) => {
                 let editor = Editor {
                     draft: Some(draft),
-                    preview: None,
                     error: Some(text),
+                    ..Editor::default()
                 };
                 segment_page(&state, &staff, id, 0, editor, StatusCode::BAD_REQUEST).await
             }

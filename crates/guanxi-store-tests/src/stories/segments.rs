@@ -12,6 +12,7 @@ fn new(key: &str, rule: &str) -> NewSegment {
         name: format!("Segment {key}"),
         description: String::new(),
         rule: rule.to_owned(),
+        auto_tag: None,
     }
 }
 
@@ -109,10 +110,13 @@ pub async fn segments_record_members_and_history(store: &dyn Store) {
 
     // Renaming keeps the key and the members; deleting takes members and history with it, and
     // a late entry into a deleted segment records nothing.
+    let mut edit = new("ignored", r#"{"tag":"VIP"}"#);
+    edit.auto_tag = Some("贵宾".to_owned());
     let renamed = store
-        .update_segment(vip.id, &new("ignored", r#"{"tag":"VIP"}"#), T0 + 3 * DAY)
+        .update_segment(vip.id, &edit, T0 + 3 * DAY)
         .await
         .expect("update");
+    assert_eq!(renamed.auto_tag.as_deref(), Some("贵宾"));
     assert_eq!(
         (renamed.key.as_str(), renamed.rule.as_str()),
         ("vip", r#"{"tag":"VIP"}"#)

@@ -132,3 +132,89 @@ async fn a_marketer_builds_a_segment_from_the_console() {
     let (_, page, _) = marketer.get("/segments").await;
     assert!(page.contains("id=\"no-segments\""), "{page}");
 }
+
+#[tokio::test]
+async fn tags_are_edited_by_hand_and_for_a_whole_segment() {
+    let app = TestApp::spawn().await;
+    app.paid_order("o-1", "amy@example.com", "80.00", 1).await;
+    let amy = app.customer_by("email:amy@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    let marketer = signed_in(&app, "mia@shop.cn", "marketer").await;
+    let page = format!("/customers/{amy}");
+    let token = marketer.token(&page).await;
+    let (status, _, to) = marketer
+        .post(
+            &format!("{page}/tags"),
+            &[("csrf", token.as_str()), ("add", "回头客")],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some(page.as_str()))
+    );
+    let (_, html, _) = marketer.get(&page).await;
+    assert!(html.contains("回头客"), "{html}");
+    let (status, _, _) = marketer
+        .post(
+            &format!("{page}/tags"),
+            &[("csrf", token.as_str()), ("remove", "回头客")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = marketer.get(&page).await;
+    assert!(!html.contains("回头客"), "{html}");
+
+    let analyst = signed_in(&app, "al@shop.cn", "analyst").await;
+    let token = analyst.token(&page).await;
+    let (status, _, _) = analyst
+        .post(
+            &format!("{page}/tags"),
+            &[("csrf", token.as_str()), ("add", "x")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "analysts read, they do not tag"
+    );
+
+    // A whole segment at once, from its page.
+    let token = marketer.token("/segments").await;
+    let save = [
+        ("csrf", token.as_str()),
+        ("key", "buyers"),
+        ("name", "Buyers"),
+        ("description", ""),
+        ("rule_text", "orders >= 1"),
+        ("auto_tag", ""),
+        ("intent", "save"),
+    ];
+    let (_, _, location) = marketer.post("/segments", &save).await;
+    let location = location.expect("saved");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marketer
+        .get(&location)
+        .await
+        .1
+        .contains("id=\"segment-members-count\">1<")
+    {
+        assert!(Instant::now() < deadline, "no member");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, _, to) = marketer
+        .post(
+            &format!("{location}/tags"),
+            &[
+                ("csrf", token.as_str()),
+                ("add", "sale-2027"),
+                ("remove", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = marketer.get(&to.expect("back")).await;
+    assert!(html.contains("id=\"tagged-note\""), "{html}");
+    let (_, html, _) = marketer.get(&page).await;
+    assert!(html.contains("sale-2027"), "{html}");
+}
