@@ -10,7 +10,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use guanxi_app::customers::{self, AccessError, Profile, Reveal, Shown, Visibility};
 use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, Denied, PersonalField, Resource};
@@ -394,55 +394,4 @@ pub async fn reveal(
         ip,
     };
     customer_page(&state, &staff, CustomerId(id), reveal).await
-}
-
-/// `POST /customers/{id}/tags` with `add` or `remove` (one tag): a manual tag edit
-/// (`customers:edit`, within the role's scope), then back to the customer's page.
-pub async fn edit_tags(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    StaffForm { staff, form }: StaffForm,
-) -> Response {
-    let principal = &staff.signed_in.principal;
-    let store = state.store.as_ref();
-    let checked = async {
-        principal.require(Resource::Customers, Action::Edit)?;
-        let customer = store.customer(CustomerId(id)).await?.id;
-        guanxi_app::ownership::require_reach(store, principal, &[customer]).await?;
-        Ok::<_, AccessError>(customer)
-    }
-    .await;
-    let customer = match checked {
-        Ok(c) => c,
-        Err(e) => return refused(&staff, e),
-    };
-    let one = |name: &str| -> Vec<String> {
-        Some(form.get(name).to_owned())
-            .filter(|t| !t.is_empty())
-            .into_iter()
-            .collect()
-    };
-    let (add, remove) = (one("add"), one("remove"));
-    for tag in add.iter().chain(&remove) {
-        if let Err(e) = guanxi_app::segments::check_tag("tag", tag) {
-            return match super::page::explain(e, staff.tr) {
-                Ok(text) => Page::new(staff.tr, StatusCode::BAD_REQUEST, text).into_response(),
-                Err(page) => page.into_response(),
-            };
-        }
-    }
-    let op = guanxi_app::WriteOp::EditCustomer {
-        customer,
-        traits: Default::default(),
-        add_tags: add,
-        remove_tags: remove,
-    };
-    let item = guanxi_app::WriteItem {
-        receipt: None,
-        ops: vec![op],
-    };
-    match state.ingestor.write(vec![item]).await {
-        Ok(_) => Redirect::to(&format!("/customers/{}", customer.0)).into_response(),
-        Err(e) => Page::internal(staff.tr, &e).into_response(),
-    }
 }

@@ -166,6 +166,8 @@ mod tests {
             include_str!("customers.rs"),
             include_str!("audit.rs"),
             include_str!("segments.rs"),
+            include_str!("segment.rs"),
+            include_str!("tags.rs"),
             include_str!("../../templates/console/segments.html"),
             include_str!("../../templates/console/segment.html"),
             include_str!("../../templates/console/segment_editor.html"),

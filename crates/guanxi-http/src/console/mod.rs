@@ -14,12 +14,14 @@ mod insights;
 mod login;
 mod ownership;
 mod page;
+mod segment;
 mod segments;
 mod session;
 mod settings;
 mod shop;
 mod show;
 mod sources;
+mod tags;
 mod teams;
 
 use crate::AppState;
@@ -43,16 +45,16 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/analytics", get(analytics::show))
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
-        .route("/customers/{id}/tags", post(customers::edit_tags))
+        .route("/customers/{id}/tags", post(tags::edit))
         .route(
             "/customers/{id}/owner",
             get(ownership::picker).post(ownership::assign),
         )
         .route("/segments", get(segments::list).post(segments::submit))
-        .route("/segments/{id}", get(segments::show).post(segments::edit))
-        .route("/segments/{id}/delete", post(segments::delete))
-        .route("/segments/{id}/tags", post(segments::tag))
-        .route("/segments/{id}/members.csv", get(segments::export))
+        .route("/segments/{id}", get(segment::show).post(segment::edit))
+        .route("/segments/{id}/delete", post(segment::delete))
+        .route("/segments/{id}/tags", post(segment::tag))
+        .route("/segments/{id}/members.csv", get(segment::export))
         .route("/audit", get(audit::show))
         .route(
             "/imports",
