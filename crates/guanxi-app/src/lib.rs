@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod audit;
+pub mod builtin_segments;
 pub mod credentials;
 pub mod customers;
 pub mod import;

@@ -5,9 +5,10 @@
 use crate::ShopSettings;
 use crate::action::ActionError;
 use crate::audit::{self, Audit, AuditActor};
+use crate::builtin_segments::{LIFECYCLE_PREFIX, is_builtin};
 use crate::intelligence::{Intelligence, SegmentView};
 use guanxi_domain::access::{Action, Principal, Resource};
-use guanxi_engine::segment::{Definition, Rule, RuleError};
+use guanxi_engine::segment::{Definition, Rule, RuleError, evaluation_order};
 use guanxi_store::{NewSegment, Store, StoreError};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -113,6 +114,12 @@ fn check_form(form: &SegmentForm) -> Result<(), SegmentError> {
 }
 
 fn check_key(key: &str) -> Result<(), SegmentError> {
+    if is_builtin(key) {
+        return Err(invalid(
+            "key",
+            format!("{LIFECYCLE_PREFIX}… keys belong to the built-in lifecycle segments"),
+        ));
+    }
     let fine = key.chars().count() <= MAX_KEY
         && key
             .chars()
@@ -133,24 +140,44 @@ fn check_key(key: &str) -> Result<(), SegmentError> {
     }
 }
 
-/// Checks the rule against the segments there are, replacing the one with `id`.
-fn checked(
-    intelligence: &Intelligence,
+/// The stored segments' definitions (not the engine's, which may still be building), but
+/// the one with `except`.
+async fn stored_definitions(store: &dyn Store, except: i64) -> Result<Vec<Definition>, StoreError> {
+    Ok(store
+        .segments()
+        .await?
+        .into_iter()
+        .filter(|r| r.id != except)
+        .map(SegmentView::of)
+        .filter_map(|v| {
+            Some(Definition {
+                id: v.record.id,
+                key: v.record.key,
+                rule: v.rule.ok()?,
+                auto_tag: v.record.auto_tag,
+            })
+        })
+        .collect())
+}
+
+/// Checks the rule against the stored segments, replacing the one with `id`: every segment it
+/// names exists and no cycle forms.
+async fn checked(
+    store: &dyn Store,
     id: i64,
     key: &str,
     form: &SegmentForm,
 ) -> Result<Rule, SegmentError> {
     check_form(form)?;
     let rule = parse_rule(&form.rule)?;
-    let candidate = Definition {
+    let mut defs = stored_definitions(store, id).await?;
+    defs.push(Definition {
         id,
         key: key.to_owned(),
         rule: rule.clone(),
         auto_tag: auto_tag(form),
-    };
-    intelligence
-        .check(&candidate)
-        .map_err(|e| SegmentError::Rule(e.error))?;
+    });
+    evaluation_order(&defs).map_err(|e| SegmentError::Rule(e.error))?;
     Ok(rule)
 }
 
@@ -202,7 +229,7 @@ pub async fn create(
 ) -> Result<SegmentView, SegmentError> {
     by.require(Resource::Segments, Action::Create)?;
     check_key(&form.key)?;
-    let rule = checked(intelligence, 0, &form.key, form)?;
+    let rule = checked(store, 0, &form.key, form).await?;
     let record = match store
         .create_segment(
             &stored(&form.key, form, &rule),
@@ -232,8 +259,11 @@ pub async fn update(
 ) -> Result<SegmentView, SegmentError> {
     by.require(Resource::Segments, Action::Edit)?;
     let before = SegmentView::of(store.segment(id).await?);
+    if is_builtin(&before.record.key) {
+        return Err(invalid("key", "built-in segments cannot be changed"));
+    }
     let key = before.record.key.clone();
-    let rule = checked(intelligence, id, &key, form)?;
+    let rule = checked(store, id, &key, form).await?;
     // Members under the old rule swap the old automatic tag for the new one; the evaluation
     // under the new rule then tags those who enter and untags those who leave.
     let (old_tag, new_tag) = (before.record.auto_tag.clone(), auto_tag(form));
@@ -271,7 +301,15 @@ pub async fn delete(
 ) -> Result<(), SegmentError> {
     by.require(Resource::Segments, Action::Delete)?;
     let segment = store.segment(id).await?;
-    let users = intelligence.used_by(&segment.key);
+    if is_builtin(&segment.key) {
+        return Err(invalid("key", "built-in segments cannot be deleted"));
+    }
+    let users: Vec<String> = stored_definitions(store, id)
+        .await?
+        .into_iter()
+        .filter(|d| d.rule.segments().contains(&segment.key.as_str()))
+        .map(|d| d.key)
+        .collect();
     if !users.is_empty() {
         return Err(invalid(
             "key",

@@ -39,6 +39,7 @@ impl Intelligence {
         let currency = shop.currency.code().to_owned();
         // Decisions not yet recorded go first, so the members read below are current.
         self.record_pending(store).await;
+        crate::builtin_segments::ensure(store).await?;
         let views = super::segments::stored_views(store).await?;
         let needs = needs_of(views.iter().filter_map(|v| v.rule.as_ref().ok()));
         let filter = filter_of(&needs.items);
@@ -132,6 +133,8 @@ impl Intelligence {
             built_at: now,
         });
         self.evaluate_everyone(store, settings).await;
+        self.settled
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 

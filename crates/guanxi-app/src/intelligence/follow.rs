@@ -178,7 +178,8 @@ impl Intelligence {
             }
             let refit_at = tokio::time::Instant::now() + REFIT_EVERY;
             let mut recut_at = tokio::time::Instant::now() + RECUT_EVERY;
-            let mut definitions_at = tokio::time::Instant::now() + DEFINITIONS_EVERY;
+            // Segments saved while the build read the shop are installed at once.
+            let mut definitions_at = tokio::time::Instant::now();
             while tokio::time::Instant::now() < refit_at {
                 match self.catch_up(store, settings).await {
                     Ok(0) => {}

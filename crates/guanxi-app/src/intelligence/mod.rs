@@ -54,8 +54,6 @@ pub(crate) struct Known {
     id: i64,
     key: String,
     name: String,
-    /// `None` when the stored rule does not parse or cannot be evaluated.
-    rule: Option<guanxi_engine::segment::Rule>,
     updated_at: Millis,
     /// The tag members carry while they are members.
     auto_tag: Option<String>,
@@ -69,6 +67,8 @@ pub struct Intelligence {
     known: RwLock<Vec<Known>>,
     /// The change log is applied up to here.
     applied_seq: RwLock<i64>,
+    /// Whether the last build's evaluation of every segment is recorded.
+    settled: std::sync::atomic::AtomicBool,
     /// Orders changed since the quintile cuts were last computed.
     features_changed: std::sync::atomic::AtomicBool,
     /// Entries and exits decided but not yet recorded (the database was busy): retried.
@@ -91,6 +91,7 @@ impl Default for Intelligence {
             known: RwLock::new(Vec::new()),
             applied_seq: RwLock::new(0),
             features_changed: std::sync::atomic::AtomicBool::new(false),
+            settled: std::sync::atomic::AtomicBool::new(false),
             pending: Mutex::new(Vec::new()),
             follow_lock: tokio::sync::Mutex::new(()),
             wake: Arc::new(Notify::new()),
@@ -156,6 +157,12 @@ impl Intelligence {
 
     fn set_readiness(&self, r: Readiness) {
         *write(&self.readiness) = r;
+    }
+
+    /// Whether the engine is built and its first evaluation of every segment recorded (after
+    /// an upgrade or a new segment on a large shop, that is many entries to write).
+    pub fn is_settled(&self) -> bool {
+        self.settled.load(std::sync::atomic::Ordering::Acquire) && lock(&self.pending).is_empty()
     }
 
     /// What the ingest writer pokes after each commit, so changes are applied at once rather

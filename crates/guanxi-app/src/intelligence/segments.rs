@@ -5,9 +5,7 @@ use super::purchases::needs_of;
 use super::{Intelligence, Known, Model, day_of, lock, now_ms, read, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
-use guanxi_engine::segment::{
-    Definition, DefinitionError, Pass, Rule, RuleError, evaluation_order, preview,
-};
+use guanxi_engine::segment::{Definition, Pass, Rule, RuleError, preview};
 use guanxi_store::{SegmentRecord, Store, StoreResult};
 use std::sync::Arc;
 
@@ -94,10 +92,6 @@ impl Intelligence {
                 id: v.record.id,
                 key: v.record.key.clone(),
                 name: v.record.name.clone(),
-                rule: defs
-                    .iter()
-                    .find(|d| d.id == v.record.id)
-                    .map(|d| d.rule.clone()),
                 updated_at: v.record.updated_at,
                 auto_tag: v.record.auto_tag.clone(),
             })
@@ -128,40 +122,12 @@ impl Intelligence {
         Ok(())
     }
 
-    /// Checks that `candidate` fits among the segments defined (replacing the one with its
-    /// id): every segment it refers to exists and no cycle forms.
-    pub fn check(&self, candidate: &Definition) -> Result<(), DefinitionError> {
-        let mut defs: Vec<Definition> = read(&self.known)
-            .iter()
-            .filter(|k| k.id != candidate.id)
-            .filter_map(|k| {
-                Some(Definition {
-                    id: k.id,
-                    key: k.key.clone(),
-                    rule: k.rule.clone()?,
-                    auto_tag: k.auto_tag.clone(),
-                })
-            })
-            .collect();
-        defs.push(candidate.clone());
-        evaluation_order(&defs).map(|_| ())
-    }
-
     /// The keys of the segments a customer is in now.
     pub fn segments_of(&self, customer: CustomerId) -> Vec<String> {
         lock(&self.segments)
             .of_customer(customer.0)
             .into_iter()
             .map(|(_, key)| key.to_owned())
-            .collect()
-    }
-
-    /// Keys of the defined segments whose rules refer to `key`.
-    pub fn used_by(&self, key: &str) -> Vec<String> {
-        read(&self.known)
-            .iter()
-            .filter(|k| k.rule.as_ref().is_some_and(|r| r.segments().contains(&key)))
-            .map(|k| k.key.clone())
             .collect()
     }
 

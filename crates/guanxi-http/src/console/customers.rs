@@ -193,19 +193,21 @@ struct SegmentCard {
 fn segment_card(
     spells: Vec<guanxi_store::SegmentSpell>,
     zone: guanxi_domain::ShopTimeZone,
+    tr: super::i18n::Tr,
 ) -> SegmentCard {
+    let name = |s: &guanxi_store::SegmentSpell| super::segments::shown_name(&s.key, &s.name, tr);
     SegmentCard {
         current: spells
             .iter()
             .filter(|s| s.left_at.is_none())
-            .map(|s| (s.segment, s.name.clone()))
+            .map(|s| (s.segment, name(s)))
             .collect(),
         history: spells
             .into_iter()
             .take(TIMELINE as usize)
             .map(|s| {
                 let left = s.left_at.map(|at| local_time(at, zone));
-                (s.segment, s.name, local_time(s.entered_at, zone), left)
+                (s.segment, name(&s), local_time(s.entered_at, zone), left)
             })
             .collect(),
     }
@@ -340,7 +342,7 @@ async fn customer_page(
             })
             .collect(),
         insights: insights::card(state, profile.id, staff.tr, settings),
-        segments: spells.map(|s| segment_card(s, settings.time_zone)),
+        segments: spells.map(|s| segment_card(s, settings.time_zone, staff.tr)),
         may_tag: principal.require(Resource::Customers, Action::Edit).is_ok(),
         profile,
         owner,

@@ -18,7 +18,9 @@ use guanxi_domain::access::{Action, Resource};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::segments::{Draft, Previewed, draft_of, explained, fields, form_of, may, preview};
+use super::segments::{
+    Draft, Previewed, draft_of, explained, fields, form_of, may, preview, shown_name,
+};
 
 /// Members shown per page of a segment's page.
 const MEMBERS_PER_PAGE: u32 = 50;
@@ -95,6 +97,7 @@ async fn segment_page(
         Err(e) => return Page::internal(staff.tr, &e).into_response(),
     };
     let zone = staff.shop.time_zone;
+    let builtin = guanxi_app::builtin_segments::is_builtin(&view.record.key);
     let next_after = (members.len() == MEMBERS_PER_PAGE as usize)
         .then(|| members.last().map(|(c, _)| c.0))
         .flatten();
@@ -104,7 +107,7 @@ async fn segment_page(
     };
     let draft = draft.unwrap_or(Draft {
         key: view.record.key.clone(),
-        name: view.record.name.clone(),
+        name: shown_name(&view.record.key, &view.record.name, staff.tr),
         description: view.record.description.clone(),
         rule_text,
         auto_tag: view.record.auto_tag.clone().unwrap_or_default(),
@@ -120,8 +123,8 @@ async fn segment_page(
                 .map(|(c, since)| (c.0, local_time(since, zone)))
                 .collect(),
             next_after,
-            may_edit: may(staff, Action::Edit),
-            may_delete: may(staff, Action::Delete),
+            may_edit: !builtin && may(staff, Action::Edit),
+            may_delete: !builtin && may(staff, Action::Delete),
             may_export: may(staff, Action::Export),
             may_tag: staff
                 .signed_in

@@ -52,6 +52,17 @@ struct SegmentsPage {
     fields: Vec<&'static str>,
 }
 
+/// A segment's name as shown: built-in lifecycle segments in the page's language.
+pub(super) fn shown_name(key: &str, name: &str, tr: super::i18n::Tr) -> String {
+    match guanxi_app::builtin_segments::stage_of(key) {
+        Some(stage) => tr.fill(
+            "segments.lifecycle_name",
+            &[("stage", tr.get(&format!("lifecycle.{}", stage.key())))],
+        ),
+        None => name.to_owned(),
+    }
+}
+
 pub(super) fn fields() -> Vec<&'static str> {
     Field::ALL.iter().map(|f| f.key()).collect()
 }
@@ -150,8 +161,8 @@ async fn list_page(
         .map(|v| SegmentLine {
             id: v.record.id,
             rule_text: v.rule.map(|r| r.to_string()).unwrap_or_default(),
+            name: shown_name(&v.record.key, &v.record.name, staff.tr),
             key: v.record.key,
-            name: v.record.name,
             members: v.record.members,
             updated: local_time(v.record.updated_at, zone),
         })

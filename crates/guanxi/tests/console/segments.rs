@@ -19,7 +19,11 @@ async fn a_marketer_builds_a_segment_from_the_console() {
 
     let (status, page, _) = marketer.get("/segments").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("id=\"no-segments\""), "{page}");
+    assert!(
+        page.contains("data-segment=\"lifecycle-at_risk\""),
+        "built in: {page}"
+    );
+    assert!(!page.contains("data-segment=\"big\""), "{page}");
     let token = marketer.token("/segments").await;
 
     // A typo is shown with its column, and the draft is kept.
@@ -57,7 +61,7 @@ async fn a_marketer_builds_a_segment_from_the_console() {
     );
     let (_, page, _) = marketer.get("/segments").await;
     assert!(
-        page.contains("id=\"no-segments\""),
+        !page.contains("data-segment=\"big\""),
         "a preview saves nothing"
     );
 
@@ -130,7 +134,7 @@ async fn a_marketer_builds_a_segment_from_the_console() {
         (StatusCode::SEE_OTHER, Some("/segments"))
     );
     let (_, page, _) = marketer.get("/segments").await;
-    assert!(page.contains("id=\"no-segments\""), "{page}");
+    assert!(!page.contains("data-segment=\"big\""), "{page}");
 }
 
 #[tokio::test]
