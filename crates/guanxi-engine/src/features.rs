@@ -3,7 +3,7 @@
 
 use crate::clv::RepeatSummary;
 use crate::rfm::RfmInput;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 pub const DAY_MS: i64 = 86_400_000;
 

@@ -6,6 +6,7 @@ pub mod clv;
 pub mod features;
 pub mod lifecycle;
 pub mod people;
+pub mod recommend;
 pub mod rfm;
 pub mod scores;
 pub mod segment;

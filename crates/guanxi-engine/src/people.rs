@@ -3,7 +3,7 @@
 //! arrays indexed by id; tags are interned.
 
 use crate::segment::IdentityKinds;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Set on every customer that exists and was not merged away.
 const LIVE: u16 = 1 << 15;

@@ -110,6 +110,15 @@ pub enum EvaluateCommand {
         #[arg(long)]
         as_of: String,
     },
+    /// Hold out each repeat customer's last order from an order-lines CSV
+    /// (customer_id,order_id,date,sku), train the item-to-item recommender on the rest, and
+    /// print its hit rate at k against best sellers as JSON.
+    Recommendations {
+        file: PathBuf,
+        /// How many products are offered to each customer.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +242,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate {
             command: EvaluateCommand::Rfm { file, as_of },
         } => commands::evaluate::rfm(&file, &as_of),
+        Command::Evaluate {
+            command: EvaluateCommand::Recommendations { file, k },
+        } => commands::evaluate_recommendations::run(&file, k),
         Command::Demo { customers, seed } => commands::demo::run(&config, customers, seed).await,
     }
 }

@@ -14,6 +14,14 @@ use guanxi_store::{PersonFact, Store, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// One window of the build's reading.
+struct Window {
+    up_to: i64,
+    facts: Vec<guanxi_store::OrderFact>,
+    persons: Vec<PersonFact>,
+    items: Vec<guanxi_store::ItemFact>,
+}
+
 /// Customers read per window while building.
 const BUILD_WINDOW: i64 = 50_000;
 /// Members read per page when loading what is recorded.
@@ -51,35 +59,65 @@ impl Intelligence {
         let max_id = store.max_customer_id().await?;
         let mut features = Features::default();
         let mut people = People::default();
-        let mut after = 0;
-        while after < max_id {
-            let up_to = (after + BUILD_WINDOW).min(max_id);
-            let (from, to) = (CustomerId(after), CustomerId(up_to));
-            let items = async {
-                match filter.is_empty() {
-                    true => Ok(Vec::new()),
-                    false => store.item_facts_between(from, to, &filter, &currency).await,
+        // One window is read while the one before is summarised: the database's work and ours
+        // run side by side.
+        let read = |after: i64| {
+            let (filter, currency) = (&filter, &currency);
+            async move {
+                let up_to = (after + BUILD_WINDOW).min(max_id);
+                let (from, to) = (CustomerId(after), CustomerId(up_to));
+                let items = async {
+                    match filter.is_empty() {
+                        true => Ok(Vec::new()),
+                        false => store.item_facts_between(from, to, filter, currency).await,
+                    }
+                };
+                let (facts, persons, items) = tokio::try_join!(
+                    store.order_facts_between(from, to, currency),
+                    store.person_facts_between(from, to),
+                    items
+                )?;
+                Ok::<_, StoreError>(Window {
+                    up_to,
+                    facts,
+                    persons,
+                    items,
+                })
+            }
+        };
+        let mut window = match max_id {
+            0 => None,
+            _ => Some(read(0).await?),
+        };
+        while let Some(current) = window.take() {
+            let up_to = current.up_to;
+            let following = (up_to < max_id).then(|| read(up_to));
+            // The next read is polled first, so it is under way while this thread summarises.
+            let (following, ()) = tokio::join!(
+                async {
+                    match following {
+                        Some(reading) => Some(reading.await),
+                        None => None,
+                    }
+                },
+                async {
+                    if needs.orders {
+                        order_days(&current.facts, shop.time_zone, &mut all_orders);
+                    }
+                    item_days(&current.items, &needs.items, shop.time_zone, &mut all_items);
+                    let facts = to_facts(&current.facts);
+                    for (customer, summary) in summaries(&facts, shop.time_zone) {
+                        features.set(customer, Some(summary));
+                    }
+                    for p in current.persons {
+                        let customer = p.customer.0;
+                        people.set(customer, Some(person(p)));
+                    }
                 }
-            };
-            let (facts, persons, items) = tokio::try_join!(
-                store.order_facts_between(from, to, &currency),
-                store.person_facts_between(from, to),
-                items
-            )?;
-            if needs.orders {
-                order_days(&facts, shop.time_zone, &mut all_orders);
-            }
-            item_days(&items, &needs.items, shop.time_zone, &mut all_items);
-            for (customer, summary) in summaries(&to_facts(&facts), shop.time_zone) {
-                features.set(customer, Some(summary));
-            }
-            for p in persons {
-                let customer = p.customer.0;
-                people.set(customer, Some(person(p)));
-            }
-            after = up_to;
+            );
+            window = following.transpose()?;
             self.set_readiness(Readiness::Building {
-                read: after,
+                read: up_to,
                 of: max_id,
             });
         }

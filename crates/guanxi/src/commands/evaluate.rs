@@ -9,7 +9,7 @@ use serde_json::json;
 use std::path::Path;
 
 /// `YYYY-MM-DD` or `YYYYMMDD` as a day number.
-fn day(raw: &str) -> Option<i64> {
+pub(crate) fn day(raw: &str) -> Option<i64> {
     let raw = raw.trim();
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(raw, "%Y%m%d"))

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod evaluate;
+pub mod evaluate_recommendations;
 pub mod import;
 pub mod keys;
 pub mod secret;
