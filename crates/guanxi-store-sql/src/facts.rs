@@ -8,7 +8,9 @@ use crate::rows::{customer_id, get};
 use crate::sql::{self, Placeholders};
 use async_trait::async_trait;
 use guanxi_domain::CustomerId;
-use guanxi_store::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, StoreResult};
+use guanxi_store::{
+    FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine, StoreResult,
+};
 use sqlx::any::AnyRow;
 
 const FACT_COLUMNS: &str = concat!(
@@ -157,5 +159,17 @@ impl FactStore for SqlStore {
         currency: &str,
     ) -> StoreResult<Vec<ItemFact>> {
         self.item_facts(Which::Of(customers), items, currency).await
+    }
+
+    async fn product_lines_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<ProductLine>> {
+        self.product_lines(after, up_to).await
+    }
+
+    async fn customer_products(&self, customer: CustomerId) -> StoreResult<Vec<String>> {
+        self.products_of(customer).await
     }
 }

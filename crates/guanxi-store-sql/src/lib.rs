@@ -20,6 +20,7 @@ mod owner_cache;
 mod ownership;
 mod person_facts;
 mod postgres_write;
+mod product_lines;
 mod profile;
 mod reseal;
 mod rows;

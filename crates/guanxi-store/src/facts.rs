@@ -46,6 +46,14 @@ pub struct ItemFact {
     pub category: Option<String>,
 }
 
+/// A product a customer bought, and when: what the recommender learns from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductLine {
+    pub customer: CustomerId,
+    pub sku: String,
+    pub at: Millis,
+}
+
 #[async_trait]
 pub trait FactStore {
     /// The newest entry of the change log (0 when empty): the engine follows it from there.
@@ -90,4 +98,13 @@ pub trait FactStore {
         items: &ItemFilter,
         currency: &str,
     ) -> StoreResult<Vec<ItemFact>>;
+    /// Products in counted orders of surviving customers with ids in `(after, up_to]`, by
+    /// customer, newest first.
+    async fn product_lines_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<ProductLine>>;
+    /// The products a customer bought in counted orders, each once, newest first.
+    async fn customer_products(&self, customer: CustomerId) -> StoreResult<Vec<String>>;
 }

@@ -15,7 +15,7 @@ mod store;
 mod write;
 
 pub use error::{StoreError, StoreResult};
-pub use facts::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact};
+pub use facts::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,

@@ -170,6 +170,7 @@ impl Intelligence {
             customers,
             built_at: now,
         });
+        self.built.notify_waiters();
         self.evaluate_everyone(store, settings).await;
         self.settled
             .store(true, std::sync::atomic::Ordering::Release);

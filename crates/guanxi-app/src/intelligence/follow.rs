@@ -93,6 +93,7 @@ impl Intelligence {
             let now = now_ms();
             if !orders_of.is_empty() {
                 self.features_changed.store(true, Ordering::Relaxed);
+                self.orders_since_learnt.store(true, Ordering::Relaxed);
                 // A shop's first orders get cuts at once; later ones at the next recut.
                 if model.engine.cuts.is_none() {
                     model.engine.refresh_cuts(now);
@@ -167,8 +168,12 @@ impl Intelligence {
     }
 
     /// Builds, then follows the change log for as long as the server runs, fitting the models
-    /// again every few hours.
+    /// again every few hours; learns recommendations alongside.
     pub async fn run(self: &Arc<Self>, store: &dyn Store, settings: &ShopSettings) {
+        tokio::join!(self.follow(store, settings), self.learn_forever(store));
+    }
+
+    async fn follow(self: &Arc<Self>, store: &dyn Store, settings: &ShopSettings) {
         loop {
             if let Err(e) = self.build(store, settings).await {
                 tracing::error!(error = %e, "the intelligence engine could not be built");

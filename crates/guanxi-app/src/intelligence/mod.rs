@@ -11,9 +11,11 @@
 mod build;
 mod follow;
 mod purchases;
+mod recommend;
 mod record;
 mod segments;
 
+pub use recommend::Offer;
 pub use segments::{Preview, SegmentView};
 
 use guanxi_domain::{CustomerId, Millis, ShopTimeZone};
@@ -78,6 +80,12 @@ pub struct Intelligence {
     follow_lock: tokio::sync::Mutex<()>,
     /// Poked after every commit of this process's writer, and when segments are redefined.
     wake: Arc<Notify>,
+    /// The recommendation model, once learnt.
+    recommender: RwLock<Option<Arc<recommend::Learnt>>>,
+    /// Orders changed since the recommendations last learnt.
+    orders_since_learnt: std::sync::atomic::AtomicBool,
+    /// Told when a build finishes.
+    built: Notify,
     /// Every recorded entry and exit, as it is committed.
     announce: broadcast::Sender<Arc<Vec<Transition>>>,
 }
@@ -95,6 +103,9 @@ impl Default for Intelligence {
             pending: Mutex::new(Vec::new()),
             follow_lock: tokio::sync::Mutex::new(()),
             wake: Arc::new(Notify::new()),
+            recommender: RwLock::new(None),
+            built: Notify::new(),
+            orders_since_learnt: std::sync::atomic::AtomicBool::new(false),
             announce: broadcast::channel(1024).0,
         }
     }

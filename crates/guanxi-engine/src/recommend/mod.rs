@@ -28,6 +28,19 @@ pub enum Reason {
     Popular,
 }
 
+impl Reason {
+    pub const ALL: [Reason; 3] = [Reason::AlsoBought, Reason::AlsoViewed, Reason::Popular];
+
+    /// `also_bought`, …: the key in APIs and the catalogue.
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::AlsoBought => "also_bought",
+            Reason::AlsoViewed => "also_viewed",
+            Reason::Popular => "popular",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
     pub sku: String,

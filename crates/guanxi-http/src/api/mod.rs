@@ -4,6 +4,7 @@
 mod analytics;
 mod customers;
 mod orders;
+mod recommendations;
 pub(crate) mod scores;
 mod segments;
 
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::get_customer, customers::edit))
         .routes(routes!(customers::events))
         .routes(routes!(customers::orders))
+        .routes(routes!(recommendations::recommendations))
         .routes(routes!(analytics::rfm))
         .routes(routes!(segments::list, segments::create))
         .routes(routes!(segments::preview))

@@ -252,4 +252,16 @@ pub async fn item_facts_find_the_orders_holding_an_item(store: &dyn Store) {
         .await
         .expect("read");
     assert!(none.is_empty());
+
+    // What the recommender reads: products bought, newest first.
+    let lines = store
+        .product_lines_between(CustomerId(0), b)
+        .await
+        .expect("read");
+    let seen: Vec<_> = lines.iter().map(|l| (l.customer, l.sku.as_str())).collect();
+    assert_eq!(seen[0], (a, "T-1"), "a's newest first: {seen:?}");
+    assert_eq!(seen.len(), 5, "the pending order is left out: {seen:?}");
+    assert_eq!(seen[4], (b, "S-3"));
+    let owned = store.customer_products(a).await.expect("read");
+    assert_eq!(owned, vec!["T-1", "S-1", "S-2"]);
 }
