@@ -203,10 +203,7 @@ impl Recommender {
             .collect();
         if out.len() < k {
             let taken: Vec<String> = out.iter().map(|r| r.sku.clone()).collect();
-            out.extend(
-                self.popular_except(&owned_ids, k - out.len(), &taken)
-                    .into_iter(),
-            );
+            out.extend(self.popular_except(&owned_ids, k - out.len(), &taken));
         }
         out
     }
