@@ -118,6 +118,12 @@ impl Features {
         &self.summary
     }
 
+    /// Every customer with their summary, in the order rows are kept (which is the order they
+    /// were read in, by id, for a built engine): a scan that reads memory in order.
+    pub fn rows(&self) -> impl Iterator<Item = (i64, &OrderSummary)> {
+        self.customer.iter().copied().zip(&self.summary)
+    }
+
     /// Sets a customer's summary, or removes the customer (`None`: no counted orders, or
     /// merged into another).
     pub fn set(&mut self, customer: i64, summary: Option<OrderSummary>) {

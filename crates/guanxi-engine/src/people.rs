@@ -7,44 +7,57 @@ use foldhash::HashMap;
 
 /// Set on every customer that exists and was not merged away.
 const LIVE: u16 = 1 << 15;
+const NO_TAG: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Default)]
 pub struct People {
     /// Per customer id: `LIVE` and the identity-kind bits.
     flags: Vec<u16>,
-    tags: HashMap<i64, Vec<u32>>,
+    /// Per customer id: up to two tags inline (`NO_TAG` when fewer), the rest in `more_tags`.
+    /// Most customers carry none, one or two, and a dense array keeps a scan over every
+    /// customer reading memory in order.
+    tags: Vec<[u32; 2]>,
+    more_tags: HashMap<i64, Vec<u32>>,
     tag_ids: HashMap<String, u32>,
     tag_names: Vec<String>,
 }
 
 impl People {
-    fn slot(&mut self, customer: i64) -> Option<&mut u16> {
+    fn slot(&mut self, customer: i64) -> Option<usize> {
         let at = usize::try_from(customer).ok()?;
         if at >= self.flags.len() {
             self.flags.resize(at + 1, 0);
+            self.tags.resize(at + 1, [NO_TAG; 2]);
         }
-        self.flags.get_mut(at)
+        Some(at)
     }
 
     /// Records a customer as it now is: `None` when merged away or erased.
     pub fn set(&mut self, customer: i64, now: Option<(IdentityKinds, Vec<String>)>) {
         match now {
             Some((kinds, tags)) => {
-                if let Some(flags) = self.slot(customer) {
-                    *flags = LIVE | (kinds.0 & !LIVE);
-                }
                 let ids: Vec<u32> = tags.iter().map(|t| self.intern(t)).collect();
-                if ids.is_empty() {
-                    self.tags.remove(&customer);
+                let Some(at) = self.slot(customer) else {
+                    return;
+                };
+                self.flags[at] = LIVE | (kinds.0 & !LIVE);
+                self.tags[at] = [
+                    ids.first().copied().unwrap_or(NO_TAG),
+                    ids.get(1).copied().unwrap_or(NO_TAG),
+                ];
+                if ids.len() > 2 {
+                    self.more_tags.insert(customer, ids[2..].to_vec());
                 } else {
-                    self.tags.insert(customer, ids);
+                    self.more_tags.remove(&customer);
                 }
             }
             None => {
-                if let Some(flags) = self.slot(customer) {
-                    *flags = 0;
-                }
-                self.tags.remove(&customer);
+                let Some(at) = self.slot(customer) else {
+                    return;
+                };
+                self.flags[at] = 0;
+                self.tags[at] = [NO_TAG; 2];
+                self.more_tags.remove(&customer);
             }
         }
     }
@@ -65,8 +78,23 @@ impl People {
         IdentityKinds(self.flags_of(customer) & !LIVE)
     }
 
-    pub fn tags(&self, customer: i64) -> &[u32] {
-        self.tags.get(&customer).map_or(&[], Vec::as_slice)
+    /// Whether the customer carries the tag with this id.
+    pub fn has_tag(&self, customer: i64, tag: u32) -> bool {
+        let Some(inline) = usize::try_from(customer)
+            .ok()
+            .and_then(|at| self.tags.get(at))
+        else {
+            return false;
+        };
+        if tag == NO_TAG {
+            return false;
+        }
+        inline.contains(&tag)
+            || (inline[1] != NO_TAG
+                && self
+                    .more_tags
+                    .get(&customer)
+                    .is_some_and(|more| more.contains(&tag)))
     }
 
     /// The id of a tag, given one now if no customer has carried it yet.

@@ -8,7 +8,8 @@ use super::rule::{Op, Operand, Rule, RuleError};
 use crate::clv::Prediction;
 use crate::features::OrderSummary;
 use crate::people::People;
-use crate::rfm::{ClassThresholds, RfmInput, RfmScores};
+use crate::lifecycle::Stage;
+use crate::rfm::{ClassThresholds, RfmClass, RfmGroup, RfmInput, RfmScores};
 use crate::scores::Engine;
 use std::cell::OnceCell;
 
@@ -122,6 +123,25 @@ impl Compiled {
         })
     }
 
+    /// Whether only customers with counted orders can match: then a scan need not look at
+    /// the others. Conservative: `false` when unsure.
+    pub fn needs_orders(&self) -> bool {
+        match self {
+            Compiled::All(rules) => rules.iter().any(Compiled::needs_orders),
+            Compiled::Any(rules) => !rules.is_empty() && rules.iter().all(Compiled::needs_orders),
+            // Without orders, `orders` and `spent` are 0; every other field has no value.
+            Compiled::Number { field, op, value } => match field {
+                Field::Orders | Field::Spent => !compare(0.0, *op, *value),
+                _ => true,
+            },
+            Compiled::Choice { .. } => true,
+            Compiled::Purchase(p) => !compare(0.0, p.op, p.value),
+            Compiled::Not(_) | Compiled::Tag(_) | Compiled::Identity(_) | Compiled::Segment(_) => {
+                false
+            }
+        }
+    }
+
     fn any_leaf(&self, test: &dyn Fn(&Compiled) -> bool) -> bool {
         match self {
             Compiled::All(rules) | Compiled::Any(rules) => rules.iter().any(|r| r.any_leaf(test)),
@@ -168,10 +188,15 @@ impl<'a> Pass<'a> {
     }
 
     pub fn customer(&self, id: i64) -> Subject<'_> {
+        self.customer_with(id, self.engine.features.get(id))
+    }
+
+    /// A customer whose summary the caller already holds (a scan over the rows).
+    pub fn customer_with(&self, id: i64, summary: Option<&'a OrderSummary>) -> Subject<'_> {
         Subject {
             pass: self,
             id,
-            summary: self.engine.features.get(id),
+            summary,
             rfm: OnceCell::new(),
             prediction: OnceCell::new(),
         }
@@ -224,24 +249,27 @@ impl Subject<'_> {
 
     /// The position of the customer's value among the field's choices.
     fn choice(&self, field: Field) -> Option<usize> {
-        let FieldType::Choice(keys) = field.kind() else {
-            return None;
-        };
-        let key = match field {
+        // Choice keys are listed in the order of each enum's `ALL`.
+        match field {
             Field::RfmClass => {
-                let (input, _) = self.rfm()?;
-                self.pass.averages?.class_of(&input).key()
+                let input = self.summary?.rfm_input(self.pass.now);
+                let class = self.pass.averages?.class_of(&input);
+                RfmClass::ALL.iter().position(|c| *c == class)
             }
-            Field::RfmGroup => self.rfm()?.1?.group().key(),
-            Field::Lifecycle => self
-                .pass
-                .engine
-                .cycle
-                .stage_of(self.summary?, self.pass.today)
-                .key(),
-            _ => return None,
-        };
-        keys.iter().position(|k| *k == key)
+            Field::RfmGroup => {
+                let group = self.rfm()?.1?.group();
+                RfmGroup::ALL.iter().position(|g| *g == group)
+            }
+            Field::Lifecycle => {
+                let stage = self
+                    .pass
+                    .engine
+                    .cycle
+                    .stage_of(self.summary?, self.pass.today);
+                Stage::ALL.iter().position(|s| *s == stage)
+            }
+            _ => None,
+        }
     }
 
     /// The verdict of `rule`; `segment(i)` answers membership of the segment at position i.
@@ -256,7 +284,7 @@ impl Subject<'_> {
             Compiled::Choice { field, set, negate } => self
                 .choice(*field)
                 .is_some_and(|at| (set & (1 << at) != 0) != *negate),
-            Compiled::Tag(tag) => self.pass.people.tags(self.id).contains(tag),
+            Compiled::Tag(tag) => self.pass.people.has_tag(self.id, *tag),
             Compiled::Identity(mask) => self.pass.people.kinds(self.id).has_any(*mask),
             Compiled::Segment(at) => segment(*at),
             Compiled::Purchase(p) => self

@@ -320,7 +320,8 @@ impl Segments {
     }
 }
 
-/// Counts the live customers matching a compiled rule and returns the first `sample` of them.
+/// Counts the live customers matching a compiled rule and returns the first `sample` of them
+/// (by id). A rule only customers with orders can match scans the order rows in memory order.
 pub fn preview(
     rule: &Compiled,
     pass: &Pass<'_>,
@@ -328,9 +329,8 @@ pub fn preview(
     sample: usize,
 ) -> (u64, Vec<i64>) {
     let mut count = 0;
-    let mut first = Vec::with_capacity(sample);
-    for customer in pass.people.live() {
-        let subject = pass.customer(customer);
+    let mut first: Vec<i64> = Vec::with_capacity(sample + 1);
+    let mut consider = |customer: i64, subject: super::eval::Subject<'_>| {
         let member = |at: usize| {
             segments
                 .entries
@@ -339,9 +339,23 @@ pub fn preview(
         };
         if subject.matches(rule, &member) {
             count += 1;
-            if first.len() < sample {
-                first.push(customer);
+            // The lowest ids, whatever order the scan goes in.
+            if first.len() < sample || first.last().is_some_and(|last| customer < *last) {
+                let at = first.partition_point(|c| *c < customer);
+                first.insert(at, customer);
+                first.truncate(sample);
             }
+        }
+    };
+    if rule.needs_orders() {
+        for (customer, summary) in pass.engine.features.rows() {
+            if pass.people.is_live(customer) {
+                consider(customer, pass.customer_with(customer, Some(summary)));
+            }
+        }
+    } else {
+        for customer in pass.people.live() {
+            consider(customer, pass.customer(customer));
         }
     }
     (count, first)

@@ -233,6 +233,17 @@ fn previews_count_without_changing_members() {
     let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
     let (count, sample) = preview(&rule, &pass, &segments, 2);
     assert_eq!((count, sample), (3, vec![1, 2]));
+    // A rule only buyers can match scans the order rows alone, with the same answer.
+    let buyers = segments
+        .compile(
+            &Rule::from_text("spent >= 1 and not tag \"x\"").expect("parses"),
+            &people,
+            100.0,
+        )
+        .expect("compiles");
+    assert!(buyers.needs_orders());
+    assert!(!rule.needs_orders());
+    assert_eq!(preview(&buyers, &pass, &segments, 1), (2, vec![1]));
 }
 
 #[test]
