@@ -178,6 +178,8 @@ struct CustomerPage {
     segments: Option<SegmentCard>,
     /// Whether the role may add and remove tags.
     may_tag: bool,
+    /// What to offer next: (product, why), or `None` until the model has learnt.
+    recommendations: Option<Vec<(String, String)>>,
     reveal_options: Vec<RevealOption>,
     revealed: bool,
 }
@@ -212,6 +214,9 @@ fn segment_card(
             .collect(),
     }
 }
+
+/// Products recommended on the page.
+const RECOMMENDED: usize = 5;
 
 struct OrderLine {
     external_id: String,
@@ -260,17 +265,19 @@ async fn customer_page(
                 false => Ok(None),
             }
         };
-        let (profile, orders, events, owner, spells) = tokio::try_join!(
+        let offer = state.intelligence.recommendations(store, id, RECOMMENDED);
+        let (profile, orders, events, owner, spells, offer) = tokio::try_join!(
             customers::profile(store, settings, id, visibility),
             orders,
             events,
             owner_card(store, principal, id, settings.time_zone),
             spells,
+            offer,
         )?;
-        Ok::<_, AccessError>((visibility, profile, orders, events, owner, spells))
+        Ok::<_, AccessError>((visibility, profile, orders, events, owner, spells, offer))
     }
     .await;
-    let (visibility, profile, orders, events, owner, spells) = match result {
+    let (visibility, profile, orders, events, owner, spells, offer) = match result {
         Ok(found) => found,
         Err(e) => return refused(staff, e),
     };
@@ -344,6 +351,7 @@ async fn customer_page(
         insights: insights::card(state, profile.id, staff.tr, settings),
         segments: spells.map(|s| segment_card(s, settings.time_zone, staff.tr)),
         may_tag: principal.require(Resource::Customers, Action::Edit).is_ok(),
+        recommendations: offer.map(|o| super::insights::offer_lines(&o, staff.tr)),
         profile,
         owner,
         reveal_options,

@@ -102,3 +102,24 @@ pub fn card(
         },
     }
 }
+
+/// The recommended products with why, worded.
+pub fn offer_lines(offer: &guanxi_app::intelligence::Offer, tr: Tr) -> Vec<(String, String)> {
+    use guanxi_engine::recommend::Reason;
+    offer
+        .items
+        .iter()
+        .map(|r| {
+            let why = match (r.reason, &r.because) {
+                (Reason::AlsoBought, Some(sku)) => {
+                    tr.fill("recommend.also_bought", &[("sku", sku)])
+                }
+                (Reason::AlsoViewed, Some(sku)) => {
+                    tr.fill("recommend.also_viewed", &[("sku", sku)])
+                }
+                _ => tr.get("recommend.popular").to_owned(),
+            };
+            (r.sku.clone(), why)
+        })
+        .collect()
+}

@@ -99,6 +99,10 @@ async fn a_marketer_builds_a_segment_from_the_console() {
     assert!(page.contains("id=\"current-segments\""), "{page}");
     assert!(page.contains("Big spenders"), "{page}");
     assert!(page.contains("id=\"segment-history\""), "{page}");
+    assert!(
+        page.contains("id=\"recommended\"") || page.contains("id=\"recommend-learning\""),
+        "{page}"
+    );
 
     // Saving a taken key says so; the owner sees the audit of it all.
     let (status, page, _) = marketer.post("/segments", &save).await;
