@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Reproduces every figure in BENCHMARKS.md. Usage:
-#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|engine|all]   (default: all)
+#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|all]
+#   (default: all)
 # Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS,
 # CONSOLE_CLIENTS.
-# Everything generated lives under /tmp; the 1M-customer database (/tmp/guanxi-bench-1m.db) is
-# kept and reused (delete it to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432.
+# Everything generated lives under /tmp; the 1M-customer databases (/tmp/guanxi-bench-1m.db with
+# ~5M orders, /tmp/guanxi-bench-1m-10.db with ~10M for the engine) are kept and reused (delete
+# them to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/target/release"
@@ -17,6 +19,8 @@ ORDERS=${ORDERS:-5}
 WRK_CONN=${WRK_CONN:-64}
 WRK_SECS=${WRK_SECS:-30}
 READ_DB=/tmp/guanxi-bench-1m.db
+ENGINE_DB=/tmp/guanxi-bench-1m-10.db
+RECS_DB=/tmp/guanxi-bench-demo-recs.db
 WORK=/tmp/guanxi-bench-work
 mkdir -p "$WORK"
 cd "$WORK" # no guanxi.toml here: defaults only
@@ -117,13 +121,35 @@ console_bench() {
   stop_server
 }
 
+load_engine_db() {
+  if [ ! -f "$ENGINE_DB" ]; then
+    /usr/bin/time -v -o "$WORK/load-time.txt" "$BIN/load-shop" --database-url "sqlite://$ENGINE_DB" \
+      --customers "$CUSTOMERS" --orders-per-customer 10 | tee "$ENGINE_DB.load.txt"
+    grep -E "Maximum resident|Elapsed" "$WORK/load-time.txt"
+  fi
+}
+
 engine_bench() {
-  say "(e) Intelligence engine build, $CUSTOMERS customers"
-  [ -f "$READ_DB" ] || { echo "run 'bench/run.sh read' first: it loads $READ_DB"; exit 1; }
+  say "(e) Intelligence engine build, $CUSTOMERS customers, ~10 orders each"
+  load_engine_db
   for run in 1 2 3; do
-    /usr/bin/time -v -o "$WORK/engine-time.txt" "$BIN/engine-build" --database-url "sqlite://$READ_DB"
+    /usr/bin/time -v -o "$WORK/engine-time.txt" "$BIN/engine-build" --database-url "sqlite://$ENGINE_DB"
     grep -E "Maximum resident" "$WORK/engine-time.txt"
   done
+}
+
+segments_bench() {
+  say "(f) Segments: a five-condition rule over every customer; order acknowledged to segment entry"
+  load_engine_db
+  "$BIN/segment-bench" --database-url "sqlite://$ENGINE_DB" --orders 1000
+}
+
+recommendations_bench() {
+  say "(g) Recommendations: hit rate at 10 on held-out last orders, demo shop"
+  [ -f "$RECS_DB" ] || guanxi --database-url "sqlite://$RECS_DB" demo --customers "${DEMO_CUSTOMERS:-50000}"
+  python3 "$ROOT/bench/order-lines.py" "$RECS_DB" "$WORK/order-lines.csv"
+  /usr/bin/time -v -o "$WORK/recs-time.txt" "$BIN/guanxi" evaluate recommendations "$WORK/order-lines.csv"
+  grep -E "Maximum resident|Elapsed" "$WORK/recs-time.txt"
 }
 
 [ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -p guanxi -p guanxi-bench)
@@ -135,6 +161,8 @@ case "${1:-all}" in
   read) read_bench ;;
   console) console_bench ;;
   engine) engine_bench ;;
-  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench; engine_bench ;;
-  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|engine|all]"; exit 2 ;;
+  segments) segments_bench ;;
+  recommendations) recommendations_bench ;;
+  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench; engine_bench; segments_bench; recommendations_bench ;;
+  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|all]"; exit 2 ;;
 esac

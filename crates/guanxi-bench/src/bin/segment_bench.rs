@@ -77,7 +77,18 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     println!(
-        "engine ready in {:.1} s (build and first evaluation of every segment)",
+        "engine ready in {:.1} s (read, fit)",
+        started.elapsed().as_secs_f64()
+    );
+    while !intelligence.is_settled() {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(1800),
+            "the segments never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "segments settled in {:.1} s (every segment evaluated for every customer, changes recorded)",
         started.elapsed().as_secs_f64()
     );
 

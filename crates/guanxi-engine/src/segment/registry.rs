@@ -4,6 +4,7 @@
 
 use super::eval::{Compiled, Names, Pass};
 use super::rule::{Rule, RuleError};
+use crate::features::OrderSummary;
 use crate::people::People;
 use roaring::RoaringTreemap;
 use std::collections::{BTreeMap, HashMap};
@@ -322,41 +323,95 @@ impl Segments {
 
 /// Counts the live customers matching a compiled rule and returns the first `sample` of them
 /// (by id). A rule only customers with orders can match scans the order rows in memory order.
+/// The scan is split across the machine's cores.
 pub fn preview(
     rule: &Compiled,
     pass: &Pass<'_>,
     segments: &Segments,
     sample: usize,
 ) -> (u64, Vec<i64>) {
-    let mut count = 0;
-    let mut first: Vec<i64> = Vec::with_capacity(sample + 1);
-    let mut consider = |customer: i64, subject: super::eval::Subject<'_>| {
-        let member = |at: usize| {
-            segments
-                .entries
-                .get(at)
-                .is_some_and(|e| e.members.contains(customer as u64))
-        };
-        if subject.matches(rule, &member) {
-            count += 1;
-            // The lowest ids, whatever order the scan goes in.
-            if first.len() < sample || first.last().is_some_and(|last| customer < *last) {
-                let at = first.partition_point(|c| *c < customer);
-                first.insert(at, customer);
-                first.truncate(sample);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let scan = |customers: &mut dyn Iterator<Item = (i64, Option<&OrderSummary>)>| {
+        let mut found = Found::new(sample);
+        for (customer, summary) in customers {
+            let subject = match summary {
+                Some(s) => pass.customer_with(customer, Some(s)),
+                None => pass.customer(customer),
+            };
+            let member = |at: usize| {
+                segments
+                    .entries
+                    .get(at)
+                    .is_some_and(|e| e.members.contains(customer as u64))
+            };
+            if subject.matches(rule, &member) {
+                found.add(customer);
             }
         }
+        found
     };
-    if rule.needs_orders() {
-        for (customer, summary) in pass.engine.features.rows() {
-            if pass.people.is_live(customer) {
-                consider(customer, pass.customer_with(customer, Some(summary)));
-            }
-        }
+    let parts: Vec<Found> = if rule.needs_orders() {
+        let features = &pass.engine.features;
+        let chunk = features.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let scan = &scan;
+                    s.spawn(move || {
+                        let mut rows = features
+                            .rows()
+                            .skip(t * chunk)
+                            .take(chunk)
+                            .filter(|(c, _)| pass.people.is_live(*c))
+                            .map(|(c, s)| (c, Some(s)));
+                        scan(&mut rows)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Found::new(sample)))
+                .collect()
+        })
     } else {
-        for customer in pass.people.live() {
-            consider(customer, pass.customer(customer));
+        vec![scan(&mut pass.people.live().map(|c| (c, None)))]
+    };
+    let mut all = Found::new(sample);
+    for part in parts {
+        all.count += part.count;
+        for c in part.first {
+            all.keep(c);
         }
     }
-    (count, first)
+    (all.count, all.first)
+}
+
+/// A preview's tally: how many, and the lowest ids.
+struct Found {
+    count: u64,
+    first: Vec<i64>,
+    sample: usize,
+}
+
+impl Found {
+    fn new(sample: usize) -> Self {
+        Self {
+            count: 0,
+            first: Vec::with_capacity(sample + 1),
+            sample,
+        }
+    }
+
+    fn add(&mut self, customer: i64) {
+        self.count += 1;
+        self.keep(customer);
+    }
+
+    fn keep(&mut self, customer: i64) {
+        if self.first.len() < self.sample || self.first.last().is_some_and(|l| customer < *l) {
+            let at = self.first.partition_point(|c| *c < customer);
+            self.first.insert(at, customer);
+            self.first.truncate(self.sample);
+        }
+    }
 }
