@@ -3,6 +3,7 @@
 //! `guanxi-store` traits.
 
 pub mod action;
+pub mod analytics;
 pub mod audit;
 pub mod builtin_segments;
 pub mod credentials;

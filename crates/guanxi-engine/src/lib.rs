@@ -3,6 +3,7 @@
 //! columns and answers scores.
 
 pub mod clv;
+pub mod distribution;
 pub mod features;
 pub mod lifecycle;
 pub mod people;

@@ -5,6 +5,7 @@
 //! append-only migrations folder. The conformance suite in `guanxi-store-tests` keeps the two
 //! equal.
 
+mod analytics;
 mod audit;
 mod backend;
 mod connect;

@@ -56,6 +56,7 @@ conformance! {
     store stories::segments::segments_record_members_and_history => sqlite_segments, postgres_segments;
     store stories::segments::people_facts_leave_out_the_merged_away => sqlite_people_facts, postgres_people_facts;
     store stories::segments::item_facts_find_the_orders_holding_an_item => sqlite_item_facts, postgres_item_facts;
+    store stories::analytics::analytics_read_periods_channels_and_moves => sqlite_analytics, postgres_analytics;
     store stories::imports::imports_record_progress_and_outcome => sqlite_imports, postgres_imports;
     store stories::figures::figures_count_the_period_in_local_days => sqlite_figures, postgres_figures;
     db stories::sealing::personal_data_is_sealed_at_rest => sqlite_sealed_at_rest, postgres_sealed_at_rest;

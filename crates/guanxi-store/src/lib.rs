@@ -2,6 +2,7 @@
 //! keeps "absent" apart from "broken". Backends live in `guanxi-store-sql`; the conformance
 //! suite in `guanxi-store-tests` holds them to the same behaviour.
 
+mod analytics;
 mod error;
 mod facts;
 mod figures;
@@ -14,6 +15,7 @@ mod staff;
 mod store;
 mod write;
 
+pub use analytics::{AnalyticsStore, Period};
 pub use error::{StoreError, StoreResult};
 pub use facts::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};

@@ -1,11 +1,11 @@
 use crate::{
+    AnalyticsStore, AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SegmentStore,
+    SettingsStore, StaffStore,
+};
+use crate::{
     ApiKey, ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats,
     EventRecord, Job, JobCounts, MergeRecord, NewApiKey, NewJob, NewSource, OrderRecord, Source,
     StoreResult, WriteTx,
-};
-use crate::{
-    AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SegmentStore, SettingsStore,
-    StaffStore,
 };
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis};
@@ -25,6 +25,7 @@ pub trait Store:
     + OwnershipStore
     + FactStore
     + SegmentStore
+    + AnalyticsStore
     + Send
     + Sync
     + 'static

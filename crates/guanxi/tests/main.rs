@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod analytics;
 mod at_rest;
 mod browser;
 mod cli;

@@ -194,6 +194,17 @@ impl Intelligence {
         Some(model.as_ref()?.engine.rfm_overview(day_of(zone)(now), now))
     }
 
+    /// How predicted lifetime value spreads over the shop (an even sample of at most 50,000
+    /// customers); `None` while building.
+    pub fn clv_distribution(
+        &self,
+        zone: ShopTimeZone,
+    ) -> Option<guanxi_engine::distribution::ClvDistribution> {
+        let model = read(&self.model);
+        let today = day_of(zone)(now_ms());
+        Some(model.as_ref()?.engine.clv_distribution(today, 50_000))
+    }
+
     /// The fitted models' parameters, or why there are none: for logs and benchmarks.
     pub fn describe(&self) -> String {
         let model = read(&self.model);

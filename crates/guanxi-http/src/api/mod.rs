@@ -49,6 +49,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::orders))
         .routes(routes!(recommendations::recommendations))
         .routes(routes!(analytics::rfm))
+        .routes(routes!(analytics::customers))
+        .routes(routes!(analytics::clv))
         .routes(routes!(segments::list, segments::create))
         .routes(routes!(segments::preview))
         .routes(routes!(

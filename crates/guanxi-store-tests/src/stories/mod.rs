@@ -1,5 +1,6 @@
 //! The stories, one module per concern. Each asserts what a user of the store would check.
 
+pub mod analytics;
 pub mod changes;
 pub mod concurrency;
 pub mod customers;
