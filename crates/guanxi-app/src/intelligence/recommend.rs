@@ -88,6 +88,11 @@ impl Intelligence {
         Ok(())
     }
 
+    /// Whether the recommendation model has learnt at least once.
+    pub fn has_learnt(&self) -> bool {
+        read(&self.recommender).is_some()
+    }
+
     /// Up to `k` products for a customer; `None` until the model has learnt.
     pub async fn recommendations(
         &self,
