@@ -115,6 +115,20 @@ async fn analytics_follow_the_period_and_the_channel() {
         );
     }
 
+    // The console shows the same report, for the period and channel chosen.
+    let owner = crate::console::signed_in(&app, "owner@shop.cn", "owner").await;
+    let (status, page, _) = owner
+        .get(&format!("/analytics?from={week_ago}&to={today}&channel="))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"period-buyers\">3<"), "{page}");
+    for id in ["funnel", "cohorts", "lifecycle-flow"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}: {page}");
+    }
+    let (status, page, _) = owner.get("/analytics?from=2026-13-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"period-error\""), "{page}");
+
     // The spread of predicted value: ten bands at most, falling.
     let deadline = Instant::now() + Duration::from_secs(20);
     let clv = loop {

@@ -8,6 +8,7 @@ mod recommendations;
 pub(crate) mod scores;
 mod segments;
 
+pub(crate) use analytics::period;
 pub(crate) use segments::member_csv;
 mod views;
 

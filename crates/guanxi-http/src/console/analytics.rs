@@ -2,12 +2,13 @@
 //! their spend, and the recency × frequency grid of quintile scores with its named groups.
 //! Shop-wide figures, so only roles that reach every customer see them.
 
+use super::analytics_period::{PeriodForm, PeriodReport, report};
 use super::page::{Chrome, Page, render};
 use super::session::Staff;
 use super::show::money;
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guanxi_domain::access::{Action, DataScope, Principal, Resource};
@@ -39,6 +40,7 @@ struct AnalyticsPage {
     /// (stage catalogue key, customers, share)
     stages: Vec<(String, usize, String)>,
     cycle_days: String,
+    period: PeriodReport,
 }
 
 /// Whether `principal` may read shop-wide customer figures.
@@ -54,7 +56,11 @@ fn percent(part: usize, whole: usize) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, staff: Staff) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(form): Query<PeriodForm>,
+) -> Response {
     if !may_see(&staff.signed_in.principal) {
         return Page::forbidden(staff.tr).into_response();
     }
@@ -116,5 +122,6 @@ pub async fn show(State(state): State<AppState>, staff: Staff) -> Response {
             .map(|(stage, n)| (format!("lifecycle.{}", stage.key()), *n, percent(*n, total)))
             .collect(),
         cycle_days: format!("{:.0}", overview.cycle.days),
+        period: report(&state, form, staff.tr).await,
     })
 }

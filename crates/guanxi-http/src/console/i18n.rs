@@ -157,6 +157,7 @@ mod tests {
             include_str!("teams.rs"),
             include_str!("insights.rs"),
             include_str!("analytics.rs"),
+            include_str!("analytics_period.rs"),
             include_str!("../../templates/console/analytics.html"),
             include_str!("../../templates/console/customer.html"),
             include_str!("../../templates/console/account.html"),

@@ -4,6 +4,7 @@
 
 mod account;
 mod analytics;
+mod analytics_period;
 mod api_keys;
 mod audit;
 mod customers;
@@ -157,6 +158,12 @@ mod tests {
             guanxi_engine::rfm::RfmGroup::ALL
                 .iter()
                 .map(|g| format!("rfm_group.{}", g.key())),
+        );
+        keys.extend(
+            guanxi_app::analytics::FUNNEL_EVENTS
+                .iter()
+                .chain(&["ordered"])
+                .map(|step| super::analytics_period::funnel_key(step)),
         );
         for lang in [Lang::ZhCn, Lang::En] {
             for key in &keys {
