@@ -105,7 +105,13 @@ pub struct Engine {
     pub cuts: Option<QuintileCuts>,
     /// The shop's purchase cycle, refreshed with the cuts.
     pub cycle: Cycle,
+    /// Predicted 12-month values of an even sample of customers, ascending: where a customer's
+    /// value ranks among the shop's (`value_percentile`). Refreshed by `refresh_value_ranks`.
+    pub value_sample: Vec<f64>,
 }
+
+/// Customers whose predicted value is computed to rank everyone else's.
+const VALUE_SAMPLE: usize = 10_000;
 
 impl Engine {
     /// Fits the models on the features as of `today` (a shop-local day) and `now`.
@@ -125,8 +131,10 @@ impl Engine {
             options,
             cuts: None,
             cycle: Cycle::of(&[]),
+            value_sample: Vec::new(),
         };
         engine.refresh_cuts(now);
+        engine.refresh_value_ranks(today);
         engine
     }
 
@@ -141,6 +149,7 @@ impl Engine {
             options: ClvOptions::default(),
             cuts: None,
             cycle: Cycle::of(&[]),
+            value_sample: Vec::new(),
         };
         engine.refresh_cuts(now);
         engine
@@ -155,6 +164,30 @@ impl Engine {
             .collect();
         self.cuts = QuintileCuts::of(&inputs);
         self.cycle = Cycle::of(self.features.summaries());
+    }
+
+    /// Samples predicted values again (on `today`), to rank customers by value.
+    pub fn refresh_value_ranks(&mut self, today: i64) {
+        let summaries = self.features.summaries();
+        let every = summaries.len().div_ceil(VALUE_SAMPLE).max(1);
+        let mut sample: Vec<f64> = summaries
+            .iter()
+            .step_by(every)
+            .map(|s| self.prediction(s, today).clv)
+            .filter(|v| v.is_finite())
+            .collect();
+        sample.sort_by(f64::total_cmp);
+        self.value_sample = sample;
+    }
+
+    /// The share of the shop's customers whose predicted value is at most `clv`, as a
+    /// percentage: 80 or more is the top fifth. `None` before the first ranking.
+    pub fn value_percentile(&self, clv: f64) -> Option<f64> {
+        if self.value_sample.is_empty() {
+            return None;
+        }
+        let at_most = self.value_sample.partition_point(|v| *v <= clv);
+        Some(at_most as f64 * 100.0 / self.value_sample.len() as f64)
     }
 
     /// The scores of a customer with counted orders; `None` for one without.

@@ -160,7 +160,10 @@ impl Intelligence {
             return;
         }
         if let Some(model) = write(&self.model).as_mut() {
-            model.engine.refresh_cuts(now_ms());
+            let now = now_ms();
+            model.engine.refresh_cuts(now);
+            let today = day_of(settings.current().time_zone)(now);
+            model.engine.refresh_value_ranks(today);
         }
         if drifts {
             self.evaluate_everyone(store, settings).await;

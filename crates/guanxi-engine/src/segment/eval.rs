@@ -239,6 +239,10 @@ impl Subject<'_> {
             Field::FScore => f64::from(self.rfm()?.1?.f),
             Field::MScore => f64::from(self.rfm()?.1?.m),
             Field::Clv => self.prediction()?.clv,
+            Field::ClvPercentile => {
+                let clv = self.prediction()?.clv;
+                self.pass.engine.value_percentile(clv)?
+            }
             Field::PAlive => self.prediction()?.p_alive,
             Field::ChurnRisk => self.prediction()?.churn_risk,
             Field::ExpectedOrders90Days => self.prediction()?.expected_purchases_90_days,

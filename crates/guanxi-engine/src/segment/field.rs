@@ -20,6 +20,8 @@ pub enum Field {
     RfmGroup,
     Lifecycle,
     Clv,
+    /// Where the customer's predicted value ranks, 0–100 (80 and up: the top fifth).
+    ClvPercentile,
     PAlive,
     ChurnRisk,
     ExpectedOrders90Days,
@@ -88,6 +90,11 @@ const PROBABILITY: FieldType = FieldType::Number {
     max: 1.0,
     whole: false,
 };
+const PERCENT: FieldType = FieldType::Number {
+    min: 0.0,
+    max: 100.0,
+    whole: false,
+};
 const EXPECTED: FieldType = FieldType::Number {
     min: 0.0,
     max: 1e6,
@@ -95,7 +102,7 @@ const EXPECTED: FieldType = FieldType::Number {
 };
 
 impl Field {
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 17] = [
         Field::Orders,
         Field::Spent,
         Field::AverageOrderValue,
@@ -108,6 +115,7 @@ impl Field {
         Field::RfmGroup,
         Field::Lifecycle,
         Field::Clv,
+        Field::ClvPercentile,
         Field::PAlive,
         Field::ChurnRisk,
         Field::ExpectedOrders90Days,
@@ -129,6 +137,7 @@ impl Field {
             Field::RfmGroup => "rfm_group",
             Field::Lifecycle => "lifecycle",
             Field::Clv => "clv",
+            Field::ClvPercentile => "clv_percentile",
             Field::PAlive => "p_alive",
             Field::ChurnRisk => "churn_risk",
             Field::ExpectedOrders90Days => "expected_orders_90_days",
@@ -150,6 +159,7 @@ impl Field {
             Field::RfmGroup => FieldType::Choice(&RFM_GROUPS),
             Field::Lifecycle => FieldType::Choice(&STAGES),
             Field::PAlive | Field::ChurnRisk => PROBABILITY,
+            Field::ClvPercentile => PERCENT,
             Field::ExpectedOrders90Days | Field::ExpectedOrders365Days => EXPECTED,
         }
     }

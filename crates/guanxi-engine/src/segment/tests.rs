@@ -328,3 +328,37 @@ fn purchase_windows_count_and_close_on_their_day() {
     );
     assert!(out.iter().all(|t| !t.entered));
 }
+
+#[test]
+fn value_percentiles_rank_customers_by_predicted_value() {
+    let (engine, mut people) = shop();
+    let top = |text: &str| def(1, "top", text);
+    let mut segments = Segments::default();
+    segments
+        .define(&[top("clv_percentile >= 75")], &mut people, 100.0)
+        .expect("defines");
+    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let entered = segments.evaluate_all(&pass);
+    // Two buyers: the one with the higher predicted value ranks at 100, the other at 50.
+    let best = [1, 2]
+        .into_iter()
+        .max_by(|a, b| {
+            let clv = |c: i64| {
+                engine
+                    .prediction(engine.features.get(c).expect("buyer"), TODAY)
+                    .clv
+            };
+            clv(*a).total_cmp(&clv(*b))
+        })
+        .expect("two");
+    assert_eq!(
+        entered,
+        vec![Transition {
+            segment: 1,
+            customer: best,
+            entered: true
+        }]
+    );
+    assert_eq!(engine.value_percentile(f64::MAX), Some(100.0));
+    assert_eq!(engine.value_percentile(-1.0), Some(0.0));
+}
