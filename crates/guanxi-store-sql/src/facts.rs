@@ -9,7 +9,7 @@ use crate::sql::{self, Placeholders};
 use async_trait::async_trait;
 use guanxi_domain::CustomerId;
 use guanxi_store::{
-    FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine, StoreResult,
+    EventFact, FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine, StoreResult,
 };
 use sqlx::any::AnyRow;
 
@@ -171,5 +171,22 @@ impl FactStore for SqlStore {
 
     async fn customer_products(&self, customer: CustomerId) -> StoreResult<Vec<String>> {
         self.products_of(customer).await
+    }
+
+    async fn event_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        names: &[String],
+    ) -> StoreResult<Vec<EventFact>> {
+        self.event_facts(Which::Between(after, up_to), names).await
+    }
+
+    async fn event_facts_of(
+        &self,
+        customers: &[CustomerId],
+        names: &[String],
+    ) -> StoreResult<Vec<EventFact>> {
+        self.event_facts(Which::Of(customers), names).await
     }
 }

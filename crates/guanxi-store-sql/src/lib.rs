@@ -10,6 +10,7 @@ mod audit;
 mod backend;
 mod connect;
 mod customers;
+mod event_facts;
 mod facts;
 mod figures;
 mod imports;

@@ -46,6 +46,16 @@ pub struct ItemFact {
     pub category: Option<String>,
 }
 
+/// One behaviour event of a name a rule reads: whose, when, and its stored properties (the
+/// JSON text; personal values are sealed in it and never match a filter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventFact {
+    pub customer: CustomerId,
+    pub at: Millis,
+    pub name: String,
+    pub properties: String,
+}
+
 /// A product a customer bought, and when: what the recommender learns from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductLine {
@@ -107,4 +117,18 @@ pub trait FactStore {
     ) -> StoreResult<Vec<ProductLine>>;
     /// The products a customer bought in counted orders, each once, newest first.
     async fn customer_products(&self, customer: CustomerId) -> StoreResult<Vec<String>>;
+    /// Events with these names of surviving customers with ids in `(after, up_to]`, by
+    /// customer, then time.
+    async fn event_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+        names: &[String],
+    ) -> StoreResult<Vec<EventFact>>;
+    /// The same for these customers.
+    async fn event_facts_of(
+        &self,
+        customers: &[CustomerId],
+        names: &[String],
+    ) -> StoreResult<Vec<EventFact>>;
 }

@@ -17,7 +17,7 @@ mod write;
 
 pub use analytics::{AnalyticsStore, Period};
 pub use error::{StoreError, StoreResult};
-pub use facts::{FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine};
+pub use facts::{EventFact, FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine};
 pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFigures};
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,

@@ -778,3 +778,64 @@ async fn recommendations_offer_what_similar_customers_bought() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn event_conditions_follow_what_customers_do() {
+    let app = TestApp::spawn().await;
+    let track = |user: &'static str, event: &'static str, category: &'static str| {
+        let app = &app;
+        async move {
+            // Each call its own message: identical bodies without one count once.
+            let body = json!({"userId": user, "event": event, "messageId": format!("{user}-{event}-{category}-{}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()),
+                "properties": {"category": category, "sku": "S-1"}});
+            let (status, answer) = app.segment("/v1/track", &body).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+    };
+    track("ann", "Product Added", "silk").await;
+    track("ann", "Product Added", "silk").await;
+    track("bo", "Product Added", "silk").await;
+    track("bo", "Product Added", "tea").await;
+    let id_of = |user: &'static str| {
+        let app = &app;
+        async move {
+            app.customer_by(&format!("user_id:web:{user}")).await["id"]
+                .as_i64()
+                .expect("id")
+        }
+    };
+    let (ann, bo) = (id_of("ann").await, id_of("bo").await);
+
+    let (status, carts) = create(&app, json!({"key": "silk-carts", "name": "Silk in the cart",
+        "rule_text": "did \"Product Added\" where category = \"silk\" >= 2 within 7 days and not did \"Checkout Started\""})).await;
+    assert_eq!(status, StatusCode::CREATED, "{carts}");
+    assert_eq!(
+        carts["rule"]["all"][0]["where"],
+        json!({"category": "silk"})
+    );
+    assert_eq!(
+        segments_when(&app, ann, |k| !k.is_empty()).await,
+        vec!["silk-carts"]
+    );
+    assert!(
+        segments_when(&app, bo, |_| true).await.is_empty(),
+        "one silk, one tea"
+    );
+
+    // Another silk add moves bo in; a checkout moves ann out.
+    track("bo", "Product Added", "silk").await;
+    assert_eq!(
+        segments_when(&app, bo, |k| !k.is_empty()).await,
+        vec!["silk-carts"]
+    );
+    track("ann", "Checkout Started", "silk").await;
+    assert!(segments_when(&app, ann, |k| k.is_empty()).await.is_empty());
+    let (_, preview) = app
+        .post(
+            "/api/v1/segments/preview",
+            &json!({"rule": {"did": "Product Added", "op": ">=", "value": 3}}),
+        )
+        .await;
+    assert_eq!(preview["count"], 1, "bo added three times: {preview}");
+    app.stop().await;
+}

@@ -1,7 +1,7 @@
 //! Building the engine: every customer's order facts and people facts read in windows of ids,
 //! the models fitted, the segments defined and evaluated against it all.
 
-use super::purchases::{filter_of, item_days, needs_of, order_days};
+use super::activity::{filter_of, item_days, needs_of, order_days};
 use super::{Intelligence, Model, Readiness, day_of, lock, now_ms, summaries, to_facts, write};
 use crate::ShopSettings;
 use guanxi_domain::CustomerId;
@@ -9,7 +9,7 @@ use guanxi_engine::clv::ClvOptions;
 use guanxi_engine::features::Features;
 use guanxi_engine::people::People;
 use guanxi_engine::scores::Engine;
-use guanxi_engine::segment::{IdentityKinds, Pass, Purchases};
+use guanxi_engine::segment::{Activity, IdentityKinds, Pass};
 use guanxi_store::{PersonFact, Store, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -134,17 +134,22 @@ impl Intelligence {
             tracing::info!(reason = %e, "lifetime value falls back to the heuristic");
         }
         let customers = engine.features.len();
-        let mut purchases = Purchases::default();
+        let mut activity = Activity::default();
         if needs.orders {
-            purchases.set_all_orders(all_orders);
+            activity.set_all_orders(all_orders);
         }
         for item in &needs.items {
-            purchases.set_all_of_item(item.clone(), all_items.remove(item).unwrap_or_default());
+            activity.set_all_of_item(item.clone(), all_items.remove(item).unwrap_or_default());
         }
+        // Events rules read are read apart: the event log is not read otherwise.
+        let events = self
+            .read_needs(store, settings, &needs, &activity.kept())
+            .await?;
+        activity.absorb(events);
         let mut model = Model {
             engine,
             people,
-            purchases,
+            activity,
         };
         let definitions = self.install(&views, &mut model, settings);
         for id in definitions {
@@ -194,7 +199,7 @@ impl Intelligence {
             let pass = Pass::new(
                 &model.engine,
                 &model.people,
-                &model.purchases,
+                &model.activity,
                 day_of(zone)(now),
                 now,
             );

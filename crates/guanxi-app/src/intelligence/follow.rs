@@ -3,8 +3,8 @@
 //! at its first instant, the quintile cuts and drifting segments refreshed every minute, and
 //! the models fitted again every few hours.
 
+use super::activity::activity_update;
 use super::build::person;
-use super::purchases::purchase_update;
 use super::{
     Intelligence, Readiness, day_of, lock, now_ms, read, start_of_day, summaries, to_facts, write,
 };
@@ -32,6 +32,11 @@ const DEFINITIONS_EVERY: Duration = Duration::from_secs(30);
 /// Change kinds that alter a customer's orders, and those that alter who they are.
 fn touches_orders(kind: &str) -> bool {
     matches!(kind, "order" | "merged" | "merged_away")
+}
+
+/// Kinds that alter a customer's behaviour events (a merge moves them to the survivor).
+fn touches_events(kind: &str) -> bool {
+    matches!(kind, "event" | "merged" | "merged_away")
 }
 
 fn touches_person(kind: &str) -> bool {
@@ -63,6 +68,7 @@ impl Intelligence {
             set.into_iter().collect()
         };
         let (orders_of, people_of) = (collect(touches_orders), collect(touches_person));
+        let actors = collect(touches_events);
         let shop = settings.current();
         let (facts, persons) = tokio::try_join!(
             store.order_facts_of(&orders_of, shop.currency.code()),
@@ -70,10 +76,10 @@ impl Intelligence {
         )?;
         let found = summaries(&to_facts(&facts), shop.time_zone);
         let kept = match read(&self.model).as_ref() {
-            Some(model) => model.purchases.kept(),
+            Some(model) => model.activity.kept(),
             None => Default::default(),
         };
-        let bought = purchase_update(store, &kept, &orders_of, &facts, settings).await?;
+        let done = activity_update(store, &kept, &orders_of, &facts, &actors, settings).await?;
         let decided = {
             let mut model = write(&self.model);
             let Some(model) = model.as_mut() else {
@@ -84,7 +90,7 @@ impl Intelligence {
                 let summary = found.next_if(|(c, _)| *c == customer.0).map(|(_, s)| s);
                 model.engine.features.set(customer.0, summary);
             }
-            bought.apply(&mut model.purchases, &orders_of);
+            done.apply(&mut model.activity, &orders_of, &actors);
             let mut persons = persons.into_iter().peekable();
             for customer in &people_of {
                 let now = persons.next_if(|p| p.customer == *customer).map(person);
@@ -102,12 +108,21 @@ impl Intelligence {
             let pass = Pass::new(
                 &model.engine,
                 &model.people,
-                &model.purchases,
+                &model.activity,
                 day_of(shop.time_zone)(now),
                 now,
             );
-            let touched: BTreeSet<CustomerId> =
-                orders_of.iter().chain(&people_of).copied().collect();
+            // Events move only rules on events: their customers are evaluated when some are kept.
+            let actors = match kept.events.is_empty() {
+                true => &[][..],
+                false => &actors[..],
+            };
+            let touched: BTreeSet<CustomerId> = orders_of
+                .iter()
+                .chain(&people_of)
+                .chain(actors)
+                .copied()
+                .collect();
             let mut segments = lock(&self.segments);
             let mut decided = Vec::new();
             for customer in touched {
@@ -132,7 +147,7 @@ impl Intelligence {
             if segments.next_turn_day().is_none_or(|day| day > today) {
                 return;
             }
-            let pass = Pass::new(&model.engine, &model.people, &model.purchases, today, now);
+            let pass = Pass::new(&model.engine, &model.people, &model.activity, today, now);
             let mut decided = Vec::new();
             for customer in segments.take_due(today) {
                 segments.evaluate(&pass, customer, &mut decided);

@@ -8,9 +8,9 @@
 //!   log) and announcing them in-process;
 //! - `segments`: defining segments and reading them.
 
+mod activity;
 mod build;
 mod follow;
-mod purchases;
 mod recommend;
 mod record;
 mod segments;
@@ -47,7 +47,7 @@ pub(crate) struct Model {
     engine: Engine,
     people: People,
     /// Order days kept for the rules' purchase conditions.
-    purchases: guanxi_engine::segment::Purchases,
+    activity: guanxi_engine::segment::Activity,
 }
 
 /// A segment as the engine knows it, for events and reads.

@@ -1,7 +1,7 @@
 //! Segments in the engine: their definitions loaded from the store, checked before a save,
 //! previewed, and redefined when they change here or on another server.
 
-use super::purchases::needs_of;
+use super::activity::needs_of;
 use super::{Intelligence, Known, Model, day_of, lock, now_ms, read, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
@@ -116,7 +116,7 @@ impl Intelligence {
                 return Ok(());
             };
             self.install(&views, model, settings);
-            model.purchases.keep_only(&needs);
+            model.activity.keep_only(&needs);
         }
         self.evaluate_everyone(store, settings).await;
         Ok(())
@@ -162,7 +162,7 @@ impl Intelligence {
         let pass = Pass::new(
             &model.engine,
             &model.people,
-            &model.purchases,
+            &model.activity,
             day_of(zone)(now),
             now,
         );

@@ -2,8 +2,10 @@
 //! customer's value for each field is computed at most once per evaluation; predictions, the
 //! costly part, only when a rule asks for them.
 
+use super::activity::Activity;
+use super::event::EventCondition;
 use super::field::{Field, FieldType, IdentityKinds};
-use super::purchase::{Measure, Purchase, Purchases, Window};
+use super::purchase::{Measure, Purchase, Window};
 use super::rule::{Op, Operand, Rule, RuleError};
 use crate::clv::Prediction;
 use crate::features::OrderSummary;
@@ -36,6 +38,7 @@ pub enum Compiled {
     Segment(usize),
     /// Money in minor units, as with `Number`.
     Purchase(Purchase),
+    Event(EventCondition),
 }
 
 /// What compiling needs from outside the rule.
@@ -70,6 +73,7 @@ impl Compiled {
                 },
                 ..p.clone()
             }),
+            Rule::Event(e) => Compiled::Event(e.clone()),
             Rule::Compare(c) => match (c.field.kind(), &c.value) {
                 (FieldType::Number { .. }, Operand::Number(n)) => Compiled::Number {
                     field: c.field,
@@ -111,6 +115,7 @@ impl Compiled {
                 field.follows_the_calendar()
             }
             Compiled::Purchase(p) => matches!(p.window, Window::Within(_)),
+            Compiled::Event(e) => matches!(e.window, Window::Within(_)),
             _ => false,
         })
     }
@@ -136,9 +141,11 @@ impl Compiled {
             },
             Compiled::Choice { .. } => true,
             Compiled::Purchase(p) => !compare(0.0, p.op, p.value),
-            Compiled::Not(_) | Compiled::Tag(_) | Compiled::Identity(_) | Compiled::Segment(_) => {
-                false
-            }
+            Compiled::Not(_)
+            | Compiled::Tag(_)
+            | Compiled::Identity(_)
+            | Compiled::Segment(_)
+            | Compiled::Event(_) => false,
         }
     }
 
@@ -163,7 +170,7 @@ fn is_money(field: Field) -> bool {
 pub struct Pass<'a> {
     pub engine: &'a Engine,
     pub people: &'a People,
-    pub purchases: &'a Purchases,
+    pub activity: &'a Activity,
     pub today: i64,
     pub now: i64,
     pub averages: Option<ClassThresholds>,
@@ -173,14 +180,14 @@ impl<'a> Pass<'a> {
     pub fn new(
         engine: &'a Engine,
         people: &'a People,
-        purchases: &'a Purchases,
+        activity: &'a Activity,
         today: i64,
         now: i64,
     ) -> Self {
         Self {
             engine,
             people,
-            purchases,
+            activity,
             today,
             now,
             averages: engine.features.averages(now),
@@ -293,17 +300,31 @@ impl Subject<'_> {
             Compiled::Segment(at) => segment(*at),
             Compiled::Purchase(p) => self
                 .pass
-                .purchases
+                .activity
                 .measure(self.id, p, self.pass.today)
                 .is_some_and(|v| compare(v, p.op, p.value)),
+            Compiled::Event(e) => self
+                .pass
+                .activity
+                .event_count(self.id, e, self.pass.today)
+                .is_some_and(|v| compare(v, e.op, e.value)),
         }
     }
 
     /// The first shop-local day after today on which a calendar condition of `rule` can change
     /// its verdict for this customer; `None` when none can.
     pub fn next_turn(&self, rule: &Compiled) -> Option<i64> {
-        if let Compiled::Purchase(p) = rule {
-            return self.pass.purchases.next_exit(self.id, p, self.pass.today);
+        match rule {
+            Compiled::Purchase(p) => {
+                return self.pass.activity.next_exit(self.id, p, self.pass.today);
+            }
+            Compiled::Event(e) => {
+                return self
+                    .pass
+                    .activity
+                    .next_event_exit(self.id, e, self.pass.today);
+            }
+            _ => {}
         }
         let s = self.summary?;
         let today = self.pass.today;

@@ -1,13 +1,17 @@
 //! Segments: rules over what the engine knows of each customer, kept current as customers
 //! change and as the calendar turns.
 
+pub mod activity;
+pub mod event;
 pub mod field;
 pub mod purchase;
 pub mod rule;
 pub mod text;
 
+pub use activity::{Activity, Needs};
+pub use event::{EventCondition, EventKey};
 pub use field::{Field, FieldType, IdentityKinds};
-pub use purchase::{Item, Measure, Needs, Purchase, Purchases, Window};
+pub use purchase::{Item, Measure, Purchase, Window};
 pub use rule::{Comparison, Op, Operand, Rule, RuleError};
 pub mod eval;
 pub mod registry;

@@ -2,8 +2,10 @@
 //! the API) and a text form (for people); both parse to this one checked tree and print from it,
 //! so either converts to the other.
 
+use super::activity::Needs;
+use super::event::{EventCondition, EventKey, MAX_FILTERS};
 use super::field::{Field, FieldType, IdentityKinds};
-use super::purchase::{Item, Measure, Needs, Purchase, Window};
+use super::purchase::{Item, Measure, Purchase, Window};
 use chrono::Datelike;
 use serde_json::{Map, Value, json};
 use std::fmt;
@@ -22,6 +24,8 @@ pub enum Rule {
     Segment(String),
     /// Orders (of a product or category, or any) or spend within a window.
     Purchase(Purchase),
+    /// A behaviour event done some number of times, ever or within a window.
+    Event(EventCondition),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +228,7 @@ impl Rule {
             Rule::Identity(kind) => json!({"identity": kind}),
             Rule::Segment(key) => json!({"segment": key}),
             Rule::Purchase(p) => purchase_json(p),
+            Rule::Event(e) => event_json(e),
         }
     }
 
@@ -240,14 +245,14 @@ impl Rule {
 
     /// What this rule's purchase conditions read, added to `needs`.
     pub fn add_needs(&self, needs: &mut Needs) {
-        self.visit(&mut |rule| {
-            if let Rule::Purchase(p) = rule {
-                match &p.item {
-                    None => needs.orders = true,
-                    Some(item) if !needs.items.contains(item) => needs.items.push(item.clone()),
-                    Some(_) => {}
-                }
-            }
+        self.visit(&mut |rule| match rule {
+            Rule::Purchase(p) => match &p.item {
+                None => needs.orders = true,
+                Some(item) if !needs.items.contains(item) => needs.items.push(item.clone()),
+                Some(_) => {}
+            },
+            Rule::Event(e) if !needs.events.contains(&e.key) => needs.events.push(e.key.clone()),
+            _ => {}
         });
     }
 
@@ -372,12 +377,15 @@ fn json_rule(value: &Value, at: &str, depth: usize) -> Result<Rule, RuleError> {
     if object.contains_key("bought") {
         return json_bought(object, at);
     }
+    if object.contains_key("did") {
+        return json_did(object, at);
+    }
     if object.contains_key("field") {
         return json_comparison(object, at);
     }
     Err(RuleError::new(
         at,
-        "must hold one of all, any, not, field, bought, tag, identity or segment",
+        "must hold one of all, any, not, field, bought, did, tag, identity or segment",
     ))
 }
 
@@ -554,6 +562,18 @@ fn json_bought(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError>
             ));
         }
     };
+    let (op, value) = json_count(object, at, "orders")?;
+    Ok(Rule::Purchase(Purchase {
+        item: Some(item),
+        measure: Measure::Orders,
+        op,
+        value,
+        window: json_window(object, at)?,
+    }))
+}
+
+/// `op` and `value` of a count (`>= 1` when absent).
+fn json_count(object: &Map<String, Value>, at: &str, what: &str) -> Result<(Op, f64), RuleError> {
     let op = match object.get("op") {
         None => Op::Ge,
         Some(Value::String(symbol)) => Op::parse(symbol)
@@ -567,16 +587,119 @@ fn json_bought(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError>
             .as_f64()
             .filter(|n| n.fract() == 0.0 && (0.0..=1e9).contains(n))
             .ok_or_else(|| {
-                RuleError::new(format!("{at}.value"), "must be a whole number of orders")
+                RuleError::new(
+                    format!("{at}.value"),
+                    format!("must be a whole number of {what}"),
+                )
             })?,
     };
-    Ok(Rule::Purchase(Purchase {
-        item: Some(item),
-        measure: Measure::Orders,
+    Ok((op, value))
+}
+
+fn json_did(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError> {
+    if let Some(other) = object
+        .keys()
+        .find(|k| !["did", "where", "op", "value", "within_days", "between"].contains(&k.as_str()))
+    {
+        return Err(RuleError::new(
+            format!("{at}.{other}"),
+            "unexpected in an event condition (did, where, op, value, within_days, between)",
+        ));
+    }
+    let did_at = format!("{at}.did");
+    let Some(Value::String(name)) = object.get("did") else {
+        return Err(RuleError::new(did_at, "must be the event's name"));
+    };
+    check_name(&did_at, "the event", name)?;
+    let mut filters = Vec::new();
+    match object.get("where") {
+        None => {}
+        Some(Value::Object(map)) => {
+            for (key, value) in map {
+                let key_at = format!("{at}.where.{key}");
+                check_name(&key_at, "a property", key)?;
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(RuleError::new(
+                            key_at,
+                            "must be a string, number or boolean",
+                        ));
+                    }
+                };
+                filters.push((key.clone(), value));
+            }
+        }
+        Some(_) => {
+            return Err(RuleError::new(
+                format!("{at}.where"),
+                "must be an object of property values",
+            ));
+        }
+    }
+    let count = json_count(object, at, "times")?;
+    event_condition(at, name.clone(), filters, count, json_window(object, at)?)
+}
+
+/// An event condition, its filters checked and sorted.
+pub(super) fn event_condition(
+    at: &str,
+    name: String,
+    mut filters: Vec<(String, String)>,
+    (op, value): (Op, f64),
+    window: Window,
+) -> Result<Rule, RuleError> {
+    if filters.len() > MAX_FILTERS {
+        return Err(RuleError::new(
+            format!("{at}.where"),
+            format!("takes at most {MAX_FILTERS} properties"),
+        ));
+    }
+    filters.sort();
+    if filters.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(RuleError::new(
+            format!("{at}.where"),
+            "names a property twice",
+        ));
+    }
+    Ok(Rule::Event(EventCondition {
+        key: EventKey { name, filters },
         op,
         value,
-        window: json_window(object, at)?,
+        window,
     }))
+}
+
+fn window_json(window: Window, out: &mut Map<String, Value>) {
+    match window {
+        Window::Ever => {}
+        Window::Within(n) => {
+            out.insert("within_days".into(), json!(n));
+        }
+        Window::Between(from, to) => {
+            out.insert("between".into(), json!([format_day(from), format_day(to)]));
+        }
+    }
+}
+
+fn event_json(e: &EventCondition) -> Value {
+    let mut out = Map::new();
+    out.insert("did".into(), json!(e.key.name));
+    if !e.key.filters.is_empty() {
+        let filters: Map<String, Value> = e
+            .key
+            .filters
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        out.insert("where".into(), Value::Object(filters));
+    }
+    out.insert("op".into(), json!(e.op.symbol()));
+    out.insert("value".into(), json!(e.value));
+    window_json(e.window, &mut out);
+    Value::Object(out)
 }
 
 fn purchase_json(p: &Purchase) -> Value {
@@ -595,14 +718,6 @@ fn purchase_json(p: &Purchase) -> Value {
     }
     out.insert("op".into(), json!(p.op.symbol()));
     out.insert("value".into(), json!(p.value));
-    match p.window {
-        Window::Ever => {}
-        Window::Within(n) => {
-            out.insert("within_days".into(), json!(n));
-        }
-        Window::Between(from, to) => {
-            out.insert("between".into(), json!([format_day(from), format_day(to)]));
-        }
-    }
+    window_json(p.window, &mut out);
     Value::Object(out)
 }

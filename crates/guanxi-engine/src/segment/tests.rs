@@ -8,7 +8,7 @@ use serde_json::json;
 const TODAY: i64 = 1_000;
 
 /// No purchase rules in these tests: nothing kept.
-static NO_PURCHASES: std::sync::LazyLock<Purchases> = std::sync::LazyLock::new(Purchases::default);
+static NO_ACTIVITY: std::sync::LazyLock<Activity> = std::sync::LazyLock::new(Activity::default);
 
 fn summary(days: &[i64], each: i64) -> Option<OrderSummary> {
     let facts: Vec<Fact> = days
@@ -156,7 +156,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
         ),
     ];
     segments.define(&defs, &mut people, 100.0).expect("defines");
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let mut changes = segments.evaluate_all(&pass);
     changes.sort_by_key(|t| (t.segment, t.customer));
     let entered: Vec<(i64, i64)> = changes.iter().map(|t| (t.segment, t.customer)).collect();
@@ -173,7 +173,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
 
     // Customer 1 loses the tag: leaves the first segment and, through it, enters the third.
     people.set(1, Some((people.kinds(1), vec![])));
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let mut out = Vec::new();
     segments.evaluate(&pass, 1, &mut out);
     let moved: Vec<(i64, bool)> = out.iter().map(|t| (t.segment, t.entered)).collect();
@@ -181,7 +181,7 @@ fn members_follow_rules_tags_identities_and_other_segments() {
 
     // Merged away: leaves everything.
     people.set(1, None);
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let left = segments.evaluate_all(&pass);
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|t| !t.entered && t.customer == 1));
@@ -198,7 +198,7 @@ fn calendar_conditions_are_due_on_the_exact_day_they_flip() {
             100.0,
         )
         .expect("defines");
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let first = segments.evaluate_all(&pass);
     assert_eq!(first.len(), 1, "customer 1 has been quiet 70 days");
     // Customer 2 last ordered on day 990: 31 days since on day 1021.
@@ -206,7 +206,7 @@ fn calendar_conditions_are_due_on_the_exact_day_they_flip() {
     assert!(segments.take_due(1_020).is_empty());
     let due = segments.take_due(1_021);
     assert_eq!(due, vec![2]);
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, 1_021, 1_021 * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, 1_021, 1_021 * DAY_MS);
     let mut out = Vec::new();
     segments.evaluate(&pass, 2, &mut out);
     assert_eq!(
@@ -230,7 +230,7 @@ fn previews_count_without_changing_members() {
             100.0,
         )
         .expect("compiles");
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let (count, sample) = preview(&rule, &pass, &segments, 2);
     assert_eq!((count, sample), (3, vec![1, 2]));
     // A rule only buyers can match scans the order rows alone, with the same answer.
@@ -281,14 +281,14 @@ fn purchase_conditions_convert_both_ways_and_check_their_windows() {
 #[test]
 fn purchase_windows_count_and_close_on_their_day() {
     let (engine, mut people) = shop();
-    let mut purchases = Purchases::default();
+    let mut activity = Activity::default();
     // Customer 1 bought silk on days 930 and 990 (orders of ¥200 and ¥300).
-    purchases.set_all_orders(
+    activity.set_all_orders(
         [(1, vec![(930, 20_000), (990, 30_000)])]
             .into_iter()
             .collect(),
     );
-    purchases.set_all_of_item(
+    activity.set_all_of_item(
         Item::Category("silk".to_owned()),
         [(1, vec![930, 990])].into_iter().collect(),
     );
@@ -308,17 +308,18 @@ fn purchase_windows_count_and_close_on_their_day() {
         needs,
         Needs {
             orders: true,
-            items: vec![Item::Category("silk".to_owned())]
+            items: vec![Item::Category("silk".to_owned())],
+            events: vec![]
         }
     );
-    let pass = Pass::new(&engine, &people, &purchases, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &activity, TODAY, TODAY * DAY_MS);
     let entered = segments.evaluate_all(&pass);
     assert_eq!(entered.len(), 2, "{entered:?}");
     // Day 930's order leaves the 90-day window on day 1020.
     assert_eq!(segments.next_turn_day(), Some(1_020));
     let due = segments.take_due(1_020);
     assert_eq!(due, vec![1]);
-    let pass = Pass::new(&engine, &people, &purchases, 1_020, 1_020 * DAY_MS);
+    let pass = Pass::new(&engine, &people, &activity, 1_020, 1_020 * DAY_MS);
     let mut out = Vec::new();
     segments.evaluate(&pass, 1, &mut out);
     assert_eq!(
@@ -337,7 +338,7 @@ fn value_percentiles_rank_customers_by_predicted_value() {
     segments
         .define(&[top("clv_percentile >= 75")], &mut people, 100.0)
         .expect("defines");
-    let pass = Pass::new(&engine, &people, &NO_PURCHASES, TODAY, TODAY * DAY_MS);
+    let pass = Pass::new(&engine, &people, &NO_ACTIVITY, TODAY, TODAY * DAY_MS);
     let entered = segments.evaluate_all(&pass);
     // Two buyers: the one with the higher predicted value ranks at 100, the other at 50.
     let best = [1, 2]
@@ -361,4 +362,59 @@ fn value_percentiles_rank_customers_by_predicted_value() {
     );
     assert_eq!(engine.value_percentile(f64::MAX), Some(100.0));
     assert_eq!(engine.value_percentile(-1.0), Some(0.0));
+}
+
+#[test]
+fn event_conditions_convert_both_ways_count_and_close_their_windows() {
+    let text = "did \"Product Added\" where category = \"silk\", size = \"M\" >= 2 within 7 days and not did \"Checkout Started\" within 3 days";
+    let rule = Rule::from_text(text).expect("parses");
+    assert_eq!(rule.to_string(), text);
+    assert_eq!(
+        Rule::from_json(&rule.to_json()).expect("its JSON parses"),
+        rule
+    );
+    assert_eq!(
+        rule.to_json()["all"][0],
+        json!({"did": "Product Added", "where": {"category": "silk", "size": "M"}, "op": ">=", "value": 2.0, "within_days": 7})
+    );
+    let e = Rule::from_json(&json!({"did": "X", "where": {"a": [1]}})).expect_err("a list");
+    assert_eq!(e.at, "rule.where.a");
+    let e = Rule::from_text("did \"X\" where a = \"1\", a = \"2\"").expect_err("twice");
+    assert!(e.reason.contains("twice"), "{e}");
+    let e = Rule::from_text("did X").expect_err("unquoted");
+    assert!(e.reason.contains("in quotes"), "{e}");
+
+    let (engine, mut people) = shop();
+    let key =
+        match Rule::from_text("did \"Product Added\" where category = \"silk\"").expect("parses") {
+            Rule::Event(e) => e.key,
+            other => panic!("{other:?}"),
+        };
+    let mut activity = Activity::default();
+    // Customer 3 (no orders) added silk on days 995 and 998.
+    activity.set_all_of_event(key, [(3, vec![995, 998])].into_iter().collect());
+    let mut segments = Segments::default();
+    let defs = [def(
+        1,
+        "silk-carts",
+        "did \"Product Added\" where category = \"silk\" >= 2 within 7 days",
+    )];
+    segments.define(&defs, &mut people, 100.0).expect("defines");
+    let pass = Pass::new(&engine, &people, &activity, TODAY, TODAY * DAY_MS);
+    assert_eq!(segments.evaluate_all(&pass).len(), 1, "customer 3 entered");
+    // Day 995 leaves the 7-day window on day 1002.
+    assert_eq!(segments.next_turn_day(), Some(1_002));
+    let pass = Pass::new(&engine, &people, &activity, 1_002, 1_002 * DAY_MS);
+    let mut out = Vec::new();
+    for c in segments.take_due(1_002) {
+        segments.evaluate(&pass, c, &mut out);
+    }
+    assert_eq!(
+        out,
+        vec![Transition {
+            segment: 1,
+            customer: 3,
+            entered: false
+        }]
+    );
 }

@@ -10,11 +10,12 @@
 //! keys are quoted strings (`\"` and `\\` escape); choices are bare words or strings. Errors
 //! name the column they were found at.
 
+use super::event::EventCondition;
 use super::field::Field;
 use super::purchase::{Item, Measure, Purchase, Window};
 use super::rule::{
-    Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name, format_day,
-    parse_day, windowed,
+    Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name,
+    event_condition, format_day, parse_day, windowed,
 };
 
 pub fn print(rule: &Rule) -> String {
@@ -42,7 +43,43 @@ pub fn print(rule: &Rule) -> String {
         Rule::Identity(kind) => format!("identity {kind}"),
         Rule::Segment(key) => format!("segment {}", quote(key)),
         Rule::Purchase(p) => print_purchase(p),
+        Rule::Event(e) => print_event(e),
     }
+}
+
+fn print_window(window: Window) -> String {
+    match window {
+        Window::Ever => String::new(),
+        Window::Within(n) => format!(" within {n} days"),
+        Window::Between(from, to) => {
+            format!(" between {} and {}", format_day(from), format_day(to))
+        }
+    }
+}
+
+fn print_event(e: &EventCondition) -> String {
+    let filters = match e.key.filters.is_empty() {
+        true => String::new(),
+        false => {
+            let each: Vec<String> = e
+                .key
+                .filters
+                .iter()
+                .map(|(k, v)| format!("{} = {}", word(k), quote(v)))
+                .collect();
+            format!(" where {}", each.join(", "))
+        }
+    };
+    // "did …" alone means at least once.
+    let count = match (e.op, e.value) {
+        (Op::Ge, 1.0) => String::new(),
+        (op, v) => format!(" {} {v}", op.symbol()),
+    };
+    format!(
+        "did {}{filters}{count}{}",
+        quote(&e.key.name),
+        print_window(e.window)
+    )
 }
 
 fn print_purchase(p: &Purchase) -> String {
@@ -56,14 +93,7 @@ fn print_purchase(p: &Purchase) -> String {
         (Some(_), Op::Ge, 1.0) => String::new(),
         (_, op, v) => format!(" {} {v}", op.symbol()),
     };
-    let window = match p.window {
-        Window::Ever => String::new(),
-        Window::Within(n) => format!(" within {n} days"),
-        Window::Between(from, to) => {
-            format!(" between {} and {}", format_day(from), format_day(to))
-        }
-    };
-    format!("{head}{comparison}{window}")
+    format!("{head}{comparison}{}", print_window(p.window))
 }
 
 fn join(rules: &[Rule], by: &str, wrap: impl Fn(&Rule) -> bool) -> String {
@@ -361,6 +391,7 @@ impl Parser {
                 })
             }
             "bought" => self.bought(),
+            "did" => self.did(),
             "identity" => {
                 let kind = self.next("an identity type")?;
                 let (Kind::Word(name) | Kind::Text(name)) = kind.kind else {
@@ -506,6 +537,79 @@ impl Parser {
         }
     }
 
+    /// An optional comparison of a count, `>= 1` when absent.
+    fn count(&mut self, what: &str) -> Result<(Op, f64), RuleError> {
+        let op = match self.tokens.get(self.at).map(|t| &t.kind) {
+            Some(Kind::Symbol(s)) => Op::parse(s),
+            _ => None,
+        };
+        let Some(op) = op else {
+            return Ok((Op::Ge, 1.0));
+        };
+        self.at += 1;
+        let n = self.next(&format!("a number of {what}"))?;
+        match n.kind {
+            Kind::Number(v) if v >= 0.0 && v.fract() == 0.0 && v <= 1e9 => Ok((op, v)),
+            other => Err(self.error_at(
+                n.column,
+                format!(
+                    "expected a whole number of {what}, found {}",
+                    other.describe()
+                ),
+            )),
+        }
+    }
+
+    /// `did "EVENT" [where prop = "value", …] [op N] [window]`.
+    fn did(&mut self) -> Result<Rule, RuleError> {
+        let at = format!("column {}", self.column());
+        let name = self.next("the event's name in quotes")?;
+        let Kind::Text(event) = name.kind else {
+            return Err(self.error_at(
+                name.column,
+                format!(
+                    "expected the event's name in quotes, found {}",
+                    name.kind.describe()
+                ),
+            ));
+        };
+        check_name(&format!("column {}", name.column), "the event", &event)?;
+        let mut filters = Vec::new();
+        if self.peek_word("where") {
+            self.at += 1;
+            loop {
+                let key = self.next("a property name")?;
+                let (Kind::Word(property) | Kind::Text(property)) = key.kind else {
+                    return Err(self.error_at(
+                        key.column,
+                        format!("expected a property name, found {}", key.kind.describe()),
+                    ));
+                };
+                self.expect_symbol("=")?;
+                let value = self.next("the property's value")?;
+                let value = match value.kind {
+                    Kind::Text(v) | Kind::Word(v) => v,
+                    Kind::Number(n) => n.to_string(),
+                    other => {
+                        return Err(self.error_at(
+                            value.column,
+                            format!("expected the property's value, found {}", other.describe()),
+                        ));
+                    }
+                };
+                filters.push((property, value));
+                if self.peek_symbol(",") {
+                    self.at += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        let count = self.count("times")?;
+        let window = self.window()?;
+        event_condition(&at, event, filters, count, window)
+    }
+
     /// `bought product "SKU" [op N] [window]` or `bought category "NAME" …`; alone, at least
     /// one order.
     fn bought(&mut self) -> Result<Rule, RuleError> {
@@ -538,29 +642,7 @@ impl Parser {
             "product" => Item::Product(name_text),
             _ => Item::Category(name_text),
         };
-        let op = match self.tokens.get(self.at).map(|t| &t.kind) {
-            Some(Kind::Symbol(s)) => Op::parse(s),
-            _ => None,
-        };
-        let (op, value) = match op {
-            Some(op) => {
-                self.at += 1;
-                let n = self.next("a number of orders")?;
-                match n.kind {
-                    Kind::Number(v) if v >= 0.0 && v.fract() == 0.0 && v <= 1e9 => (op, v),
-                    other => {
-                        return Err(self.error_at(
-                            n.column,
-                            format!(
-                                "expected a whole number of orders, found {}",
-                                other.describe()
-                            ),
-                        ));
-                    }
-                }
-            }
-            None => (Op::Ge, 1.0),
-        };
+        let (op, value) = self.count("orders")?;
         let window = self.window()?;
         Ok(Rule::Purchase(Purchase {
             item: Some(item),

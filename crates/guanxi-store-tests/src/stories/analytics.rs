@@ -91,6 +91,28 @@ pub async fn analytics_read_periods_channels_and_moves(store: &dyn Store) {
         .expect("read");
     assert_eq!(reach, vec![("Product Viewed".to_owned(), a)]);
 
+    // What segment rules on events read: every event of a name, by customer and time.
+    let facts = store
+        .event_facts_between(CustomerId(0), c, &["Product Viewed".to_owned()])
+        .await
+        .expect("read");
+    let seen: Vec<(CustomerId, i64)> = facts.iter().map(|f| (f.customer, f.at)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (a, T0 + 10 * DAY),
+            (a, T0 + 10 * DAY + 1),
+            (b, T0 + 11 * DAY),
+            (c, T0 + 90 * DAY)
+        ]
+    );
+    assert!(facts[0].properties.contains("LJ-250"), "{:?}", facts[0]);
+    let of_b = store
+        .event_facts_of(&[b], &["Product Added".to_owned()])
+        .await
+        .expect("read");
+    assert_eq!(of_b.len(), 1);
+
     // a moves from one segment to another on day 20; b only leaves.
     let segment = |key: &str| NewSegment {
         key: key.to_owned(),

@@ -1,12 +1,13 @@
-//! The order days the purchase conditions of rules read ("bought category "silk" twice within
-//! 90 days"): read for every customer when a rule first needs them, then kept current for the
-//! customers a change touches, and dropped when no rule needs them any more.
+//! The days the purchase and event conditions of rules read (`bought category "silk" >= 2
+//! within 90 days`, `did "Product Added" within 7 days`): read for every customer when a rule
+//! first needs them, then kept current for the customers a change touches, and dropped when no
+//! rule needs them any more.
 
 use super::{Intelligence, day_of, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
-use guanxi_engine::segment::{Item, Needs, Purchases, Rule};
-use guanxi_store::{ItemFact, ItemFilter, OrderFact, Store, StoreResult};
+use guanxi_engine::segment::{Activity, EventKey, Item, Needs, Rule};
+use guanxi_store::{EventFact, ItemFact, ItemFilter, OrderFact, Store, StoreResult};
 use std::collections::HashMap;
 
 /// Customers read per window when a need is first read.
@@ -73,6 +74,45 @@ pub(super) fn item_days(
     }
 }
 
+/// The event names the kept events have.
+pub(super) fn event_names(events: &[EventKey]) -> Vec<String> {
+    let mut names: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// For each kept event (with its filters), each customer's days, from facts by customer and
+/// time.
+pub(super) fn event_days(
+    facts: &[EventFact],
+    events: &[EventKey],
+    zone: ShopTimeZone,
+    into: &mut HashMap<EventKey, HashMap<i64, Vec<i32>>>,
+) {
+    let day = day_of(zone);
+    for f in facts {
+        let wanted: Vec<&EventKey> = events.iter().filter(|e| e.name == f.name).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        // Properties are read only when a filter needs them.
+        let properties = match wanted.iter().any(|e| !e.filters.is_empty()) {
+            true => serde_json::from_str(&f.properties).unwrap_or(serde_json::Value::Null),
+            false => serde_json::Value::Null,
+        };
+        for key in wanted {
+            if key.matches(&properties) {
+                into.entry(key.clone())
+                    .or_default()
+                    .entry(f.customer.0)
+                    .or_default()
+                    .push(day(f.at) as i32);
+            }
+        }
+    }
+}
+
 impl Intelligence {
     /// Reads, for every customer, what `needs` asks and `have` lacks.
     pub(super) async fn read_needs(
@@ -81,7 +121,7 @@ impl Intelligence {
         settings: &ShopSettings,
         needs: &Needs,
         have: &Needs,
-    ) -> StoreResult<Purchases> {
+    ) -> StoreResult<Activity> {
         let shop = settings.current();
         let currency = shop.currency.code();
         let orders = needs.orders && !have.orders;
@@ -91,10 +131,18 @@ impl Intelligence {
             .filter(|i| !have.items.contains(i))
             .cloned()
             .collect();
-        let mut read = Purchases::default();
-        if !orders && items.is_empty() {
+        let mut read = Activity::default();
+        let events: Vec<EventKey> = needs
+            .events
+            .iter()
+            .filter(|e| !have.events.contains(e))
+            .cloned()
+            .collect();
+        if !orders && items.is_empty() && events.is_empty() {
             return Ok(read);
         }
+        let names = event_names(&events);
+        let mut all_events = HashMap::new();
         let filter = filter_of(&items);
         let max_id = store.max_customer_id().await?;
         let mut all_orders = HashMap::new();
@@ -113,6 +161,10 @@ impl Intelligence {
                     .await?;
                 item_days(&facts, &items, shop.time_zone, &mut all_items);
             }
+            if !events.is_empty() {
+                let facts = store.event_facts_between(from, to, &names).await?;
+                event_days(&facts, &events, shop.time_zone, &mut all_events);
+            }
             after = up_to;
         }
         if orders {
@@ -121,6 +173,10 @@ impl Intelligence {
         for item in items {
             let days = all_items.remove(&item).unwrap_or_default();
             read.set_all_of_item(item, days);
+        }
+        for key in events {
+            let days = all_events.remove(&key).unwrap_or_default();
+            read.set_all_of_event(key, days);
         }
         Ok(read)
     }
@@ -136,11 +192,8 @@ impl Intelligence {
     ) -> StoreResult<()> {
         let kept = super::read(&self.model)
             .as_ref()
-            .map(|model| model.purchases.kept());
-        let missing = |have: &Needs| {
-            (needs.orders && !have.orders) || needs.items.iter().any(|i| !have.items.contains(i))
-        };
-        if kept.is_none_or(|have| !missing(&have)) {
+            .map(|model| model.activity.kept());
+        if kept.is_none_or(|have| !needs.beyond(&have)) {
             return Ok(());
         }
         let _following = self.follow_lock.lock().await;
@@ -149,24 +202,26 @@ impl Intelligence {
             let Some(model) = model.as_ref() else {
                 return Ok(());
             };
-            model.purchases.kept()
+            model.activity.kept()
         };
         let read = self.read_needs(store, settings, needs, &have).await?;
         if let Some(model) = write(&self.model).as_mut() {
-            model.purchases.absorb(read);
+            model.activity.absorb(read);
         }
         Ok(())
     }
 }
 
-/// The kept order days of `customers`, from their order facts (and their item lines).
-pub(super) async fn purchase_update(
+/// The kept days of the customers a change touched: orders and items of `customers` (from
+/// their order facts and item lines), events of `actors`.
+pub(super) async fn activity_update(
     store: &dyn Store,
     shape: &Needs,
     customers: &[CustomerId],
     facts: &[OrderFact],
+    actors: &[CustomerId],
     settings: &ShopSettings,
-) -> StoreResult<PurchaseUpdate> {
+) -> StoreResult<ActivityUpdate> {
     let shop = settings.current();
     let mut orders = HashMap::new();
     if shape.orders {
@@ -180,26 +235,48 @@ pub(super) async fn purchase_update(
             .await?;
         item_days(&facts, items, shop.time_zone, &mut item_days_of);
     }
-    Ok(PurchaseUpdate {
+    let mut events = HashMap::new();
+    if !shape.events.is_empty() && !actors.is_empty() {
+        let facts = store
+            .event_facts_of(actors, &event_names(&shape.events))
+            .await?;
+        event_days(&facts, &shape.events, shop.time_zone, &mut events);
+    }
+    Ok(ActivityUpdate {
         orders,
         items: item_days_of,
+        events,
     })
 }
 
-/// Order days of the customers a change touched, ready to install.
+/// Days of the customers a change touched, ready to install.
 #[derive(Default)]
-pub(super) struct PurchaseUpdate {
+pub(super) struct ActivityUpdate {
     orders: HashMap<i64, Vec<(i32, i64)>>,
     items: HashMap<Item, HashMap<i64, Vec<i32>>>,
+    events: HashMap<EventKey, HashMap<i64, Vec<i32>>>,
 }
 
-impl PurchaseUpdate {
-    pub(super) fn apply(mut self, purchases: &mut Purchases, customers: &[CustomerId]) {
+impl ActivityUpdate {
+    pub(super) fn apply(
+        mut self,
+        activity: &mut Activity,
+        customers: &[CustomerId],
+        actors: &[CustomerId],
+    ) {
         for c in customers {
-            purchases.set_orders_of(c.0, self.orders.remove(&c.0).unwrap_or_default());
-            purchases.set_items_of(c.0, |item| {
+            activity.set_orders_of(c.0, self.orders.remove(&c.0).unwrap_or_default());
+            activity.set_items_of(c.0, |item| {
                 self.items
                     .get_mut(item)
+                    .and_then(|per| per.remove(&c.0))
+                    .unwrap_or_default()
+            });
+        }
+        for c in actors {
+            activity.set_events_of(c.0, |key| {
+                self.events
+                    .get_mut(key)
                     .and_then(|per| per.remove(&c.0))
                     .unwrap_or_default()
             });
