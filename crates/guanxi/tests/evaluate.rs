@@ -160,3 +160,48 @@ async fn rfm_classes_every_customer_once() {
     // Most of the cohort bought early in 1997 and never again: below average on all three.
     assert_eq!(report["classes"]["general_retain"], 1_363, "{report}");
 }
+
+#[tokio::test]
+async fn evaluate_recommendations_beats_best_sellers_on_held_out_orders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("lines.csv");
+    // Tea drinkers come back for cups; bags sell most and nobody needs two.
+    let mut csv = String::from("customer_id,order_id,date,sku\n");
+    for c in 0..30 {
+        csv.push_str(&format!("t{c},t{c}-1,2026-01-01,TEA\n"));
+        csv.push_str(&format!("t{c},t{c}-2,2026-02-01T10:00:00Z,CUP\n"));
+    }
+    for c in 0..5 {
+        csv.push_str(&format!(
+            "x{c},x{c}-1,2026-01-01,TEA\nx{c},x{c}-1,2026-01-01,CUP\n"
+        ));
+    }
+    for c in 0..60 {
+        csv.push_str(&format!("b{c},b{c}-1,2026-01-01,BAG\n"));
+    }
+    std::fs::write(&file, csv).expect("write");
+    let url = format!("sqlite://{}/unused.db", dir.path().display());
+    let path = file.to_str().expect("path");
+    let run = guanxi_cli(&url, &["evaluate", "recommendations", path, "--k", "1"])
+        .await
+        .success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["evaluated"], 30, "{report}");
+    assert_eq!(report["item_to_item"]["hits"], 30, "{report}");
+    assert_eq!(report["popularity"]["hits"], 0, "{report}");
+
+    std::fs::write(&file, "customer,order_id,date,sku\n1,1,2026-01-01,A\n").expect("write");
+    let run = guanxi_cli(&url, &["evaluate", "recommendations", path])
+        .await
+        .failure();
+    assert!(
+        run.stderr.contains("no customer_id column"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(&file, "customer_id,order_id,date,sku\n1,1,someday,A\n").expect("write");
+    let run = guanxi_cli(&url, &["evaluate", "recommendations", path])
+        .await
+        .failure();
+    assert!(run.stderr.contains("line 2: date"), "{}", run.stderr);
+}

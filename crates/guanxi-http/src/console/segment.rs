@@ -12,14 +12,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::audit::{self, Audit, AuditActor};
 use guanxi_app::intelligence::SegmentView;
-use guanxi_app::segments;
+use guanxi_app::segments::{self, SegmentError};
 use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, Resource};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::segments::{
-    Draft, Previewed, draft_of, explained, fields, form_of, may, preview, shown_name,
+    Draft, Previewed, draft_of, explained, fields, form_of, may, previewed, shown_name,
 };
 
 /// Members shown per page of a segment's page.
@@ -156,6 +156,20 @@ pub async fn show(
     segment_page(&state, &staff, id, after, editor, StatusCode::OK).await
 }
 
+/// The segment's page again with why an action was refused, or the page that answers instead.
+async fn refused(state: &AppState, staff: &Staff, id: i64, e: SegmentError) -> Response {
+    match explained(e, staff) {
+        Ok(text) => {
+            let editor = Editor {
+                error: Some(text),
+                ..Editor::default()
+            };
+            segment_page(state, staff, id, 0, editor, StatusCode::BAD_REQUEST).await
+        }
+        Err(page) => page.into_response(),
+    }
+}
+
 /// `POST /segments/{id}/tags` with `add` and/or `remove`: tags every current member.
 pub async fn tag(
     State(state): State<AppState>,
@@ -173,16 +187,7 @@ pub async fn tag(
     let store = state.store.as_ref();
     match segments::tag_members(store, principal, id, &one("add"), &one("remove"), ip).await {
         Ok(n) => Redirect::to(&format!("/segments/{id}?tagged={n}")).into_response(),
-        Err(e) => match explained(e, &staff) {
-            Ok(text) => {
-                let editor = Editor {
-                    error: Some(text),
-                    ..Editor::default()
-                };
-                segment_page(&state, &staff, id, 0, editor, StatusCode::BAD_REQUEST).await
-            }
-            Err(page) => page.into_response(),
-        },
+        Err(e) => refused(&state, &staff, id, e).await,
     }
 }
 
@@ -195,10 +200,7 @@ pub async fn edit(
 ) -> Response {
     let draft = draft_of(&form);
     if form.get("intent") == "preview" {
-        let (preview, error) = match preview(&state, &staff, &draft).await {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(e)),
-        };
+        let (preview, error) = previewed(&state, &staff, &draft).await;
         let editor = Editor {
             draft: Some(draft),
             preview,
@@ -255,16 +257,7 @@ pub async fn delete(
     .await
     {
         Ok(()) => Redirect::to("/segments").into_response(),
-        Err(e) => match explained(e, &staff) {
-            Ok(text) => {
-                let editor = Editor {
-                    error: Some(text),
-                    ..Editor::default()
-                };
-                segment_page(&state, &staff, id, 0, editor, StatusCode::BAD_REQUEST).await
-            }
-            Err(page) => page.into_response(),
-        },
+        Err(e) => refused(&state, &staff, id, e).await,
     }
 }
 

@@ -103,12 +103,20 @@ pub(super) fn explained(e: SegmentError, staff: &Staff) -> Result<String, Page> 
     }
 }
 
-/// Previews the draft's rule: what it reaches, or why it is wrong.
-pub(super) async fn preview(
+/// What a preview shows on the form: what the rule reaches, or why it is wrong.
+pub(super) async fn previewed(
     state: &AppState,
     staff: &Staff,
     draft: &Draft,
-) -> Result<Previewed, String> {
+) -> (Option<Previewed>, Option<String>) {
+    match preview(state, staff, draft).await {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e)),
+    }
+}
+
+/// Previews the draft's rule: what it reaches, or why it is wrong.
+async fn preview(state: &AppState, staff: &Staff, draft: &Draft) -> Result<Previewed, String> {
     let rule =
         segments::parse_rule(&RuleInput::Text(draft.rule_text.clone())).map_err(
             |e| match explained(e, staff) {
@@ -193,10 +201,7 @@ pub async fn submit(
 ) -> Response {
     let draft = draft_of(&form);
     if form.get("intent") == "preview" {
-        let (preview, error) = match preview(&state, &staff, &draft).await {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(e)),
-        };
+        let (preview, error) = previewed(&state, &staff, &draft).await;
         return list_page(&state, &staff, draft, preview, error, StatusCode::OK).await;
     }
     let principal = &staff.signed_in.principal;

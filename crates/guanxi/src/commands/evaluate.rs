@@ -21,20 +21,35 @@ fn argument_day(name: &str, raw: &str) -> anyhow::Result<i64> {
     day(raw).with_context(|| format!("--{name}: {raw:?} is not a date (YYYY-MM-DD)"))
 }
 
-/// The file's purchases; an error names the line and the column.
-fn read_purchases(file: &Path) -> anyhow::Result<Vec<Purchase<String>>> {
+/// A CSV file with the position of each named column (any case); an error names the file and
+/// the missing column.
+pub(crate) fn open_csv(
+    file: &Path,
+    names: &[&str],
+) -> anyhow::Result<(csv::Reader<std::fs::File>, Vec<usize>)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(file)
         .with_context(|| format!("cannot read {}", file.display()))?;
     let headers = reader.headers()?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .with_context(|| format!("{}: the header has no {name} column", file.display()))
+    let columns = names
+        .iter()
+        .map(|name| {
+            headers
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name))
+                .with_context(|| format!("{}: the header has no {name} column", file.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((reader, columns))
+}
+
+/// The file's purchases; an error names the line and the column.
+fn read_purchases(file: &Path) -> anyhow::Result<Vec<Purchase<String>>> {
+    let (mut reader, columns) = open_csv(file, &["customer_id", "date", "amount"])?;
+    let [customer, date, amount] = columns[..] else {
+        unreachable!("three columns asked")
     };
-    let (customer, date, amount) = (column("customer_id")?, column("date")?, column("amount")?);
     let mut purchases = Vec::new();
     for record in reader.records() {
         let record = record?;

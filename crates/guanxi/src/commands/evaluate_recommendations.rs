@@ -19,23 +19,11 @@ fn instant(raw: &str) -> Option<i64> {
 }
 
 fn read_lines(file: &Path) -> anyhow::Result<Vec<Line>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    let headers = reader.headers()?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .with_context(|| format!("{}: the header has no {name} column", file.display()))
+    let (mut reader, columns) =
+        super::evaluate::open_csv(file, &["customer_id", "order_id", "date", "sku"])?;
+    let [customer, order, date, sku] = columns[..] else {
+        unreachable!("four columns asked")
     };
-    let (customer, order, date, sku) = (
-        column("customer_id")?,
-        column("order_id")?,
-        column("date")?,
-        column("sku")?,
-    );
     let mut lines = Vec::new();
     for record in reader.records() {
         let record = record?;
