@@ -189,4 +189,19 @@ impl FactStore for SqlStore {
     ) -> StoreResult<Vec<EventFact>> {
         self.event_facts(Which::Of(customers), names).await
     }
+
+    async fn trait_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<(CustomerId, String)>> {
+        self.trait_facts(Which::Between(after, up_to)).await
+    }
+
+    async fn trait_facts_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, String)>> {
+        self.trait_facts(Which::Of(customers)).await
+    }
 }

@@ -66,6 +66,27 @@ impl SqlStore {
             .collect()
     }
 
+    pub(crate) async fn trait_facts(
+        &self,
+        which: Which<'_>,
+    ) -> StoreResult<Vec<(CustomerId, String)>> {
+        if matches!(which, Which::Of(ids) if ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .pairs(
+                "SELECT id AS a, traits AS b FROM customers WHERE {} AND merged_into IS NULL \
+                 ORDER BY id",
+                &which,
+                "id",
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, t)| (CustomerId(id), t))
+            .collect())
+    }
+
     pub(crate) async fn person_facts(&self, which: Which<'_>) -> StoreResult<Vec<PersonFact>> {
         if matches!(which, Which::Of(ids) if ids.is_empty()) {
             return Ok(Vec::new());

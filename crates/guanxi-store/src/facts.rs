@@ -131,4 +131,16 @@ pub trait FactStore {
         customers: &[CustomerId],
         names: &[String],
     ) -> StoreResult<Vec<EventFact>>;
+    /// The stored traits (JSON text, personal values sealed in it) of surviving customers with
+    /// ids in `(after, up_to]`, by id.
+    async fn trait_facts_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<(CustomerId, String)>>;
+    /// The same for these customers (merged-away ones left out).
+    async fn trait_facts_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, String)>>;
 }

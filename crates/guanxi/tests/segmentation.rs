@@ -839,3 +839,53 @@ async fn event_conditions_follow_what_customers_do() {
     assert_eq!(preview["count"], 1, "bo added three times: {preview}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn trait_conditions_follow_identify_calls() {
+    let app = TestApp::spawn().await;
+    let identify = |user: &'static str, traits: Value| {
+        let app = &app;
+        async move {
+            let (status, answer) = app
+                .segment("/v1/identify", &json!({"userId": user, "traits": traits}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+    };
+    identify("ann", json!({"city": "上海", "vip_level": 4})).await;
+    identify("bo", json!({"city": "北京", "vip_level": 1})).await;
+    let ann = app.customer_by("user_id:web:ann").await["id"]
+        .as_i64()
+        .expect("id");
+    let bo = app.customer_by("user_id:web:bo").await["id"]
+        .as_i64()
+        .expect("id");
+    let (status, body) = create(&app, json!({"key": "sh-vips", "name": "Shanghai VIPs",
+        "rule": {"all": [{"trait": "city", "op": "=", "value": "上海"}, {"trait": "vip_level", "op": ">=", "value": 3}]}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["rule_text"],
+        "trait \"city\" = \"上海\" and trait \"vip_level\" >= 3"
+    );
+    assert_eq!(
+        segments_when(&app, ann, |k| !k.is_empty()).await,
+        vec!["sh-vips"]
+    );
+    // bo moves to Shanghai and up a level: in at once.
+    identify("bo", json!({"city": "上海", "vip_level": 3})).await;
+    assert_eq!(
+        segments_when(&app, bo, |k| !k.is_empty()).await,
+        vec!["sh-vips"]
+    );
+    let (status, body) = create(
+        &app,
+        json!({"key": "x", "name": "X", "rule_text": "trait \"phone\" = \"1\""}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "personal traits are sealed: {body}"
+    );
+    app.stop().await;
+}

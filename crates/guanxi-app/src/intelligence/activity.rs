@@ -6,7 +6,7 @@
 use super::{Intelligence, day_of, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
-use guanxi_engine::segment::{Activity, EventKey, Item, Needs, Rule};
+use guanxi_engine::segment::{Activity, EventKey, Item, Needs, Rule, TraitValue};
 use guanxi_store::{EventFact, ItemFact, ItemFilter, OrderFact, Store, StoreResult};
 use std::collections::HashMap;
 
@@ -113,6 +113,26 @@ pub(super) fn event_days(
     }
 }
 
+/// For each kept trait, each customer's value where set, from stored traits.
+pub(super) fn trait_values(
+    facts: &[(CustomerId, String)],
+    names: &[String],
+    into: &mut HashMap<String, HashMap<i64, TraitValue>>,
+) {
+    for (customer, text) in facts {
+        let Ok(serde_json::Value::Object(traits)) = serde_json::from_str(text) else {
+            continue;
+        };
+        for name in names {
+            if let Some(value) = traits.get(name).and_then(TraitValue::of) {
+                into.entry(name.clone())
+                    .or_default()
+                    .insert(customer.0, value);
+            }
+        }
+    }
+}
+
 impl Intelligence {
     /// Reads, for every customer, what `needs` asks and `have` lacks.
     pub(super) async fn read_needs(
@@ -138,9 +158,16 @@ impl Intelligence {
             .filter(|e| !have.events.contains(e))
             .cloned()
             .collect();
-        if !orders && items.is_empty() && events.is_empty() {
+        let traits: Vec<String> = needs
+            .traits
+            .iter()
+            .filter(|t| !have.traits.contains(t))
+            .cloned()
+            .collect();
+        if !orders && items.is_empty() && events.is_empty() && traits.is_empty() {
             return Ok(read);
         }
+        let mut all_traits = HashMap::new();
         let names = event_names(&events);
         let mut all_events = HashMap::new();
         let filter = filter_of(&items);
@@ -165,6 +192,10 @@ impl Intelligence {
                 let facts = store.event_facts_between(from, to, &names).await?;
                 event_days(&facts, &events, shop.time_zone, &mut all_events);
             }
+            if !traits.is_empty() {
+                let facts = store.trait_facts_between(from, to).await?;
+                trait_values(&facts, &traits, &mut all_traits);
+            }
             after = up_to;
         }
         if orders {
@@ -177,6 +208,10 @@ impl Intelligence {
         for key in events {
             let days = all_events.remove(&key).unwrap_or_default();
             read.set_all_of_event(key, days);
+        }
+        for name in traits {
+            let values = all_traits.remove(&name).unwrap_or_default();
+            read.set_all_of_trait(name, values);
         }
         Ok(read)
     }
@@ -212,16 +247,26 @@ impl Intelligence {
     }
 }
 
-/// The kept days of the customers a change touched: orders and items of `customers` (from
-/// their order facts and item lines), events of `actors`.
+/// Who a change touched, by what the engine keeps of them.
+pub(super) struct Touched<'a> {
+    /// Orders (and their items) changed.
+    pub buyers: &'a [CustomerId],
+    /// Behaviour events changed.
+    pub actors: &'a [CustomerId],
+    /// Traits changed.
+    pub described: &'a [CustomerId],
+}
+
+/// What is kept of the customers a change touched: orders and items of the buyers (from their
+/// order facts and item lines), events of the actors, traits of the described.
 pub(super) async fn activity_update(
     store: &dyn Store,
     shape: &Needs,
-    customers: &[CustomerId],
+    touched: &Touched<'_>,
     facts: &[OrderFact],
-    actors: &[CustomerId],
     settings: &ShopSettings,
 ) -> StoreResult<ActivityUpdate> {
+    let (customers, actors) = (touched.buyers, touched.actors);
     let shop = settings.current();
     let mut orders = HashMap::new();
     if shape.orders {
@@ -242,10 +287,16 @@ pub(super) async fn activity_update(
             .await?;
         event_days(&facts, &shape.events, shop.time_zone, &mut events);
     }
+    let mut traits = HashMap::new();
+    if !shape.traits.is_empty() && !touched.described.is_empty() {
+        let facts = store.trait_facts_of(touched.described).await?;
+        trait_values(&facts, &shape.traits, &mut traits);
+    }
     Ok(ActivityUpdate {
         orders,
         items: item_days_of,
         events,
+        traits,
     })
 }
 
@@ -255,16 +306,12 @@ pub(super) struct ActivityUpdate {
     orders: HashMap<i64, Vec<(i32, i64)>>,
     items: HashMap<Item, HashMap<i64, Vec<i32>>>,
     events: HashMap<EventKey, HashMap<i64, Vec<i32>>>,
+    traits: HashMap<String, HashMap<i64, TraitValue>>,
 }
 
 impl ActivityUpdate {
-    pub(super) fn apply(
-        mut self,
-        activity: &mut Activity,
-        customers: &[CustomerId],
-        actors: &[CustomerId],
-    ) {
-        for c in customers {
+    pub(super) fn apply(mut self, activity: &mut Activity, touched: &Touched<'_>) {
+        for c in touched.buyers {
             activity.set_orders_of(c.0, self.orders.remove(&c.0).unwrap_or_default());
             activity.set_items_of(c.0, |item| {
                 self.items
@@ -273,12 +320,17 @@ impl ActivityUpdate {
                     .unwrap_or_default()
             });
         }
-        for c in actors {
+        for c in touched.actors {
             activity.set_events_of(c.0, |key| {
                 self.events
                     .get_mut(key)
                     .and_then(|per| per.remove(&c.0))
                     .unwrap_or_default()
+            });
+        }
+        for c in touched.described {
+            activity.set_traits_of(c.0, |name| {
+                self.traits.get_mut(name).and_then(|per| per.remove(&c.0))
             });
         }
     }

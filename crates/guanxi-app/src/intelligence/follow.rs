@@ -3,7 +3,7 @@
 //! at its first instant, the quintile cuts and drifting segments refreshed every minute, and
 //! the models fitted again every few hours.
 
-use super::activity::activity_update;
+use super::activity::{Touched, activity_update};
 use super::build::person;
 use super::{
     Intelligence, Readiness, day_of, lock, now_ms, read, start_of_day, summaries, to_facts, write,
@@ -39,6 +39,11 @@ fn touches_events(kind: &str) -> bool {
     matches!(kind, "event" | "merged" | "merged_away")
 }
 
+/// Kinds that alter a customer's traits.
+fn touches_traits(kind: &str) -> bool {
+    matches!(kind, "traits" | "merged" | "merged_away")
+}
+
 fn touches_person(kind: &str) -> bool {
     matches!(
         kind,
@@ -68,7 +73,7 @@ impl Intelligence {
             set.into_iter().collect()
         };
         let (orders_of, people_of) = (collect(touches_orders), collect(touches_person));
-        let actors = collect(touches_events);
+        let (actors, described) = (collect(touches_events), collect(touches_traits));
         let shop = settings.current();
         let (facts, persons) = tokio::try_join!(
             store.order_facts_of(&orders_of, shop.currency.code()),
@@ -79,7 +84,12 @@ impl Intelligence {
             Some(model) => model.activity.kept(),
             None => Default::default(),
         };
-        let done = activity_update(store, &kept, &orders_of, &facts, &actors, settings).await?;
+        let touched = Touched {
+            buyers: &orders_of,
+            actors: &actors,
+            described: &described,
+        };
+        let done = activity_update(store, &kept, &touched, &facts, settings).await?;
         let decided = {
             let mut model = write(&self.model);
             let Some(model) = model.as_mut() else {
@@ -90,7 +100,7 @@ impl Intelligence {
                 let summary = found.next_if(|(c, _)| *c == customer.0).map(|(_, s)| s);
                 model.engine.features.set(customer.0, summary);
             }
-            done.apply(&mut model.activity, &orders_of, &actors);
+            done.apply(&mut model.activity, &touched);
             let mut persons = persons.into_iter().peekable();
             for customer in &people_of {
                 let now = persons.next_if(|p| p.customer == *customer).map(person);
@@ -112,20 +122,26 @@ impl Intelligence {
                 day_of(shop.time_zone)(now),
                 now,
             );
-            // Events move only rules on events: their customers are evaluated when some are kept.
+            // Events and traits move only rules on them: their customers are evaluated when
+            // some are kept.
             let actors = match kept.events.is_empty() {
                 true => &[][..],
                 false => &actors[..],
             };
-            let touched: BTreeSet<CustomerId> = orders_of
+            let described = match kept.traits.is_empty() {
+                true => &[][..],
+                false => &described[..],
+            };
+            let evaluate: BTreeSet<CustomerId> = orders_of
                 .iter()
                 .chain(&people_of)
                 .chain(actors)
+                .chain(described)
                 .copied()
                 .collect();
             let mut segments = lock(&self.segments);
             let mut decided = Vec::new();
-            for customer in touched {
+            for customer in evaluate {
                 segments.evaluate(&pass, customer.0, &mut decided);
             }
             decided

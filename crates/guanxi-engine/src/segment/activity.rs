@@ -5,6 +5,7 @@
 
 use super::event::{EventCondition, EventKey};
 use super::purchase::{Item, Measure, Purchase, Window};
+use super::traits::TraitValue;
 use std::collections::HashMap;
 
 /// Customers' order days, kept for the rules that need them.
@@ -17,6 +18,8 @@ pub struct Activity {
     items: HashMap<Item, HashMap<i64, Vec<i32>>>,
     /// For each event (with filters) a rule names, the days of each customer's, oldest first.
     events: HashMap<EventKey, HashMap<i64, Vec<i32>>>,
+    /// For each trait a rule names, each customer's value (where set).
+    traits: HashMap<String, HashMap<i64, TraitValue>>,
 }
 
 /// What the rules need kept.
@@ -25,6 +28,7 @@ pub struct Needs {
     pub orders: bool,
     pub items: Vec<Item>,
     pub events: Vec<EventKey>,
+    pub traits: Vec<String>,
 }
 
 impl Needs {
@@ -33,6 +37,7 @@ impl Needs {
         (self.orders && !have.orders)
             || self.items.iter().any(|i| !have.items.contains(i))
             || self.events.iter().any(|e| !have.events.contains(e))
+            || self.traits.iter().any(|t| !have.traits.contains(t))
     }
 }
 
@@ -51,6 +56,7 @@ impl Activity {
             orders: self.orders.is_some(),
             items: self.items.keys().cloned().collect(),
             events: self.events.keys().cloned().collect(),
+            traits: self.traits.keys().cloned().collect(),
         }
     }
 
@@ -61,6 +67,7 @@ impl Activity {
         }
         self.items.extend(read.items);
         self.events.extend(read.events);
+        self.traits.extend(read.traits);
     }
 
     /// Drops what no rule needs any more.
@@ -70,6 +77,35 @@ impl Activity {
         }
         self.items.retain(|item, _| needs.items.contains(item));
         self.events.retain(|key, _| needs.events.contains(key));
+        self.traits.retain(|name, _| needs.traits.contains(name));
+    }
+
+    /// Installs every customer's value of one trait (a full read).
+    pub fn set_all_of_trait(&mut self, name: String, values: HashMap<i64, TraitValue>) {
+        self.traits.insert(name, values);
+    }
+
+    /// Replaces one customer's value of every kept trait: `value_of(trait)`.
+    pub fn set_traits_of(
+        &mut self,
+        customer: i64,
+        mut value_of: impl FnMut(&str) -> Option<TraitValue>,
+    ) {
+        for (name, per_customer) in &mut self.traits {
+            match value_of(name) {
+                Some(v) => {
+                    per_customer.insert(customer, v);
+                }
+                None => {
+                    per_customer.remove(&customer);
+                }
+            }
+        }
+    }
+
+    /// A customer's value of a kept trait.
+    pub fn trait_of(&self, customer: i64, name: &str) -> Option<&TraitValue> {
+        self.traits.get(name)?.get(&customer)
     }
 
     /// Installs every customer's days of one event (a full read).

@@ -7,6 +7,7 @@ use super::event::EventCondition;
 use super::field::{Field, FieldType, IdentityKinds};
 use super::purchase::{Measure, Purchase, Window};
 use super::rule::{Op, Operand, Rule, RuleError};
+use super::traits::TraitCondition;
 use crate::clv::Prediction;
 use crate::features::OrderSummary;
 use crate::lifecycle::Stage;
@@ -39,6 +40,7 @@ pub enum Compiled {
     /// Money in minor units, as with `Number`.
     Purchase(Purchase),
     Event(EventCondition),
+    Trait(TraitCondition),
 }
 
 /// What compiling needs from outside the rule.
@@ -74,6 +76,7 @@ impl Compiled {
                 ..p.clone()
             }),
             Rule::Event(e) => Compiled::Event(e.clone()),
+            Rule::Trait(t) => Compiled::Trait(t.clone()),
             Rule::Compare(c) => match (c.field.kind(), &c.value) {
                 (FieldType::Number { .. }, Operand::Number(n)) => Compiled::Number {
                     field: c.field,
@@ -145,7 +148,8 @@ impl Compiled {
             | Compiled::Tag(_)
             | Compiled::Identity(_)
             | Compiled::Segment(_)
-            | Compiled::Event(_) => false,
+            | Compiled::Event(_)
+            | Compiled::Trait(_) => false,
         }
     }
 
@@ -308,6 +312,7 @@ impl Subject<'_> {
                 .activity
                 .event_count(self.id, e, self.pass.today)
                 .is_some_and(|v| compare(v, e.op, e.value)),
+            Compiled::Trait(t) => t.matches(self.pass.activity.trait_of(self.id, &t.name)),
         }
     }
 

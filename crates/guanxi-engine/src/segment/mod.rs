@@ -7,12 +7,14 @@ pub mod field;
 pub mod purchase;
 pub mod rule;
 pub mod text;
+pub mod traits;
 
 pub use activity::{Activity, Needs};
 pub use event::{EventCondition, EventKey};
 pub use field::{Field, FieldType, IdentityKinds};
 pub use purchase::{Item, Measure, Purchase, Window};
 pub use rule::{Comparison, Op, Operand, Rule, RuleError};
+pub use traits::{TraitCondition, TraitValue};
 pub mod eval;
 pub mod registry;
 

@@ -6,6 +6,7 @@ use super::activity::Needs;
 use super::event::{EventCondition, EventKey, MAX_FILTERS};
 use super::field::{Field, FieldType, IdentityKinds};
 use super::purchase::{Item, Measure, Purchase, Window};
+use super::traits::{TraitCondition, TraitValue};
 use chrono::Datelike;
 use serde_json::{Map, Value, json};
 use std::fmt;
@@ -26,6 +27,8 @@ pub enum Rule {
     Purchase(Purchase),
     /// A behaviour event done some number of times, ever or within a window.
     Event(EventCondition),
+    /// A trait's value.
+    Trait(TraitCondition),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +232,9 @@ impl Rule {
             Rule::Segment(key) => json!({"segment": key}),
             Rule::Purchase(p) => purchase_json(p),
             Rule::Event(e) => event_json(e),
+            Rule::Trait(t) => {
+                json!({"trait": t.name, "op": t.op.symbol(), "value": t.value.to_json()})
+            }
         }
     }
 
@@ -252,6 +258,7 @@ impl Rule {
                 Some(_) => {}
             },
             Rule::Event(e) if !needs.events.contains(&e.key) => needs.events.push(e.key.clone()),
+            Rule::Trait(t) if !needs.traits.contains(&t.name) => needs.traits.push(t.name.clone()),
             _ => {}
         });
     }
@@ -380,12 +387,15 @@ fn json_rule(value: &Value, at: &str, depth: usize) -> Result<Rule, RuleError> {
     if object.contains_key("did") {
         return json_did(object, at);
     }
+    if object.contains_key("trait") {
+        return json_trait(object, at);
+    }
     if object.contains_key("field") {
         return json_comparison(object, at);
     }
     Err(RuleError::new(
         at,
-        "must hold one of all, any, not, field, bought, did, tag, identity or segment",
+        "must hold one of all, any, not, field, bought, did, trait, tag, identity or segment",
     ))
 }
 
@@ -670,6 +680,35 @@ pub(super) fn event_condition(
         value,
         window,
     }))
+}
+
+fn json_trait(object: &Map<String, Value>, at: &str) -> Result<Rule, RuleError> {
+    if let Some(other) = object
+        .keys()
+        .find(|k| !["trait", "op", "value"].contains(&k.as_str()))
+    {
+        return Err(RuleError::new(
+            format!("{at}.{other}"),
+            "unexpected in a trait condition (trait, op, value)",
+        ));
+    }
+    let trait_at = format!("{at}.trait");
+    let Some(Value::String(name)) = object.get("trait") else {
+        return Err(RuleError::new(trait_at, "must be the trait's name"));
+    };
+    check_name(&trait_at, "the trait", name)?;
+    let op = match object.get("op") {
+        Some(Value::String(symbol)) => Op::parse(symbol)
+            .ok_or_else(|| RuleError::new(format!("{at}.op"), "must be =, !=, >, >=, < or <="))?,
+        _ => return Err(RuleError::new(format!("{at}.op"), "must be a string")),
+    };
+    let value = object
+        .get("value")
+        .and_then(TraitValue::of)
+        .ok_or_else(|| {
+            RuleError::new(format!("{at}.value"), "must be a string, number or boolean")
+        })?;
+    TraitCondition::new(&trait_at, name.clone(), op, value).map(Rule::Trait)
 }
 
 fn window_json(window: Window, out: &mut Map<String, Value>) {

@@ -309,7 +309,8 @@ fn purchase_windows_count_and_close_on_their_day() {
         Needs {
             orders: true,
             items: vec![Item::Category("silk".to_owned())],
-            events: vec![]
+            events: vec![],
+            traits: vec![]
         }
     );
     let pass = Pass::new(&engine, &people, &activity, TODAY, TODAY * DAY_MS);
@@ -416,5 +417,53 @@ fn event_conditions_convert_both_ways_count_and_close_their_windows() {
             customer: 3,
             entered: false
         }]
+    );
+}
+
+#[test]
+fn trait_conditions_convert_both_ways_and_refuse_personal_data() {
+    let text =
+        "trait \"city\" = \"上海\" and trait \"vip_level\" >= 3 and trait \"newsletter\" = true";
+    let rule = Rule::from_text(text).expect("parses");
+    assert_eq!(rule.to_string(), text);
+    assert_eq!(
+        Rule::from_json(&rule.to_json()).expect("its JSON parses"),
+        rule
+    );
+    let e = Rule::from_text("trait \"email\" = \"a@b.cn\"").expect_err("personal");
+    assert!(e.reason.contains("personal data"), "{e}");
+    let e = Rule::from_json(&json!({"trait": "city", "op": ">", "value": "A"}))
+        .expect_err("ordered text");
+    assert!(e.reason.contains("only numbers"), "{e}");
+
+    let (engine, mut people) = shop();
+    let mut activity = Activity::default();
+    activity.set_all_of_trait(
+        "vip_level".to_owned(),
+        [
+            (1, TraitValue::Number(4.0)),
+            (2, TraitValue::Text("gold".to_owned())),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let mut segments = Segments::default();
+    segments
+        .define(
+            &[def(1, "vips", "trait \"vip_level\" >= 3")],
+            &mut people,
+            100.0,
+        )
+        .expect("defines");
+    let pass = Pass::new(&engine, &people, &activity, TODAY, TODAY * DAY_MS);
+    let entered: Vec<i64> = segments
+        .evaluate_all(&pass)
+        .iter()
+        .map(|t| t.customer)
+        .collect();
+    assert_eq!(
+        entered,
+        vec![1],
+        "text never compares as a number; unset matches nothing"
     );
 }

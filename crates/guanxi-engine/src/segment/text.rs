@@ -17,6 +17,7 @@ use super::rule::{
     Comparison, MAX_DEPTH, Op, Operand, Rule, RuleError, check_identity, check_name,
     event_condition, format_day, parse_day, windowed,
 };
+use super::traits::{TraitCondition, TraitValue};
 
 pub fn print(rule: &Rule) -> String {
     match rule {
@@ -44,6 +45,14 @@ pub fn print(rule: &Rule) -> String {
         Rule::Segment(key) => format!("segment {}", quote(key)),
         Rule::Purchase(p) => print_purchase(p),
         Rule::Event(e) => print_event(e),
+        Rule::Trait(t) => {
+            let value = match &t.value {
+                TraitValue::Text(v) => quote(v),
+                TraitValue::Number(n) => n.to_string(),
+                TraitValue::Bool(b) => b.to_string(),
+            };
+            format!("trait {} {} {value}", quote(&t.name), t.op.symbol())
+        }
     }
 }
 
@@ -392,6 +401,7 @@ impl Parser {
             }
             "bought" => self.bought(),
             "did" => self.did(),
+            "trait" => self.trait_condition(),
             "identity" => {
                 let kind = self.next("an identity type")?;
                 let (Kind::Word(name) | Kind::Text(name)) = kind.kind else {
@@ -413,7 +423,7 @@ impl Parser {
             RuleError::new(
                 &at,
                 format!(
-                    "unknown field {name:?}; known: {}, and bought, tag, identity, segment",
+                    "unknown field {name:?}; known: {}, and bought, did, trait, tag, identity, segment",
                     Field::ALL.map(Field::key).join(", ")
                 ),
             )
@@ -558,6 +568,45 @@ impl Parser {
                 ),
             )),
         }
+    }
+
+    /// `trait "NAME" op VALUE`: a quoted string, a number, `true` or `false`.
+    fn trait_condition(&mut self) -> Result<Rule, RuleError> {
+        let name = self.next("the trait's name in quotes")?;
+        let (Kind::Text(trait_name) | Kind::Word(trait_name)) = name.kind else {
+            return Err(self.error_at(
+                name.column,
+                format!("expected the trait's name, found {}", name.kind.describe()),
+            ));
+        };
+        let op_token = self.next("an operator (=, !=, >, >=, <, <=)")?;
+        let op = match &op_token.kind {
+            Kind::Symbol(s) => Op::parse(s),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            self.error_at(
+                op_token.column,
+                format!("expected an operator, found {}", op_token.kind.describe()),
+            )
+        })?;
+        let v = self.next("the trait's value")?;
+        let value = match v.kind {
+            Kind::Text(t) => TraitValue::Text(t),
+            Kind::Number(n) => TraitValue::Number(n),
+            Kind::Word(w) if w == "true" || w == "false" => TraitValue::Bool(w == "true"),
+            other => {
+                return Err(self.error_at(
+                    v.column,
+                    format!(
+                        "expected a quoted string, a number, true or false, found {}",
+                        other.describe()
+                    ),
+                ));
+            }
+        };
+        TraitCondition::new(&format!("column {}", name.column), trait_name, op, value)
+            .map(Rule::Trait)
     }
 
     /// `did "EVENT" [where prop = "value", …] [op N] [window]`.
