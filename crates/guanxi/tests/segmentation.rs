@@ -889,3 +889,42 @@ async fn trait_conditions_follow_identify_calls() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn recommendations_learn_from_what_customers_look_at_too() {
+    let app = TestApp::spawn().await;
+    // Lookers view both scarves (and buy nothing); the buyer bought the plain one.
+    for i in 0..3 {
+        for sku in ["SCARF", "SILK-SCARF"] {
+            let body = json!({"userId": format!("looker{i}"), "event": "Product Viewed",
+                "messageId": format!("v-{i}-{sku}"), "properties": {"sku": sku}});
+            let (status, answer) = app.segment("/v1/track", &body).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+    }
+    order_of(
+        &app,
+        "s-1",
+        "buyer@example.com",
+        1,
+        &[("SCARF", "scarves", "99.00")],
+    )
+    .await;
+    let buyer = customer(&app, "buyer@example.com").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = app
+            .get(&format!(
+                "/api/v1/customers/{buyer}/recommendations?limit=1"
+            ))
+            .await;
+        if status == StatusCode::OK && body["data"][0]["sku"] == "SILK-SCARF" {
+            assert_eq!(body["data"][0]["reason"], "also_viewed", "{body}");
+            assert_eq!(body["data"][0]["because"], "SCARF", "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.stop().await;
+}

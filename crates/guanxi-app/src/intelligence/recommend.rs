@@ -1,11 +1,12 @@
 //! Recommendations in this server: the item-to-item model learnt from every customer's
-//! purchases once the engine is built, then again every hour; a customer's offer is computed
+//! purchases and product views once the engine is built, then again every hour; a customer's offer is computed
 //! when asked, from what they bought.
 
 use super::{Intelligence, Readiness, now_ms, read, write};
 use guanxi_domain::{CustomerId, Millis};
 use guanxi_engine::recommend::{Builder, Recommendation, Recommender};
-use guanxi_store::{ProductLine, Store, StoreError, StoreResult};
+use guanxi_store::{EventFact, ProductLine, Store, StoreError, StoreResult};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,22 +32,35 @@ pub struct Offer {
     pub learnt_at: Millis,
 }
 
-/// Each customer's products, each once, newest first, from lines by customer and newest first.
-fn owned_by_customer(lines: Vec<ProductLine>) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut current = None;
+/// The event whose `sku` (or `product_id`) property says which product was looked at.
+const PRODUCT_VIEWED: &str = "Product Viewed";
+
+/// Each customer's products bought (each once, newest first) and looked at, from lines by
+/// customer and newest first and views by customer.
+fn by_customer(lines: Vec<ProductLine>, views: Vec<EventFact>) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut out: BTreeMap<CustomerId, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for line in lines {
-        if current != Some(line.customer) {
-            current = Some(line.customer);
-            out.push(Vec::new());
-        }
-        if let Some(owned) = out.last_mut()
-            && !owned.contains(&line.sku)
-        {
+        let (owned, _) = out.entry(line.customer).or_default();
+        if !owned.contains(&line.sku) {
             owned.push(line.sku);
         }
     }
-    out
+    for view in views {
+        let Ok(properties) = serde_json::from_str::<serde_json::Value>(&view.properties) else {
+            continue;
+        };
+        let sku = properties
+            .get("sku")
+            .or_else(|| properties.get("product_id"))
+            .and_then(|v| v.as_str());
+        if let Some(sku) = sku {
+            let (_, viewed) = out.entry(view.customer).or_default();
+            if !viewed.iter().any(|v| v == sku) {
+                viewed.push(sku.to_owned());
+            }
+        }
+    }
+    out.into_values().collect()
 }
 
 impl Intelligence {
@@ -58,14 +72,18 @@ impl Intelligence {
         let mut after = 0;
         while after < max_id {
             let up_to = (after + LEARN_WINDOW).min(max_id);
-            let lines = store
-                .product_lines_between(CustomerId(after), CustomerId(up_to))
-                .await?;
+            let (from, to) = (CustomerId(after), CustomerId(up_to));
+            let viewed = [PRODUCT_VIEWED.to_owned()];
+            let (lines, views) = tokio::try_join!(
+                store.product_lines_between(from, to),
+                store.event_facts_between(from, to, &viewed)
+            )?;
             // Counting pairs is CPU work: off the async threads.
             builder = tokio::task::spawn_blocking(move || {
-                for owned in owned_by_customer(lines) {
+                for (owned, viewed) in by_customer(lines, views) {
                     let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
-                    builder.add_customer(&owned, &[]);
+                    let viewed: Vec<&str> = viewed.iter().map(String::as_str).collect();
+                    builder.add_customer(&owned, &viewed);
                 }
                 builder
             })
