@@ -32,8 +32,8 @@ fn definition(stage: Stage) -> NewSegment {
     }
 }
 
-/// Creates the built-in segments a shop lacks (another server may create them at the same
-/// time: a taken key is fine).
+/// Creates the built-in segments a shop lacks, when the app starts (another server may create
+/// them at the same time: a taken key is fine).
 pub async fn ensure(store: &dyn Store) -> StoreResult<()> {
     for stage in Stage::ALL {
         let segment = definition(stage);

@@ -21,6 +21,18 @@ pub struct Settings {
     pub currency: Currency,
     /// Days on the dashboard, times on screen and local times in imported files are in it.
     pub time_zone: ShopTimeZone,
+    /// Where the eight RFM classes draw the line, where the shop sets it (else its averages).
+    pub rfm: RfmLines,
+}
+
+/// The shop's own lines between high and low RFM: recent when the last order is at most
+/// `recent_days` old, frequent above `orders` orders, valuable above `spent` (minor units).
+/// `None`: the shop's average.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RfmLines {
+    pub recent_days: Option<u32>,
+    pub orders: Option<u32>,
+    pub spent: Option<i64>,
 }
 
 impl Default for Settings {
@@ -30,6 +42,7 @@ impl Default for Settings {
             region: DefaultRegion::default(),
             currency: Currency::CNY,
             time_zone: ShopTimeZone::CHINA,
+            rfm: RfmLines::default(),
         }
     }
 }
@@ -44,6 +57,11 @@ pub struct SettingsForm {
     pub time_zone: String,
     pub currency: String,
     pub region: String,
+    /// Blank: the shop's average.
+    pub rfm_recent_days: String,
+    pub rfm_orders: String,
+    /// In the shop's currency (`500` or `500.00`).
+    pub rfm_spent: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +76,24 @@ pub enum SettingsError {
 
 impl Settings {
     /// Each setting by the name it is saved under, as text.
-    fn named_values(&self) -> [(&'static str, String); 4] {
+    fn named_values(&self) -> [(&'static str, String); 7] {
+        let text = |v: Option<String>| v.unwrap_or_default();
         [
             ("shop_name", self.shop_name.clone()),
             ("time_zone", self.time_zone.name().to_owned()),
             ("currency", self.currency.code().to_owned()),
             ("region", self.region.code().to_owned()),
+            (
+                "rfm_recent_days",
+                text(self.rfm.recent_days.map(|d| d.to_string())),
+            ),
+            ("rfm_orders", text(self.rfm.orders.map(|n| n.to_string()))),
+            (
+                "rfm_spent",
+                text(self.rfm.spent.map(|m| {
+                    guanxi_domain::Money::from_minor(m, self.currency).to_decimal_string()
+                })),
+            ),
         ]
     }
 
@@ -78,10 +108,37 @@ impl Settings {
                     .parse()
                     .map_err(|e: FieldError| FieldError::new("region", e.reason))?
             }
+            "rfm_recent_days" => self.rfm.recent_days = whole("rfm_recent_days", value, 1, 36_500)?,
+            "rfm_orders" => self.rfm.orders = whole("rfm_orders", value, 1, 1_000_000)?,
+            "rfm_spent" => {
+                self.rfm.spent = match value.trim() {
+                    "" => None,
+                    raw => Some(
+                        guanxi_domain::Money::parse(raw, self.currency)
+                            .map_err(|e| FieldError::new("rfm_spent", e.reason))?
+                            .minor(),
+                    ),
+                }
+            }
             // Saved by a newer version of Guanxi: kept, and left to it.
             _ => {}
         }
         Ok(self)
+    }
+}
+
+/// A whole number from `min` to `max`, or nothing (blank).
+fn whole(name: &'static str, raw: &str, min: u32, max: u32) -> Result<Option<u32>, FieldError> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| {
+                FieldError::new(name, format!("must be a whole number from {min} to {max}"))
+            }),
     }
 }
 
@@ -162,6 +219,9 @@ impl ShopSettings {
             ("time_zone", &form.time_zone),
             ("currency", &form.currency),
             ("region", &form.region),
+            ("rfm_recent_days", &form.rfm_recent_days),
+            ("rfm_orders", &form.rfm_orders),
+            ("rfm_spent", &form.rfm_spent),
         ];
         let after = submitted
             .iter()

@@ -108,6 +108,17 @@ pub struct Engine {
     /// Predicted 12-month values of an even sample of customers, ascending: where a customer's
     /// value ranks among the shop's (`value_percentile`). Refreshed by `refresh_value_ranks`.
     pub value_sample: Vec<f64>,
+    /// Lines the shop set for the eight RFM classes; the rest are its averages.
+    pub class_lines: ClassLines,
+}
+
+/// The shop's own lines between high and low RFM, where it set them: recent below
+/// `recency_days`, frequent above `frequency` orders, valuable above `monetary` (minor units).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClassLines {
+    pub recency_days: Option<f64>,
+    pub frequency: Option<f64>,
+    pub monetary: Option<f64>,
 }
 
 /// Customers whose predicted value is computed to rank everyone else's.
@@ -132,6 +143,7 @@ impl Engine {
             cuts: None,
             cycle: Cycle::of(&[]),
             value_sample: Vec::new(),
+            class_lines: ClassLines::default(),
         };
         engine.refresh_cuts(now);
         engine.refresh_value_ranks(today);
@@ -150,6 +162,7 @@ impl Engine {
             cuts: None,
             cycle: Cycle::of(&[]),
             value_sample: Vec::new(),
+            class_lines: ClassLines::default(),
         };
         engine.refresh_cuts(now);
         engine
@@ -164,6 +177,18 @@ impl Engine {
             .collect();
         self.cuts = QuintileCuts::of(&inputs);
         self.cycle = Cycle::of(self.features.summaries());
+    }
+
+    /// The lines of the eight RFM classes at `now`: the shop's own where set, else its
+    /// averages; `None` without customers.
+    pub fn thresholds(&self, now: i64) -> Option<ClassThresholds> {
+        let averages = self.features.averages(now)?;
+        let lines = self.class_lines;
+        Some(ClassThresholds {
+            recency_days: lines.recency_days.unwrap_or(averages.recency_days),
+            frequency: lines.frequency.unwrap_or(averages.frequency),
+            monetary: lines.monetary.unwrap_or(averages.monetary),
+        })
     }
 
     /// Samples predicted values again (on `today`), to rank customers by value.
@@ -194,7 +219,7 @@ impl Engine {
     pub fn scores(&self, customer: i64, today: i64, now: i64) -> Option<CustomerScores> {
         let summary = self.features.get(customer)?;
         let input = summary.rfm_input(now);
-        let thresholds = self.features.averages(now)?;
+        let thresholds = self.thresholds(now)?;
         let scores = self.cuts.as_ref()?.scores_of(&input);
         let rfm = RfmResult {
             inputs: input.into(),
@@ -298,7 +323,7 @@ pub struct ClassCount {
 impl Engine {
     /// Every customer with orders, classed at `now`.
     pub fn rfm_overview(&self, today: i64, now: i64) -> RfmOverview {
-        let averages = self.features.averages(now);
+        let averages = self.thresholds(now);
         let mut classes: Vec<ClassCount> = RfmClass::ALL
             .iter()
             .map(|class| ClassCount {
@@ -395,5 +420,37 @@ mod tests {
         // The most frequent and valuable, but not recent: keep them.
         assert_eq!(scores.rfm.class, RfmClass::ImportantKeep, "{scores:?}");
         assert!(engine.scores(11, 100, 100 * DAY_MS).is_none(), "no orders");
+    }
+}
+
+#[cfg(test)]
+mod lines {
+    use super::*;
+    use crate::features::Fact;
+
+    #[test]
+    fn the_shops_own_lines_replace_its_averages() {
+        let mut features = Features::default();
+        for c in 1..=4i64 {
+            let facts: Vec<Fact> = (0..c)
+                .map(|k| Fact {
+                    customer: c,
+                    at: (90 - 10 * k) * DAY_MS,
+                    value: 10_000,
+                })
+                .collect();
+            features.set(c, OrderSummary::of(&facts, |at| at.div_euclid(DAY_MS)));
+        }
+        let mut engine = Engine::for_rfm(features, 100 * DAY_MS);
+        let class = |e: &Engine, c: i64| e.scores(c, 100, 100 * DAY_MS).map(|s| s.rfm.class);
+        // By the averages (2.5 orders), customer 2 is not frequent; with a line at 1, it is.
+        assert_eq!(class(&engine, 2), Some(RfmClass::GeneralDevelop));
+        engine.class_lines = ClassLines {
+            frequency: Some(1.0),
+            ..ClassLines::default()
+        };
+        let t = engine.thresholds(100 * DAY_MS).expect("customers");
+        assert_eq!(t.frequency, 1.0);
+        assert_eq!(class(&engine, 2), Some(RfmClass::GeneralValue), "{t:?}");
     }
 }

@@ -54,6 +54,10 @@ impl App {
             intelligence,
         };
         app.ensure_api_source().await?;
+        // Before anything serves: every server and command sees the same segments.
+        guanxi_app::builtin_segments::ensure(app.store.as_ref())
+            .await
+            .context("the built-in segments could not be created")?;
         Ok(app)
     }
 

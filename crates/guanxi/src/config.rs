@@ -131,6 +131,8 @@ impl Config {
             region,
             currency,
             time_zone,
+            // Set in the console (Settings → Shop); the shop's averages until then.
+            rfm: guanxi_app::settings::RfmLines::default(),
         })
     }
 }

@@ -47,7 +47,6 @@ impl Intelligence {
         let currency = shop.currency.code().to_owned();
         // Decisions not yet recorded go first, so the members read below are current.
         self.record_pending(store).await;
-        crate::builtin_segments::ensure(store).await?;
         let views = super::segments::stored_views(store).await?;
         let needs = needs_of(views.iter().filter_map(|v| v.rule.as_ref().ok()));
         let filter = filter_of(&needs.items);
@@ -170,6 +169,7 @@ impl Intelligence {
             "the intelligence engine is built"
         );
         *write(&self.model) = Some(model);
+        self.follow_lines(settings);
         *write(&self.applied_seq) = seq;
         self.set_readiness(Readiness::Ready {
             customers,

@@ -227,6 +227,7 @@ impl Intelligence {
                     Err(e) => tracing::warn!(error = %e, "could not read the change log"),
                 }
                 self.record_pending(store).await;
+                self.follow_lines(settings);
                 self.turn_the_day(store, settings).await;
                 let now = tokio::time::Instant::now();
                 if now >= recut_at {

@@ -194,6 +194,22 @@ impl Intelligence {
         Some(model.as_ref()?.engine.rfm_overview(day_of(zone)(now), now))
     }
 
+    /// Takes the RFM lines the shop set (Settings → Shop) into the engine.
+    pub(crate) fn follow_lines(&self, settings: &crate::ShopSettings) {
+        let rfm = settings.current().rfm;
+        let lines = guanxi_engine::scores::ClassLines {
+            recency_days: rfm.recent_days.map(f64::from),
+            frequency: rfm.orders.map(f64::from),
+            monetary: rfm.spent.map(|m| m as f64),
+        };
+        let same = read(&self.model)
+            .as_ref()
+            .is_none_or(|m| m.engine.class_lines == lines);
+        if !same && let Some(model) = write(&self.model).as_mut() {
+            model.engine.class_lines = lines;
+        }
+    }
+
     /// How predicted lifetime value spreads over the shop (an even sample of at most 50,000
     /// customers); `None` while building.
     pub fn clv_distribution(

@@ -194,7 +194,7 @@ impl<'a> Pass<'a> {
             activity,
             today,
             now,
-            averages: engine.features.averages(now),
+            averages: engine.thresholds(now),
         }
     }
 

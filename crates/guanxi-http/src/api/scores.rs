@@ -31,7 +31,8 @@ pub fn scores_view(scores: Option<CustomerScores>, readiness: &Readiness, curren
             "recency_days": rfm.inputs.recency_days,
             "frequency": rfm.inputs.frequency,
             "monetary": money(rfm.inputs.monetary, currency),
-            "averages": {
+            // The shop's averages, or the lines it set in Settings → Shop.
+            "thresholds": {
                 "recency_days": rfm.thresholds.recency_days,
                 "frequency": rfm.thresholds.frequency,
                 "monetary": cash(rfm.thresholds.monetary),

@@ -30,6 +30,9 @@ struct ShopPage {
     time_zone: String,
     currency: String,
     region: String,
+    rfm_recent_days: String,
+    rfm_orders: String,
+    rfm_spent: String,
     /// The time now on the shop's clocks, so the owner sees the zone is right.
     shop_now: String,
     zones: Vec<&'static str>,
@@ -58,6 +61,9 @@ fn shop_page(
         time_zone: shown.time_zone.clone(),
         currency: shown.currency.clone(),
         region: shown.region.clone(),
+        rfm_recent_days: shown.rfm_recent_days.clone(),
+        rfm_orders: shown.rfm_orders.clone(),
+        rfm_spent: shown.rfm_spent.clone(),
         shop_now: local_time(chrono::Utc::now().timestamp_millis(), zone),
         zones: ShopTimeZone::offered().collect(),
         currencies: CURRENCIES,
@@ -70,11 +76,23 @@ fn shop_page(
 }
 
 fn form_of(settings: &Settings) -> SettingsForm {
+    let money = |m: i64| guanxi_domain::Money::from_minor(m, settings.currency).to_decimal_string();
     SettingsForm {
         shop_name: settings.shop_name.clone(),
         time_zone: settings.time_zone.name().to_owned(),
         currency: settings.currency.code().to_owned(),
         region: settings.region.code().to_owned(),
+        rfm_recent_days: settings
+            .rfm
+            .recent_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        rfm_orders: settings
+            .rfm
+            .orders
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        rfm_spent: settings.rfm.spent.map(money).unwrap_or_default(),
     }
 }
 
@@ -108,6 +126,9 @@ pub async fn save(
         time_zone: form.get("time_zone").to_owned(),
         currency: form.get("currency").to_owned(),
         region: form.get("region").to_owned(),
+        rfm_recent_days: form.get("rfm_recent_days").to_owned(),
+        rfm_orders: form.get("rfm_orders").to_owned(),
+        rfm_spent: form.get("rfm_spent").to_owned(),
     };
     let principal = &staff.signed_in.principal;
     match state
@@ -115,17 +136,21 @@ pub async fn save(
         .change(state.store.as_ref(), principal, &submitted, ip)
         .await
     {
-        Ok(now) => shop_page(
-            &Staff {
-                shop: now.clone(),
-                ..staff
-            },
-            &form_of(&now),
-            now.time_zone,
-            true,
-            None,
-            StatusCode::OK,
-        ),
+        Ok(now) => {
+            // The engine takes new RFM lines at once.
+            state.intelligence.wake_handle().notify_one();
+            shop_page(
+                &Staff {
+                    shop: now.clone(),
+                    ..staff
+                },
+                &form_of(&now),
+                now.time_zone,
+                true,
+                None,
+                StatusCode::OK,
+            )
+        }
         Err(SettingsError::Denied(_)) => Page::forbidden(staff.tr).into_response(),
         // Shown again as typed, with what is wrong; nothing was saved.
         Err(SettingsError::Invalid(e)) => {

@@ -165,3 +165,69 @@ async fn bad_values_and_other_roles_change_nothing() {
         .expect("read");
     assert!(saved.is_empty(), "nothing was saved: {saved:?}");
 }
+
+#[tokio::test]
+async fn the_owner_sets_where_the_rfm_classes_draw_the_line() {
+    let app = TestApp::spawn().await;
+    app.paid_order("o-1", "one@example.com", "100.00", 3).await;
+    app.paid_order("o-2", "two@example.com", "100.00", 5).await;
+    app.paid_order("o-3", "two@example.com", "100.00", 2).await;
+    let one = app.customer_by("email:one@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    let owner = signed_in(&app, "owner@shop.cn", "owner").await;
+    let token = owner.token("/settings/shop").await;
+    let form = |orders: &'static str, spent: &'static str| {
+        let token = token.clone();
+        async move {
+            vec![
+                ("csrf".to_owned(), token),
+                ("shop_name".to_owned(), String::new()),
+                ("time_zone".to_owned(), "Asia/Shanghai".to_owned()),
+                ("currency".to_owned(), "CNY".to_owned()),
+                ("region".to_owned(), "CN".to_owned()),
+                ("rfm_recent_days".to_owned(), String::new()),
+                ("rfm_orders".to_owned(), orders.to_owned()),
+                ("rfm_spent".to_owned(), spent.to_owned()),
+            ]
+        }
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let owner = &owner;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            owner.post("/settings/shop", &pairs).await
+        }
+    };
+    let (status, page, _) = post(form("0", "").await).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no line at 0 orders: {page}"
+    );
+    assert!(page.contains("rfm_orders"), "{page}");
+    let (status, page, _) = post(form("", "abc").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("rfm_spent"), "{page}");
+
+    // A line at 1 order makes two orders frequent; one at ¥50 makes ¥100 valuable.
+    let (status, page, _) = post(form("1", "50").await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(input(&page, "rfm_spent"), "50.00");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, body) = app.get(&format!("/api/v1/customers/{one}")).await;
+        let t = &body["scores"]["rfm"]["thresholds"];
+        if t["frequency"] == 1.0 && t["monetary"] == "50.00" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never took the lines: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
