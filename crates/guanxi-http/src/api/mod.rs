@@ -6,10 +6,11 @@ mod customers;
 mod orders;
 mod recommendations;
 pub(crate) mod scores;
+mod segment_members;
 mod segments;
 
 pub(crate) use analytics::period;
-pub(crate) use segments::member_csv;
+pub(crate) use segment_members::member_csv;
 mod views;
 
 use crate::AppState;
@@ -59,9 +60,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             segments::update,
             segments::delete
         ))
-        .routes(routes!(segments::members))
-        .routes(routes!(segments::tag))
-        .routes(routes!(segments::export))
+        .routes(routes!(segment_members::members))
+        .routes(routes!(segment_members::tag))
+        .routes(routes!(segment_members::export))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.
