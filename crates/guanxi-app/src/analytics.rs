@@ -16,7 +16,7 @@ pub const FUNNEL_EVENTS: [&str; 3] = ["Product Viewed", "Product Added", "Checko
 pub struct CustomerAnalytics {
     /// Customers with a counted order in the period.
     pub buyers: usize,
-    /// Of those, the ones whose first order (in the channel, if one is chosen) is in it.
+    /// Of those, the ones whose first order in the shop is in it.
     pub new_buyers: usize,
     /// Buyers with two or more orders in the period, as a share of buyers.
     pub repeat_purchase_rate: f64,
@@ -78,17 +78,20 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
+/// The report of a period. `first_order` answers when a customer first ordered in the shop
+/// (the engine keeps it): who is new, and which cohort they belong to, whatever the channel.
 pub async fn customers(
     store: &dyn Store,
     period: &Period,
     zone: ShopTimeZone,
+    first_order: &(dyn Fn(CustomerId) -> Option<Millis> + Sync),
 ) -> StoreResult<CustomerAnalytics> {
     let length = period.to - period.from;
     let with_before = Period {
         from: period.from - length,
         ..period.clone()
     };
-    let histories = store.order_histories(&with_before).await?;
+    let histories = store.period_orders(&with_before).await?;
     let (mut buyers, mut before, mut new_buyers, mut repeat) = (0, HashSet::new(), 0, 0);
     let mut current = HashSet::new();
     let mut cohorts: BTreeMap<i64, Vec<HashSet<i64>>> = BTreeMap::new();
@@ -112,8 +115,8 @@ pub async fn customers(
         buyers += 1;
         current.insert(customer);
         repeat += usize::from(inside.len() >= 2);
-        let first = one[0].1;
-        if first >= period.from {
+        let first = first_order(customer).unwrap_or(one[0].1);
+        if (period.from..period.to).contains(&first) {
             new_buyers += 1;
             let cohort = month_of(first, zone);
             let months = cohorts

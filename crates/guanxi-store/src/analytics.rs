@@ -16,9 +16,8 @@ pub struct Period {
 
 #[async_trait]
 pub trait AnalyticsStore {
-    /// Every counted order before `to` of the customers with a counted order in the period:
-    /// (customer, placed at), by customer, then time. Earlier orders tell who is new.
-    async fn order_histories(&self, period: &Period) -> StoreResult<Vec<(CustomerId, Millis)>>;
+    /// The period's counted orders: (customer, placed at), by customer, then time.
+    async fn period_orders(&self, period: &Period) -> StoreResult<Vec<(CustomerId, Millis)>>;
     /// The customers who did each of these events in the period: (event name, customer), each
     /// pair once.
     async fn event_reach(

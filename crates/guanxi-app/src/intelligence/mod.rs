@@ -210,6 +210,13 @@ impl Intelligence {
         }
     }
 
+    /// When a customer first ordered in the shop (counted orders); `None` for one without, or
+    /// while building.
+    pub fn first_order_at(&self, customer: CustomerId) -> Option<Millis> {
+        let model = read(&self.model);
+        Some(model.as_ref()?.engine.features.get(customer.0)?.first_at)
+    }
+
     /// How predicted lifetime value spreads over the shop (an even sample of at most 50,000
     /// customers); `None` while building.
     pub fn clv_distribution(

@@ -126,7 +126,9 @@ pub async fn customers(
     )
     .await?;
     let zone = state.settings.current().time_zone;
-    let report = guanxi_app::analytics::customers(state.store.as_ref(), &period, zone).await?;
+    let first = |c| state.intelligence.first_order_at(c);
+    let report =
+        guanxi_app::analytics::customers(state.store.as_ref(), &period, zone, &first).await?;
     let mut body = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["from"] = json!(guanxi_domain::time::to_rfc3339(period.from));
     body["to"] = json!(guanxi_domain::time::to_rfc3339(period.to));

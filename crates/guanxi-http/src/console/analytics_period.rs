@@ -109,9 +109,15 @@ pub async fn report(state: &AppState, form: PeriodForm, tr: Tr) -> PeriodReport 
     let result = match period {
         Err(e) => Err(tr.fill("error.invalid", &[("reason", &e.to_string())])),
         Ok(period) => {
-            match guanxi_app::analytics::customers(state.store.as_ref(), &period, shop.time_zone)
-                .await
-            {
+            let first = |c| state.intelligence.first_order_at(c);
+            let report = guanxi_app::analytics::customers(
+                state.store.as_ref(),
+                &period,
+                shop.time_zone,
+                &first,
+            )
+            .await;
+            match report {
                 Ok(r) => Ok(figures(r)),
                 Err(e) => {
                     tracing::error!(error = %e, "the period report could not be read");

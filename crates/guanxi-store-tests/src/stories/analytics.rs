@@ -45,24 +45,21 @@ pub async fn analytics_read_periods_channels_and_moves(store: &dyn Store) {
     .expect("events");
     tx.commit().await.expect("commit");
 
-    // Days 5 to 30: a and b bought; a's history reaches back before the period.
+    // Days 5 to 30: a (day 10) and b (day 11) bought; a's first order is before the period.
     let period = Period {
         from: T0 + 5 * DAY,
         to: T0 + 30 * DAY,
         source: None,
         currency: "CNY".to_owned(),
     };
-    let histories = store.order_histories(&period).await.expect("read");
-    assert_eq!(
-        histories,
-        vec![(a, T0), (a, T0 + 10 * DAY), (b, T0 + 11 * DAY)]
-    );
+    let orders = store.period_orders(&period).await.expect("read");
+    assert_eq!(orders, vec![(a, T0 + 10 * DAY), (b, T0 + 11 * DAY)]);
     let tmall_only = Period {
         source: Some(tmall),
         ..period.clone()
     };
     assert_eq!(
-        store.order_histories(&tmall_only).await.expect("read"),
+        store.period_orders(&tmall_only).await.expect("read"),
         vec![(b, T0 + 11 * DAY)]
     );
 
