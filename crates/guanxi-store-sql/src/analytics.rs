@@ -31,20 +31,22 @@ impl AnalyticsStore for SqlStore {
                     .read(move |conn| {
                         let mut stmt = conn.prepare_cached(&sql)?;
                         let map = |r: &rusqlite::Row<'_>| Ok((CustomerId(r.get(0)?), r.get(1)?));
-                        let rows = match source {
-                            Some(source) => stmt.query_map(
-                                rusqlite::named_params! { "$1": from, "$2": to, "$3": currency, "$4": source },
-                                map,
-                            )?
-                            .collect(),
+                        match source {
+                            Some(source) => stmt
+                                .query_map(
+                                    rusqlite::named_params! {
+                                        "$1": from, "$2": to, "$3": currency, "$4": source
+                                    },
+                                    map,
+                                )?
+                                .collect(),
                             None => stmt
                                 .query_map(
                                     rusqlite::named_params! { "$1": from, "$2": to, "$3": currency },
                                     map,
                                 )?
                                 .collect(),
-                        };
-                        rows
+                        }
                     })
                     .await?
             }
