@@ -177,15 +177,18 @@ pub async fn tag(
     ClientIp(ip): ClientIp,
     StaffForm { staff, form }: StaffForm,
 ) -> Response {
-    let one = |name: &str| -> Vec<String> {
-        Some(form.get(name).to_owned())
-            .filter(|t| !t.is_empty())
-            .into_iter()
-            .collect()
-    };
     let principal = &staff.signed_in.principal;
     let store = state.store.as_ref();
-    match segments::tag_members(store, principal, id, &one("add"), &one("remove"), ip).await {
+    match segments::tag_members(
+        store,
+        principal,
+        id,
+        &form.listed("add"),
+        &form.listed("remove"),
+        ip,
+    )
+    .await
+    {
         Ok(n) => Redirect::to(&format!("/segments/{id}?tagged={n}")).into_response(),
         Err(e) => refused(&state, &staff, id, e).await,
     }

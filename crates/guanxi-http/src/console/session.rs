@@ -82,6 +82,14 @@ impl FormFields {
         self.0.get(name).map(|v| v.trim()).unwrap_or_default()
     }
 
+    /// The value as a list of one, or none when left blank: for actions taking several.
+    pub fn listed(&self, name: &str) -> Vec<String> {
+        Some(self.get(name).to_owned())
+            .filter(|v| !v.is_empty())
+            .into_iter()
+            .collect()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.contains_key(name)
     }

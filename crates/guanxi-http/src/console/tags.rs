@@ -32,13 +32,7 @@ pub async fn edit(
         Ok(c) => c,
         Err(e) => return super::customers::refused(&staff, e),
     };
-    let one = |name: &str| -> Vec<String> {
-        Some(form.get(name).to_owned())
-            .filter(|t| !t.is_empty())
-            .into_iter()
-            .collect()
-    };
-    let (add, remove) = (one("add"), one("remove"));
+    let (add, remove) = (form.listed("add"), form.listed("remove"));
     for tag in add.iter().chain(&remove) {
         if let Err(e) = guanxi_app::segments::check_tag("tag", tag) {
             return match explain(e, staff.tr) {
