@@ -9,7 +9,7 @@ use guanxi_engine::clv::ClvOptions;
 use guanxi_engine::features::Features;
 use guanxi_engine::people::People;
 use guanxi_engine::scores::Engine;
-use guanxi_engine::segment::{Activity, IdentityKinds, Pass};
+use guanxi_engine::segment::{Activity, IdentityKinds};
 use guanxi_store::{PersonFact, Store, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -196,13 +196,7 @@ impl Intelligence {
             let Some(model) = model.as_ref() else {
                 return Vec::new();
             };
-            let pass = Pass::new(
-                &model.engine,
-                &model.people,
-                &model.activity,
-                day_of(zone)(now),
-                now,
-            );
+            let pass = model.pass(zone, now);
             lock(&this.segments).evaluate_all(&pass)
         })
         .await

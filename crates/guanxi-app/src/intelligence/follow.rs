@@ -10,7 +10,6 @@ use super::{
 };
 use crate::ShopSettings;
 use guanxi_domain::CustomerId;
-use guanxi_engine::segment::Pass;
 use guanxi_store::{Store, StoreResult};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -115,13 +114,7 @@ impl Intelligence {
                     model.engine.refresh_cuts(now);
                 }
             }
-            let pass = Pass::new(
-                &model.engine,
-                &model.people,
-                &model.activity,
-                day_of(shop.time_zone)(now),
-                now,
-            );
+            let pass = model.pass(shop.time_zone, now);
             // Events and traits move only rules on them: their customers are evaluated when
             // some are kept.
             let actors = match kept.events.is_empty() {
@@ -163,7 +156,7 @@ impl Intelligence {
             if segments.next_turn_day().is_none_or(|day| day > today) {
                 return;
             }
-            let pass = Pass::new(&model.engine, &model.people, &model.activity, today, now);
+            let pass = model.pass(zone, now);
             let mut decided = Vec::new();
             for customer in segments.take_due(today) {
                 segments.evaluate(&pass, customer, &mut decided);

@@ -50,6 +50,19 @@ pub(crate) struct Model {
     activity: guanxi_engine::segment::Activity,
 }
 
+impl Model {
+    /// An evaluation pass over this model at `now`, in the shop's `zone`.
+    fn pass(&self, zone: ShopTimeZone, now: Millis) -> guanxi_engine::segment::Pass<'_> {
+        guanxi_engine::segment::Pass::new(
+            &self.engine,
+            &self.people,
+            &self.activity,
+            day_of(zone)(now),
+            now,
+        )
+    }
+}
+
 /// A segment as the engine knows it, for events and reads.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Known {
@@ -86,6 +99,8 @@ pub struct Intelligence {
     orders_since_learnt: std::sync::atomic::AtomicBool,
     /// Told when a build finishes.
     built: Notify,
+    /// The source segment events are recorded under, once looked up.
+    engine_source: std::sync::OnceLock<guanxi_domain::SourceId>,
     /// Every recorded entry and exit, as it is committed.
     announce: broadcast::Sender<Arc<Vec<Transition>>>,
 }
@@ -106,6 +121,7 @@ impl Default for Intelligence {
             recommender: RwLock::new(None),
             built: Notify::new(),
             orders_since_learnt: std::sync::atomic::AtomicBool::new(false),
+            engine_source: std::sync::OnceLock::new(),
             announce: broadcast::channel(1024).0,
         }
     }

@@ -57,7 +57,14 @@ impl Intelligence {
         store: &dyn Store,
         chunk: &[Transition],
     ) -> StoreResult<Vec<Transition>> {
-        let source = store.source_by_name(ENGINE_SOURCE).await?.id;
+        // Looked up once: the migration made it and nothing renames it.
+        let source = match self.engine_source.get() {
+            Some(id) => *id,
+            None => {
+                let id = store.source_by_name(ENGINE_SOURCE).await?.id;
+                *self.engine_source.get_or_init(|| id)
+            }
+        };
         let at = now_ms();
         let changes: Vec<SegmentChange> = chunk
             .iter()

@@ -2,10 +2,10 @@
 //! previewed, and redefined when they change here or on another server.
 
 use super::activity::needs_of;
-use super::{Intelligence, Known, Model, day_of, lock, now_ms, read, write};
+use super::{Intelligence, Known, Model, lock, now_ms, read, write};
 use crate::ShopSettings;
 use guanxi_domain::{CustomerId, ShopTimeZone};
-use guanxi_engine::segment::{Definition, Pass, Rule, RuleError, preview};
+use guanxi_engine::segment::{Definition, Rule, RuleError, preview};
 use guanxi_store::{SegmentRecord, Store, StoreResult};
 use std::sync::Arc;
 
@@ -159,13 +159,7 @@ impl Intelligence {
             Ok(c) => c,
             Err(e) => return Some(Err(e)),
         };
-        let pass = Pass::new(
-            &model.engine,
-            &model.people,
-            &model.activity,
-            day_of(zone)(now),
-            now,
-        );
+        let pass = model.pass(zone, now);
         let (count, sample) = preview(&compiled, &pass, &segments, PREVIEW_SAMPLE);
         Some(Ok(Preview {
             count,
