@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod event;
 pub mod field;
+mod json;
 pub mod purchase;
 pub mod rule;
 pub mod text;
