@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod intelligence;
 pub mod key_cache;
 pub mod keys;
+pub mod messaging;
 pub mod ownership;
 pub mod privacy;
 pub mod segments;

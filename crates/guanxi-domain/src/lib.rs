@@ -10,6 +10,7 @@ pub mod event;
 pub mod identity;
 pub mod ids;
 pub mod masking;
+pub mod messaging;
 pub mod money;
 pub mod order;
 pub mod personal;

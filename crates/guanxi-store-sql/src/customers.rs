@@ -386,6 +386,10 @@ impl CustomerStore for SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
+    fn signing_key(&self, purpose: &str) -> [u8; 32] {
+        self.vault.derived_key(purpose)
+    }
+
     fn backend(&self) -> &'static str {
         self.backend.name()
     }

@@ -17,6 +17,7 @@ mod imports;
 mod item_facts;
 mod jobs;
 mod keys;
+mod messaging;
 mod order_rules;
 mod owner_cache;
 mod ownership;

@@ -7,6 +7,7 @@ mod error;
 mod facts;
 mod figures;
 mod imports;
+mod messaging;
 mod ownership;
 mod records;
 mod segments;
@@ -22,6 +23,10 @@ pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFi
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
     RejectedRow,
+};
+pub use messaging::{
+    CampaignRecord, ConsentRow, ConsentStore, Delivery, DeliveryCount, DeliveryUpdate,
+    MessagingStore, NewCampaign, NewDelivery, NewTemplate, TemplateRecord,
 };
 pub use ownership::{CustomerOwner, OwnerFilter, OwnershipStore, Team};
 pub use records::*;

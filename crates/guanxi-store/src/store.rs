@@ -1,6 +1,6 @@
 use crate::{
-    AnalyticsStore, AuditStore, FactStore, FiguresStore, ImportStore, OwnershipStore, SegmentStore,
-    SettingsStore, StaffStore,
+    AnalyticsStore, AuditStore, ConsentStore, FactStore, FiguresStore, ImportStore, MessagingStore,
+    OwnershipStore, SegmentStore, SettingsStore, StaffStore,
 };
 use crate::{
     ApiKey, ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats,
@@ -26,12 +26,18 @@ pub trait Store:
     + FactStore
     + SegmentStore
     + AnalyticsStore
+    + ConsentStore
+    + MessagingStore
     + Send
     + Sync
     + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// A secret key for `purpose` (signing links in messages), the same on every server of
+    /// this database.
+    fn signing_key(&self, purpose: &str) -> [u8; 32];
 
     /// Starts the one transaction a batch of writes commits in.
     async fn begin_write(&self) -> StoreResult<Box<dyn WriteTx>>;

@@ -1,6 +1,6 @@
 use crate::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
-    SegmentChange, StoreResult, Traits,
+    Change, DeliveryUpdate, NewDelivery, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow,
+    ProductRow, RefundRow, SegmentChange, StoreResult, Traits,
 };
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId, resolution::MergeDecision};
@@ -106,6 +106,19 @@ pub trait WriteTx: Send {
         changes: &[SegmentChange],
         at: Millis,
     ) -> StoreResult<Vec<bool>>;
+    /// Inserts the deliveries that do not exist yet (same origin and customer); answers how
+    /// many it inserted. Deciding to send and enqueuing the message commit together.
+    async fn insert_deliveries(
+        &mut self,
+        deliveries: &[NewDelivery],
+        at: Millis,
+    ) -> StoreResult<u64>;
+    /// Records what became of claimed deliveries.
+    async fn update_deliveries(
+        &mut self,
+        updates: &[DeliveryUpdate],
+        at: Millis,
+    ) -> StoreResult<()>;
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()>;
     async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()>;
 

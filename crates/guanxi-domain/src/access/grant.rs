@@ -63,6 +63,7 @@ impl Grant {
             (Orders, View),
             (Events, View),
             (Segments, View),
+            (Campaigns, View),
         ];
         let ingest = [(Orders, Create), (Orders, Edit)];
         for scope in scopes {
@@ -79,6 +80,9 @@ impl Grant {
                         (Segments, Edit),
                         (Segments, Delete),
                         (Segments, Export),
+                        (Campaigns, Create),
+                        (Campaigns, Edit),
+                        (Campaigns, Delete),
                     ])
                     .collect(),
                 "admin" => {

@@ -27,10 +27,12 @@ pub enum Resource {
     Settings,
     /// Segments: their rules, members and exports.
     Segments,
+    /// Messaging: templates, campaigns, consent and suppression lists.
+    Campaigns,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Customers,
         Resource::Orders,
         Resource::Events,
@@ -42,6 +44,7 @@ impl Resource {
         Resource::Audit,
         Resource::Settings,
         Resource::Segments,
+        Resource::Campaigns,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Resource {
             Resource::Audit => "audit",
             Resource::Settings => "settings",
             Resource::Segments => "segments",
+            Resource::Campaigns => "campaigns",
         }
     }
 

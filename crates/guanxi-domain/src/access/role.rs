@@ -190,6 +190,7 @@ fn builtin_role(key: &str) -> Role {
                 (Events, &[View]),
                 (Imports, &[View, Create]),
                 (Segments, &[View, Create, Edit, Delete, Export]),
+                (Campaigns, &[View, Create, Edit, Delete]),
             ]),
             DataScope::All,
             FieldPolicy::uniform(FieldAccess::Masked),
@@ -201,6 +202,7 @@ fn builtin_role(key: &str) -> Role {
                 (Orders, &[View]),
                 (Events, &[View]),
                 (Segments, &[View]),
+                (Campaigns, &[View]),
             ]),
             DataScope::All,
             FieldPolicy {

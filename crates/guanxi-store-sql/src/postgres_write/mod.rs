@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use guanxi_domain::resolution::MergeDecision;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, OrderStatus, SourceId};
 use guanxi_store::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
-    SegmentChange, StoreError, StoreResult, Traits, WriteTx,
+    Change, DeliveryUpdate, NewDelivery, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow,
+    ProductRow, RefundRow, SegmentChange, StoreError, StoreResult, Traits, WriteTx,
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{PgPool, Postgres, Row, Transaction};
@@ -301,6 +301,91 @@ impl WriteTx for PgWriteTx {
             );
         }
         Ok(applied)
+    }
+
+    async fn insert_deliveries(
+        &mut self,
+        deliveries: &[NewDelivery],
+        at: Millis,
+    ) -> StoreResult<u64> {
+        if deliveries.is_empty() {
+            return Ok(0);
+        }
+        let q = sqlx::query(
+            "INSERT INTO deliveries \
+             (origin, customer_id, channel, variant, status, run_at, last_error, queued_at) \
+             SELECT o, c, ch, v, s, r, e, $8 FROM UNNEST($1::text[], $2::bigint[], $3::text[], \
+                 $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(o, c, ch, v, s, r, e) \
+             ON CONFLICT (origin, customer_id) DO NOTHING",
+        )
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.origin.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(deliveries.iter().map(|d| d.customer.0).collect::<Vec<_>>())
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.channel.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.variant.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.status.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(deliveries.iter().map(|d| d.run_at).collect::<Vec<_>>())
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.reason.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(at);
+        self.execute(q).await
+    }
+
+    async fn update_deliveries(
+        &mut self,
+        updates: &[DeliveryUpdate],
+        at: Millis,
+    ) -> StoreResult<()> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let q = sqlx::query(crate::messaging::POSTGRES_UPDATE_DELIVERIES)
+            .bind(updates.iter().map(|u| u.id).collect::<Vec<_>>())
+            .bind(
+                updates
+                    .iter()
+                    .map(|u| u.status.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(updates.iter().map(|u| u.run_at).collect::<Vec<_>>())
+            .bind(
+                updates
+                    .iter()
+                    .map(|u| u.error.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(updates.iter().map(|u| !u.attempted).collect::<Vec<_>>())
+            .bind(
+                updates
+                    .iter()
+                    .map(|u| u.status.reached_channel())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(at);
+        self.execute(q).await.map(|_| ())
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {

@@ -17,8 +17,8 @@ pub(crate) use crate::sqlite_native::map_err;
 use crate::vault::Vault;
 use guanxi_domain::{CustomerId, IdentityKey, Millis, SourceId};
 use guanxi_store::{
-    Change, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow, ProductRow, RefundRow,
-    SegmentChange, StoreError, StoreResult, Traits, WriteTx,
+    Change, DeliveryUpdate, NewDelivery, NewEvent, NewJob, OrderHead, OrderItemRow, OrderRow,
+    ProductRow, RefundRow, SegmentChange, StoreError, StoreResult, Traits, WriteTx,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
@@ -403,6 +403,54 @@ impl WriteTx for SqliteWriteTx {
                  price_minor = COALESCE(excluded.price_minor, products.price_minor), \
                  currency = excluded.currency, updated_at = excluded.updated_at",
                 params![p.sku, p.name, p.category, p.price, p.currency, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn insert_deliveries(
+        &mut self,
+        deliveries: &[NewDelivery],
+        at: Millis,
+    ) -> StoreResult<u64> {
+        multi_row::insert_then(
+            self.conn()?,
+            "INSERT INTO deliveries \
+             (origin, customer_id, channel, variant, status, run_at, last_error, queued_at)",
+            "ON CONFLICT (origin, customer_id) DO NOTHING",
+            8,
+            deliveries,
+            |s, i, d| {
+                s.raw_bind_parameter(i, d.origin.as_str())?;
+                s.raw_bind_parameter(i + 1, d.customer.0)?;
+                s.raw_bind_parameter(i + 2, d.channel.as_str())?;
+                s.raw_bind_parameter(i + 3, d.variant.as_str())?;
+                s.raw_bind_parameter(i + 4, d.status.as_str())?;
+                s.raw_bind_parameter(i + 5, d.run_at)?;
+                s.raw_bind_parameter(i + 6, d.reason.as_deref())?;
+                s.raw_bind_parameter(i + 7, at)
+            },
+        )
+        .map_err(map_err)
+    }
+
+    async fn update_deliveries(
+        &mut self,
+        updates: &[DeliveryUpdate],
+        at: Millis,
+    ) -> StoreResult<()> {
+        for u in updates {
+            self.run(
+                crate::messaging::SQLITE_UPDATE_DELIVERY,
+                params![
+                    u.id,
+                    u.status.as_str(),
+                    u.run_at,
+                    u.error,
+                    !u.attempted,
+                    u.status.reached_channel(),
+                    at
+                ],
             )?;
         }
         Ok(())

@@ -20,18 +20,31 @@ pub(super) fn insert<R>(
     rows: &[R],
     bind: impl Fn(&mut Statement, usize, &R) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
-    let mut rest = rows;
+    insert_then(conn, head, "", columns, rows, bind).map(|_| ())
+}
+
+/// `insert` with `tail` after the values (`ON CONFLICT DO NOTHING`); answers how many rows
+/// the statements changed.
+pub(super) fn insert_then<R>(
+    conn: &Connection,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    rows: &[R],
+    bind: impl Fn(&mut Statement, usize, &R) -> rusqlite::Result<()>,
+) -> rusqlite::Result<u64> {
+    let (mut rest, mut changed) = (rows, 0u64);
     while !rest.is_empty() {
         let size = chunk_size(rest.len());
-        let (chunk, tail) = rest.split_at(size);
-        let mut stmt = conn.prepare_cached(&values_sql(head, columns, size))?;
+        let (chunk, remaining) = rest.split_at(size);
+        let mut stmt = conn.prepare_cached(&values_sql(head, columns, size, tail))?;
         for (i, row) in chunk.iter().enumerate() {
             bind(&mut stmt, i * columns + 1, row)?;
         }
-        stmt.raw_execute()?;
-        rest = tail;
+        changed += stmt.raw_execute()? as u64;
+        rest = remaining;
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// The largest power of two that is at most `remaining` and `MAX_ROWS`.
@@ -40,9 +53,9 @@ fn chunk_size(remaining: usize) -> usize {
     (1 << fits).min(MAX_ROWS)
 }
 
-fn values_sql(head: &str, columns: usize, rows: usize) -> String {
+fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     let row = format!("({})", vec!["?"; columns].join(", "));
-    format!("{head} VALUES {}", vec![row; rows].join(", "))
+    format!("{head} VALUES {} {tail}", vec![row; rows].join(", "))
 }
 
 #[cfg(test)]

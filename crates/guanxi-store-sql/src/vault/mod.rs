@@ -33,6 +33,8 @@ pub(crate) enum Purpose {
     Identity,
     /// The personal part of an event's properties.
     Properties,
+    /// An address on a suppression list.
+    Suppression,
 }
 
 impl Purpose {
@@ -41,6 +43,7 @@ impl Purpose {
             Purpose::Traits => b"customers.traits",
             Purpose::Identity => b"identities.value",
             Purpose::Properties => b"events.properties",
+            Purpose::Suppression => b"suppressions.address",
         }
     }
 }
@@ -156,6 +159,15 @@ impl Vault {
     fn parts(sealed: &str) -> Option<(u32, &str)> {
         let (id, body) = sealed.strip_prefix(SEALED_PREFIX)?.split_once('.')?;
         Some((id.parse().ok()?, body))
+    }
+
+    /// A key for `purpose` (signing links in messages), derived from the index key: the same
+    /// on every server of the database, unguessable without it.
+    pub(crate) fn derived_key(&self, purpose: &str) -> [u8; KEY_BYTES] {
+        let mut mac = self.index.clone();
+        mac.update(b"derived-key\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// The blind index of a value of `kind` (`email`, `phone`, `name`): the same for the same

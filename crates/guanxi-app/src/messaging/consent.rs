@@ -1,0 +1,119 @@
+//! Consent per channel: read combined over merged records, changed by staff and integrators
+//! (audited), by customers through the unsubscribe link, or by an SMS opt-out reply.
+
+use super::{Messaging, MessagingError};
+use crate::audit::{self, Audit, AuditActor};
+use guanxi_domain::access::{Action, Principal, Resource};
+use guanxi_domain::messaging::{Channel, Consent, ConsentStatus, combined_status};
+use guanxi_domain::{CustomerId, FieldError, Millis};
+use guanxi_store::Store;
+use serde_json::json;
+
+/// A customer's standing on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelConsent {
+    pub channel: Channel,
+    pub status: ConsentStatus,
+    /// The latest decision behind it, if any.
+    pub source: Option<String>,
+    pub at: Option<Millis>,
+}
+
+/// The customer's consent on every channel that needs one.
+pub async fn of_customer(
+    store: &dyn Store,
+    customer: CustomerId,
+) -> Result<Vec<ChannelConsent>, MessagingError> {
+    let rows = store.consent_rows(customer).await?;
+    Ok(Channel::ALL
+        .into_iter()
+        .filter(|c| c.needs_consent())
+        .map(|channel| {
+            let of_channel: Vec<&Consent> = rows
+                .iter()
+                .map(|r| &r.consent)
+                .filter(|c| c.channel == channel)
+                .collect();
+            let status = combined_status(of_channel.iter().map(|c| c.status));
+            // The decision that set the status: the newest of that status.
+            let behind = of_channel
+                .iter()
+                .filter(|c| c.status == status)
+                .max_by_key(|c| c.at);
+            ChannelConsent {
+                channel,
+                status,
+                source: behind.map(|c| c.source.clone()),
+                at: behind.map(|c| c.at),
+            }
+        })
+        .collect())
+}
+
+/// A decision made by staff or an integrator: `source` says where the customer gave it
+/// (`checkout`, `store_visit`, `api`).
+pub async fn set(
+    messaging: &Messaging,
+    principal: &Principal,
+    customer: CustomerId,
+    channel: Channel,
+    status: ConsentStatus,
+    source: &str,
+) -> Result<Vec<ChannelConsent>, MessagingError> {
+    principal.require(Resource::Customers, Action::Edit)?;
+    if !channel.needs_consent() {
+        return Err(
+            FieldError::new("channel", "needs no consent: use email, sms or in_app").into(),
+        );
+    }
+    let source = source.trim();
+    if source.is_empty() || source.len() > 64 {
+        return Err(FieldError::new("source", "must be 1 to 64 characters").into());
+    }
+    let store = messaging.store.as_ref();
+    crate::ownership::require_reach(store, principal, &[customer])
+        .await
+        .map_err(|e| match e {
+            crate::customers::AccessError::Denied(d) => MessagingError::from(d),
+            crate::customers::AccessError::Store(s) => s.into(),
+        })?;
+    let survivor = store.customer(customer).await?.id;
+    let consent = Consent {
+        channel,
+        status,
+        source: source.to_owned(),
+        at: messaging.clock.now(),
+    };
+    store.set_consent(survivor, &consent).await?;
+    audit::record(
+        store,
+        Audit {
+            actor: AuditActor::Known(&principal.actor),
+            action: "consent.change",
+            target: Some(("customer", survivor.0.to_string())),
+            detail: json!({"channel": channel.as_str(), "status": status.as_str(), "source": source}),
+            ip: None,
+        },
+    )
+    .await?;
+    of_customer(store, survivor).await
+}
+
+/// The customer said no through a message or a reply: recorded on the survivor.
+pub(crate) async fn withdraw(
+    messaging: &Messaging,
+    customer: CustomerId,
+    channel: Channel,
+    source: &str,
+) -> Result<(), MessagingError> {
+    let store = messaging.store.as_ref();
+    let survivor = store.customer(customer).await?.id;
+    let consent = Consent {
+        channel,
+        status: ConsentStatus::Unsubscribed,
+        source: source.to_owned(),
+        at: messaging.clock.now(),
+    };
+    store.set_consent(survivor, &consent).await?;
+    Ok(())
+}

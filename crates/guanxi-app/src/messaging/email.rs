@@ -1,0 +1,90 @@
+//! E-mail over SMTP (lettre): HTML and text parts, a Message-ID made of the delivery id (so a
+//! resend after a crash is recognisably the same message), and RFC 8058 one-click
+//! unsubscribe headers.
+
+use super::template::Rendered;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// Why a message did not go.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: the server is down, slow or said 4xx.
+    #[error("{0}")]
+    Transient(String),
+    /// Trying again cannot help: a bad address, a 5xx refusal.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+pub struct EmailSender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// One e-mail to send.
+pub struct Outgoing<'a> {
+    pub delivery: i64,
+    pub to: &'a str,
+    pub rendered: &'a Rendered,
+    /// The unsubscribe page; one-click unsubscribe POSTs to it.
+    pub unsubscribe_url: Option<&'a str>,
+    pub transactional: bool,
+}
+
+impl EmailSender {
+    /// `smtp://host:port` (plain, as a local relay), `smtp://…?tls=required` or `smtps://…`.
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("the SMTP address is not valid: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| format!("the sender address is not valid: {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, mail: &Outgoing<'_>) -> Result<(), SendError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("the address is not valid: {e}")))?;
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.rendered.subject.clone())
+            .message_id(Some(format!("<delivery-{}@guanxi>", mail.delivery)));
+        if let Some(url) = mail.unsubscribe_url {
+            builder = builder
+                .raw_header(header("List-Unsubscribe", format!("<{url}>")))
+                .raw_header(header(
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        if mail.transactional {
+            builder = builder.raw_header(header("X-Guanxi-Purpose", "transactional".into()));
+        }
+        let message = if mail.rendered.html.trim().is_empty() {
+            builder.body(mail.rendered.text.clone())
+        } else {
+            builder.multipart(MultiPart::alternative_plain_html(
+                mail.rendered.text.clone(),
+                mail.rendered.html.clone(),
+            ))
+        }
+        .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("refused: {e}"))),
+            Err(e) => Err(SendError::Transient(format!("not sent: {e}"))),
+        }
+    }
+}
+
+fn header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}

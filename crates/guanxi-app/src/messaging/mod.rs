@@ -1,0 +1,134 @@
+//! Engagement: consent, templates, campaigns and the delivery of their messages.
+//!
+//! Deciding to send writes one delivery row per (origin, customer) in the writer's
+//! transaction (`campaign.rs`); the dispatcher (`dispatch.rs`) claims due rows, checks consent,
+//! suppression, frequency caps and quiet hours again at the moment of sending, renders the
+//! template and hands the message to its channel (`email.rs`), then records the outcome and a
+//! timeline event together. Links in messages are signed (`links.rs`).
+
+pub mod campaign;
+pub mod consent;
+mod dispatch;
+pub mod email;
+pub mod links;
+pub mod template;
+pub mod templates;
+pub mod tracking;
+
+pub use dispatch::{DispatchReport, Dispatcher};
+
+use crate::ShopSettings;
+use crate::action::ActionError;
+use guanxi_domain::messaging::{FrequencyCap, QuietHours};
+use guanxi_domain::{FieldError, Millis};
+use guanxi_store::{Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The source timeline events of messages are recorded under (made by the migration).
+pub const MESSAGING_SOURCE: &str = "guanxi:messaging";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessagingError {
+    #[error(transparent)]
+    Action(#[from] ActionError),
+    /// Bad input, naming the field (`content.languages.en.subject`, `audience.segments[1]`).
+    #[error("{}: {}", .0.field, .0.reason)]
+    Invalid(FieldError),
+}
+
+impl From<StoreError> for MessagingError {
+    fn from(e: StoreError) -> Self {
+        Self::Action(e.into())
+    }
+}
+
+impl From<guanxi_domain::access::Denied> for MessagingError {
+    fn from(e: guanxi_domain::access::Denied) -> Self {
+        Self::Action(e.into())
+    }
+}
+
+impl From<FieldError> for MessagingError {
+    fn from(e: FieldError) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+/// What time it is, for everything messaging schedules. Tests move a `Clock::manual` forward
+/// so that waits of days take no time.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    manual: Option<Arc<AtomicI64>>,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    pub fn manual(at: Millis) -> Self {
+        Self {
+            manual: Some(Arc::new(AtomicI64::new(at))),
+        }
+    }
+
+    pub fn now(&self) -> Millis {
+        match &self.manual {
+            Some(at) => at.load(Ordering::SeqCst),
+            None => chrono::Utc::now().timestamp_millis(),
+        }
+    }
+
+    /// Moves a manual clock forward; a system clock cannot be moved.
+    pub fn advance(&self, by_ms: i64) {
+        if let Some(at) = &self.manual {
+            at.fetch_add(by_ms, Ordering::SeqCst);
+        }
+    }
+}
+
+/// How this server sends, from the configuration.
+#[derive(Debug, Clone)]
+pub struct MessagingConfig {
+    /// Where links in messages point: the console's public address.
+    pub public_url: String,
+    /// `smtp://host:port` (or `smtps://`, with `user:password@`); none: e-mail is not sent.
+    pub smtp_url: Option<String>,
+    /// The `From:` of e-mail.
+    pub mail_from: String,
+    /// E-mails per second at most.
+    pub email_per_second: u32,
+    /// Quiet hours per channel: SMS by default 21:00–08:00 in the shop's time zone.
+    pub sms_quiet_hours: Option<QuietHours>,
+    pub email_quiet_hours: Option<QuietHours>,
+    /// Marketing messages a customer may get, over all channels and per channel.
+    pub caps: Vec<FrequencyCap>,
+}
+
+impl Default for MessagingConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp_url: None,
+            mail_from: "Guanxi <no-reply@localhost>".into(),
+            email_per_second: 50,
+            sms_quiet_hours: Some(QuietHours::evenings_and_nights()),
+            email_quiet_hours: None,
+            caps: vec![FrequencyCap {
+                channel: None,
+                max: 5,
+                days: 7,
+            }],
+        }
+    }
+}
+
+/// Everything messaging needs, shared by the HTTP handlers and the dispatcher.
+#[derive(Clone)]
+pub struct Messaging {
+    pub store: Arc<dyn Store>,
+    pub settings: ShopSettings,
+    pub clock: Clock,
+    pub config: Arc<MessagingConfig>,
+}

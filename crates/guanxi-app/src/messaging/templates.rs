@@ -1,0 +1,203 @@
+//! Template use cases: save (checked, audited), list, preview for a chosen customer.
+
+use super::template::{Rendered, TemplateContent};
+use super::{Messaging, MessagingError};
+use crate::audit::{self, Audit, AuditActor};
+use guanxi_domain::access::{Action, Principal, Resource};
+use guanxi_domain::messaging::Channel;
+use guanxi_domain::{CustomerId, FieldError};
+use guanxi_store::{NewTemplate, Store, StoreError, TemplateRecord};
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, Clone)]
+pub struct TemplateForm {
+    /// Only read when creating.
+    pub key: String,
+    pub name: String,
+    /// Only read when creating.
+    pub channel: String,
+    pub content: Value,
+}
+
+fn checked(form: &TemplateForm, channel: Channel) -> Result<NewTemplate, MessagingError> {
+    let key = form.key.trim();
+    let key_ok = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !key_ok {
+        return Err(FieldError::new("key", "must be 1 to 64 of a-z, 0-9, - and _").into());
+    }
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(FieldError::new("name", "must be 1 to 120 characters").into());
+    }
+    let content = TemplateContent::parse(channel, &form.content)?;
+    Ok(NewTemplate {
+        key: key.to_owned(),
+        name: name.to_owned(),
+        channel,
+        content: serde_json::to_string(&content).map_err(StoreError::other)?,
+    })
+}
+
+async fn audited(
+    store: &dyn Store,
+    principal: &Principal,
+    action: &'static str,
+    id: i64,
+    key: &str,
+) -> Result<(), MessagingError> {
+    audit::record(
+        store,
+        Audit {
+            actor: AuditActor::Known(&principal.actor),
+            action,
+            target: Some(("template", id.to_string())),
+            detail: json!({"key": key}),
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create(
+    messaging: &Messaging,
+    principal: &Principal,
+    form: &TemplateForm,
+) -> Result<TemplateRecord, MessagingError> {
+    principal.require(Resource::Campaigns, Action::Create)?;
+    let channel = Channel::parse(form.channel.trim())?;
+    let new = checked(form, channel)?;
+    let store = messaging.store.as_ref();
+    let saved = store.create_template(&new, messaging.clock.now()).await?;
+    audited(store, principal, "template.create", saved.id, &saved.key).await?;
+    Ok(saved)
+}
+
+pub async fn update(
+    messaging: &Messaging,
+    principal: &Principal,
+    id: i64,
+    form: &TemplateForm,
+) -> Result<TemplateRecord, MessagingError> {
+    principal.require(Resource::Campaigns, Action::Edit)?;
+    let store = messaging.store.as_ref();
+    let current = store.template(id).await?;
+    let new = checked(
+        &TemplateForm {
+            key: current.key.clone(),
+            ..form.clone()
+        },
+        current.channel,
+    )?;
+    let saved = store
+        .update_template(id, &new, messaging.clock.now())
+        .await?;
+    audited(store, principal, "template.update", id, &saved.key).await?;
+    Ok(saved)
+}
+
+pub async fn delete(
+    messaging: &Messaging,
+    principal: &Principal,
+    id: i64,
+) -> Result<(), MessagingError> {
+    principal.require(Resource::Campaigns, Action::Delete)?;
+    let store = messaging.store.as_ref();
+    let current = store.template(id).await?;
+    store.delete_template(id).await?;
+    audited(store, principal, "template.delete", id, &current.key).await
+}
+
+/// The stored content, parsed.
+pub fn content_of(record: &TemplateRecord) -> Result<TemplateContent, StoreError> {
+    serde_json::from_str(&record.content)
+        .map_err(|e| StoreError::other(format!("stored template {} is corrupt: {e}", record.key)))
+}
+
+/// What a customer would receive, in every language the template has. Personal values are
+/// shown only to those who may see them: the preview masks nothing itself, so it needs the
+/// right to reveal customers' data, or a customer-free preview with the defaults alone.
+pub async fn preview(
+    messaging: &Messaging,
+    principal: &Principal,
+    id: i64,
+    customer: Option<CustomerId>,
+) -> Result<Vec<(String, Rendered)>, MessagingError> {
+    principal.require(Resource::Campaigns, Action::View)?;
+    let store = messaging.store.as_ref();
+    let record = store.template(id).await?;
+    let content = content_of(&record)?;
+    let values = match customer {
+        Some(customer) => {
+            crate::customers::visibility(
+                store,
+                principal,
+                &[customer],
+                crate::customers::Reveal {
+                    fields: &guanxi_domain::access::PersonalField::ALL,
+                    reason: Some("template preview"),
+                    via: "template.preview",
+                    ip: None,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                crate::customers::AccessError::Denied(d) => MessagingError::from(d),
+                crate::customers::AccessError::Store(s) => s.into(),
+            })?;
+            values_for(messaging, customer, None).await?
+        }
+        None => Map::new(),
+    };
+    let mut out = Vec::new();
+    for language in content.languages.keys() {
+        out.push((language.clone(), content.render(language, &values)?));
+    }
+    Ok(out)
+}
+
+/// The variables a template sees for one customer: their traits, `name` and `first_name`,
+/// the shop's name, and the unsubscribe address when a delivery is known.
+pub(crate) async fn values_for(
+    messaging: &Messaging,
+    customer: CustomerId,
+    unsubscribe_url: Option<String>,
+) -> Result<Map<String, Value>, MessagingError> {
+    let record = messaging.store.customer(customer).await?;
+    let mut values = Map::new();
+    for (key, value) in &record.traits {
+        values.insert(key.clone(), value.clone());
+    }
+    let name = record
+        .traits
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let first = record
+        .traits
+        .get("first_name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            name.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        });
+    values.insert("name".into(), Value::String(name));
+    values.insert("first_name".into(), Value::String(first));
+    values.insert("customer_id".into(), json!(customer.0));
+    values.insert(
+        "shop_name".into(),
+        Value::String(messaging.settings.current().shop_name.clone()),
+    );
+    if let Some(url) = unsubscribe_url {
+        values.insert("unsubscribe_url".into(), Value::String(url));
+    }
+    Ok(values)
+}

@@ -1,0 +1,69 @@
+//! Messaging's rules, free of IO: channels, consent, quiet hours, frequency caps and the length
+//! of an SMS. The application decides with these; the store records what was decided.
+
+mod consent;
+mod delivery;
+mod quiet_hours;
+mod sms;
+
+pub use consent::{Consent, ConsentStatus, Purpose, Refusal, combined_status};
+pub use delivery::{DeliveryStatus, MAX_ATTEMPTS, retry_delay_ms};
+pub use quiet_hours::QuietHours;
+pub use sms::{SmsEncoding, SmsLength, is_opt_out};
+
+use crate::FieldError;
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Sms,
+    Webhook,
+    /// The shop's own app reads its inbox over the API.
+    InApp,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Self::Email, Self::Sms, Self::Webhook, Self::InApp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Webhook => "webhook",
+            Self::InApp => "in_app",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == raw)
+            .ok_or_else(|| FieldError::new("channel", "must be email, sms, webhook or in_app"))
+    }
+
+    /// Whether marketing over this channel needs the customer's consent. A webhook goes to the
+    /// shop's own systems, not to the customer.
+    pub fn needs_consent(self) -> bool {
+        !matches!(self, Self::Webhook)
+    }
+}
+
+/// A frequency cap: at most `max` marketing messages in `days` days, over one channel or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrequencyCap {
+    pub channel: Option<Channel>,
+    pub max: u32,
+    pub days: u32,
+}
+
+impl FrequencyCap {
+    /// Whether one more message keeps within the cap, given how many were sent in its window.
+    pub fn allows(&self, sent_in_window: u32) -> bool {
+        sent_in_window < self.max
+    }
+
+    pub fn window_ms(&self) -> i64 {
+        i64::from(self.days) * 86_400_000
+    }
+}

@@ -1,0 +1,68 @@
+-- Engagement (issue 5): consent per channel, suppression lists, templates, campaigns and
+-- deliveries.
+--
+-- Consent rows stay on the customer they were recorded on; a merged customer's status combines
+-- its own rows with those of the customers merged into it (an unsubscribe wins), so a merge
+-- moves nothing and can lose no decision.
+CREATE TABLE consents (
+    customer_id BIGINT NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, channel)
+);
+CREATE INDEX consents_channel ON consents (channel, status);
+-- Addresses no message may reach, by blind index (as identities.value) with the address sealed.
+CREATE TABLE suppressions (
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    sealed_address TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (channel, address)
+);
+CREATE TABLE message_templates (
+    id BIGSERIAL PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE campaigns (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL,
+    scheduled_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    launched_at BIGINT
+);
+CREATE INDEX campaigns_due ON campaigns (status, scheduled_at);
+-- One row per (origin, customer), for ever: the queue of messages and the guard against a
+-- second send. Origins are `campaign:ID` and `journey:ID:STEP`.
+CREATE TABLE deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    origin TEXT NOT NULL,
+    customer_id BIGINT NOT NULL,
+    channel TEXT NOT NULL,
+    variant TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    run_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    last_error TEXT,
+    queued_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    opened_at BIGINT,
+    clicked_at BIGINT,
+    UNIQUE (origin, customer_id)
+);
+CREATE INDEX deliveries_due ON deliveries (run_at) WHERE status IN ('queued', 'sending');
+CREATE INDEX deliveries_customer ON deliveries (customer_id, sent_at);
+-- Delivery states are events in the customer's timeline, under this source.
+INSERT INTO sources (name, kind, write_key_hash, created_at)
+    VALUES ('guanxi:messaging', 'engine', '-', 0) ON CONFLICT DO NOTHING;
