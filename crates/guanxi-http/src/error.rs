@@ -105,6 +105,15 @@ impl From<guanxi_app::segments::SegmentError> for ApiError {
     }
 }
 
+impl From<guanxi_app::messaging::MessagingError> for ApiError {
+    fn from(e: guanxi_app::messaging::MessagingError) -> Self {
+        match e {
+            guanxi_app::messaging::MessagingError::Action(a) => a.into(),
+            guanxi_app::messaging::MessagingError::Invalid(f) => Self::Invalid(f),
+        }
+    }
+}
+
 impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> Self {
         match e {

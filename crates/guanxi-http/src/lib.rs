@@ -10,6 +10,7 @@ mod console;
 mod error;
 mod extract;
 mod health;
+mod message_links;
 mod metrics;
 mod segment;
 mod shopify;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub activity: Arc<activity::SourceActivity>,
     /// This server's intelligence engine: scores from memory.
     pub intelligence: Arc<guanxi_app::intelligence::Intelligence>,
+    /// Consent, templates, campaigns and the links in messages.
+    pub messaging: guanxi_app::messaging::Messaging,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(segment::router())
         .merge(shopify::router())
+        .merge(message_links::router())
         .merge(health::router())
         .merge(console::router(state.max_upload_bytes))
         .merge(api)

@@ -67,6 +67,8 @@ conformance! {
     store stories::jobs::claims_respect_due_time_limit_and_lease => sqlite_job_claims, postgres_job_claims;
     store stories::jobs::failures_retry_then_dead_letter => sqlite_job_failures, postgres_job_failures;
     store stories::jobs::concurrent_claimers_never_share_a_job => sqlite_job_concurrent_claims, postgres_job_concurrent_claims;
+    store stories::messaging::consent_survives_merges => sqlite_consent_merges, postgres_consent_merges;
+    store stories::messaging::one_delivery_per_origin_and_customer => sqlite_deliveries_once, postgres_deliveries_once;
     db stories::products::products_upsert => sqlite_products, postgres_products;
     db stories::concurrency::second_writer_waits_or_is_busy => sqlite_busy_writer, postgres_busy_writer;
     db stories::concurrency::owners_follow_other_writers => sqlite_owners_follow_others, postgres_owners_follow_others;

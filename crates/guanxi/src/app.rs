@@ -4,6 +4,7 @@ use crate::Config;
 use anyhow::Context;
 use guanxi_app::ingest::WriterConfig;
 use guanxi_app::intelligence::Intelligence;
+use guanxi_app::messaging::{Clock, Dispatcher, Messaging};
 use guanxi_app::{Ingestor, ShopSettings};
 use guanxi_http::{AppState, Metrics};
 use guanxi_store::{KeyStore, Store, StoreError};
@@ -27,6 +28,8 @@ pub struct App {
     max_upload_bytes: usize,
     writer: JoinHandle<()>,
     pub intelligence: Arc<Intelligence>,
+    /// Consent, templates, campaigns; its clock can be replaced before `serve` (tests).
+    pub messaging: Messaging,
 }
 
 impl App {
@@ -45,7 +48,14 @@ impl App {
                 ..WriterConfig::default()
             },
         );
+        let messaging = Messaging {
+            store: store.clone() as Arc<dyn Store>,
+            settings: settings.clone(),
+            clock: Clock::system(),
+            config: Arc::new(config.messaging()),
+        };
         let app = Self {
+            messaging,
             store,
             ingestor,
             settings,
@@ -88,6 +98,7 @@ impl App {
             max_upload_bytes: self.max_upload_bytes,
             activity: Arc::default(),
             intelligence: self.intelligence.clone(),
+            messaging: self.messaging.clone(),
         }
     }
 
@@ -109,7 +120,11 @@ impl App {
             );
             async move { engine.run(store.as_ref(), &settings).await }
         });
+        let dispatcher = Dispatcher::new(self.messaging.clone())
+            .map_err(|e| anyhow::anyhow!("messaging cannot start: {e}"))?;
+        let dispatcher = tokio::spawn(Arc::new(dispatcher).run());
         let served = guanxi_http::serve(listener, self.state(), shutdown).await;
+        dispatcher.abort();
         intelligence.abort();
         settings_refresh.abort();
         served.context("the HTTP server failed")?;

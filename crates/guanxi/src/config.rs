@@ -34,6 +34,13 @@ pub struct Config {
     pub max_connections: u32,
     /// The largest file the console accepts for import, in MiB.
     pub max_upload_mb: usize,
+    /// Where links in messages point (the console's public address); default `http://LISTEN`.
+    pub public_url: Option<String>,
+    /// `smtp://host:port` (with `user:password@` and `?tls=required` as needed); without it
+    /// e-mail waits in the queue.
+    pub smtp_url: Option<SecretString>,
+    /// The `From:` of e-mail.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -50,6 +57,9 @@ impl Default for Config {
             log_format: "pretty".into(),
             max_connections: 8,
             max_upload_mb: 256,
+            public_url: None,
+            smtp_url: None,
+            mail_from: "Guanxi <no-reply@localhost>".into(),
         }
     }
 }
@@ -106,12 +116,35 @@ impl Config {
                 .parse()
                 .context("GUANXI_MAX_UPLOAD_MB must be a whole number of MiB")?;
         }
+        if let Some(v) = var("GUANXI_PUBLIC_URL") {
+            config.public_url = Some(v);
+        }
+        if let Some(v) = var("GUANXI_SMTP_URL") {
+            config.smtp_url = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("GUANXI_MAIL_FROM") {
+            config.mail_from = v;
+        }
         config.settings()?;
         Ok(config)
     }
 
     /// The shop settings the use cases need, validated: their starting values, before what the
     /// owner saved in the console is laid over them.
+    /// How this server sends messages.
+    pub fn messaging(&self) -> guanxi_app::messaging::MessagingConfig {
+        use secrecy::ExposeSecret;
+        guanxi_app::messaging::MessagingConfig {
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
+            smtp_url: self.smtp_url.as_ref().map(|s| s.expose_secret().to_owned()),
+            mail_from: self.mail_from.clone(),
+            ..guanxi_app::messaging::MessagingConfig::default()
+        }
+    }
+
     pub fn settings(&self) -> anyhow::Result<guanxi_app::Settings> {
         let region: DefaultRegion = self
             .default_region

@@ -12,6 +12,7 @@ mod customers;
 mod evaluate;
 mod identity_story;
 mod import;
+mod messaging;
 mod orders;
 mod python_sdk;
 mod scores;

@@ -257,6 +257,9 @@ pub async fn launch(
     principal.require(Resource::Campaigns, Action::Edit)?;
     let store = messaging.store.as_ref();
     let record = store.campaign(id).await?;
+    if !matches!(record.status.as_str(), "draft" | "scheduled") {
+        return Err(StoreError::Conflict("launch").into());
+    }
     store
         .move_campaign(id, &record.status, "queuing", messaging.clock.now())
         .await?;

@@ -2,12 +2,15 @@
 //! routes (`/api/v1/openapi.json`).
 
 mod analytics;
+mod campaigns;
+mod consent;
 mod customers;
 mod orders;
 mod recommendations;
 pub(crate) mod scores;
 mod segment_members;
 mod segments;
+mod templates;
 
 pub(crate) use analytics::period;
 pub(crate) use segment_members::member_csv;
@@ -63,6 +66,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(segment_members::members))
         .routes(routes!(segment_members::tag))
         .routes(routes!(segment_members::export))
+        .routes(routes!(templates::list, templates::create))
+        .routes(routes!(
+            templates::get_template,
+            templates::update,
+            templates::delete
+        ))
+        .routes(routes!(templates::preview))
+        .routes(routes!(campaigns::list, campaigns::create))
+        .routes(routes!(campaigns::get_campaign, campaigns::update))
+        .routes(routes!(campaigns::launch))
+        .routes(routes!(campaigns::results))
+        .routes(routes!(consent::get_consent, consent::set_consent))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.

@@ -39,6 +39,13 @@ pub(super) const ACTIONS: &[&str] = &[
     "segment.delete",
     "segment.export",
     "segment.tag",
+    "consent.change",
+    "template.create",
+    "template.update",
+    "template.delete",
+    "campaign.create",
+    "campaign.update",
+    "campaign.launch",
 ];
 
 struct Line {

@@ -172,6 +172,7 @@ mod tests {
             include_str!("../../templates/console/segments.html"),
             include_str!("../../templates/console/segment.html"),
             include_str!("../../templates/console/segment_editor.html"),
+            include_str!("../../templates/public/unsubscribe.html"),
         ];
         let mut used = 0;
         for source in sources {

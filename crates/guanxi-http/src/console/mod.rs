@@ -14,7 +14,7 @@ mod imports;
 mod insights;
 mod login;
 mod ownership;
-mod page;
+pub(crate) mod page;
 mod segment;
 mod segments;
 mod session;

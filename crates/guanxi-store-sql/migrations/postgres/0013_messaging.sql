@@ -63,6 +63,7 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries (run_at) WHERE status IN ('queued', 'sending');
 CREATE INDEX deliveries_customer ON deliveries (customer_id, sent_at);
--- Delivery states are events in the customer's timeline, under this source.
+-- Delivery states are events in the customer's timeline, under this source (no write key;
+-- write_key_hash is unique, and '-' is the engine's).
 INSERT INTO sources (name, kind, write_key_hash, created_at)
-    VALUES ('guanxi:messaging', 'engine', '-', 0) ON CONFLICT DO NOTHING;
+    VALUES ('guanxi:messaging', 'engine', '-messaging', 0) ON CONFLICT DO NOTHING;

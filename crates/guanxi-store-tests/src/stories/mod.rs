@@ -10,6 +10,7 @@ pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod merges;
+pub mod messaging;
 pub mod orders;
 pub mod ownership;
 pub mod products;
