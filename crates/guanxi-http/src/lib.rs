@@ -14,6 +14,7 @@ mod message_links;
 mod metrics;
 mod segment;
 mod shopify;
+mod sms_replies;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(segment::router())
         .merge(shopify::router())
         .merge(message_links::router())
+        .merge(sms_replies::router())
         .merge(health::router())
         .merge(console::router(state.max_upload_bytes))
         .merge(api)

@@ -26,7 +26,7 @@ pub use imports::{
 };
 pub use messaging::{
     CampaignRecord, ConsentRow, ConsentStore, Delivery, DeliveryCount, DeliveryUpdate,
-    MessagingStore, NewCampaign, NewDelivery, NewTemplate, TemplateRecord,
+    InboxMessage, MessagingStore, NewCampaign, NewDelivery, NewTemplate, TemplateRecord, Touch,
 };
 pub use ownership::{CustomerOwner, OwnerFilter, OwnershipStore, Team};
 pub use records::*;

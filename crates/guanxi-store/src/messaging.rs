@@ -112,6 +112,31 @@ pub struct DeliveryCount {
     pub count: i64,
 }
 
+/// When a delivery touched its customer, for attribution and results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    pub delivery: i64,
+    pub origin: String,
+    pub customer: CustomerId,
+    pub channel: Channel,
+    pub variant: String,
+    pub status: DeliveryStatus,
+    pub sent_at: Option<Millis>,
+    pub opened_at: Option<Millis>,
+    pub clicked_at: Option<Millis>,
+}
+
+/// A message in a customer's in-app inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxMessage {
+    pub delivery: i64,
+    pub customer: CustomerId,
+    pub subject: String,
+    pub text: String,
+    pub created_at: Millis,
+    pub read_at: Option<Millis>,
+}
+
 #[async_trait]
 pub trait ConsentStore {
     /// The customer's consent rows, with those of the customers merged into them.
@@ -213,4 +238,28 @@ pub trait MessagingStore {
     /// Queued deliveries of an origin with `variant`, given another variant (an A/B test's
     /// winner goes to the rest of the audience).
     async fn reassign_variant(&self, origin: &str, from: &str, to: &str) -> StoreResult<u64>;
+    /// Queues a finished delivery again (an operator replays a webhook): attempts start over.
+    /// `NotFound` when there is no such delivery, `Conflict("status")` while it is queued.
+    async fn replay_delivery(&self, id: i64, at: Millis) -> StoreResult<()>;
+
+    /// Every delivery of an origin, whatever its status.
+    async fn origin_touches(&self, origin: &str) -> StoreResult<Vec<Touch>>;
+    /// The deliveries of these customers sent since `since`, of any origin.
+    async fn customer_touches(
+        &self,
+        customers: &[CustomerId],
+        since: Millis,
+    ) -> StoreResult<Vec<Touch>>;
+
+    /// Stores an in-app message (sealed: it may name the customer); once per delivery.
+    async fn add_inbox_message(&self, message: &InboxMessage) -> StoreResult<()>;
+    /// A customer's inbox, newest first, with the messages of customers merged into them.
+    async fn inbox(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<InboxMessage>>;
+    /// Marks a message read; answers whether it was unread.
+    async fn mark_inbox_read(
+        &self,
+        customer: CustomerId,
+        delivery: i64,
+        at: Millis,
+    ) -> StoreResult<bool>;
 }

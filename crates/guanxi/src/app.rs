@@ -30,6 +30,9 @@ pub struct App {
     pub intelligence: Arc<Intelligence>,
     /// Consent, templates, campaigns; its clock can be replaced before `serve` (tests).
     pub messaging: Messaging,
+    /// Whether `serve` sends messages in the background; tests that drive a manual clock
+    /// drain deliveries themselves instead.
+    pub send_in_background: bool,
 }
 
 impl App {
@@ -52,10 +55,11 @@ impl App {
             store: store.clone() as Arc<dyn Store>,
             settings: settings.clone(),
             clock: Clock::system(),
-            config: Arc::new(config.messaging()),
+            config: Arc::new(config.messaging()?),
         };
         let app = Self {
             messaging,
+            send_in_background: true,
             store,
             ingestor,
             settings,
@@ -122,9 +126,13 @@ impl App {
         });
         let dispatcher = Dispatcher::new(self.messaging.clone())
             .map_err(|e| anyhow::anyhow!("messaging cannot start: {e}"))?;
-        let dispatcher = tokio::spawn(Arc::new(dispatcher).run());
+        let dispatcher = self
+            .send_in_background
+            .then(|| tokio::spawn(Arc::new(dispatcher).run()));
         let served = guanxi_http::serve(listener, self.state(), shutdown).await;
-        dispatcher.abort();
+        if let Some(dispatcher) = dispatcher {
+            dispatcher.abort();
+        }
         intelligence.abort();
         settings_refresh.abort();
         served.context("the HTTP server failed")?;

@@ -41,6 +41,19 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// The `From:` of e-mail.
     pub mail_from: String,
+    /// The HTTP gateway SMS go through; without it SMS wait in the queue.
+    pub sms_gateway_url: Option<String>,
+    pub sms_gateway_method: String,
+    /// Headers as a JSON object (`{"Authorization": "…"}`): they often hold the gateway's key.
+    pub sms_gateway_headers: Option<SecretString>,
+    /// The request body, a template over `phone`, `text`, `delivery_id` and `segments`.
+    pub sms_gateway_body: String,
+    pub sms_per_second: u32,
+    /// The token the gateway pushes SMS replies with (`X-Guanxi-Token`).
+    pub sms_reply_token: Option<SecretString>,
+    /// Where webhook messages go and the secret they are signed with.
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<SecretString>,
 }
 
 impl Default for Config {
@@ -60,6 +73,14 @@ impl Default for Config {
             public_url: None,
             smtp_url: None,
             mail_from: "Guanxi <no-reply@localhost>".into(),
+            sms_gateway_url: None,
+            sms_gateway_method: "POST".into(),
+            sms_gateway_headers: None,
+            sms_gateway_body: r#"{"to": {{ phone|tojson }}, "text": {{ text|tojson }}}"#.into(),
+            sms_per_second: 20,
+            sms_reply_token: None,
+            webhook_url: None,
+            webhook_secret: None,
         }
     }
 }
@@ -125,6 +146,28 @@ impl Config {
         if let Some(v) = var("GUANXI_MAIL_FROM") {
             config.mail_from = v;
         }
+        if let Some(v) = var("GUANXI_SMS_GATEWAY_URL") {
+            config.sms_gateway_url = Some(v);
+        }
+        if let Some(v) = var("GUANXI_SMS_GATEWAY_METHOD") {
+            config.sms_gateway_method = v;
+        }
+        if let Some(v) = var("GUANXI_SMS_GATEWAY_HEADERS") {
+            config.sms_gateway_headers = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("GUANXI_SMS_GATEWAY_BODY") {
+            config.sms_gateway_body = v;
+        }
+        if let Some(v) = var("GUANXI_SMS_REPLY_TOKEN") {
+            config.sms_reply_token = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("GUANXI_WEBHOOK_URL") {
+            config.webhook_url = Some(v);
+        }
+        if let Some(v) = var("GUANXI_WEBHOOK_SECRET") {
+            config.webhook_secret = Some(SecretString::from(v));
+        }
+        config.messaging()?;
         config.settings()?;
         Ok(config)
     }
@@ -132,17 +175,50 @@ impl Config {
     /// The shop settings the use cases need, validated: their starting values, before what the
     /// owner saved in the console is laid over them.
     /// How this server sends messages.
-    pub fn messaging(&self) -> guanxi_app::messaging::MessagingConfig {
+    pub fn messaging(&self) -> anyhow::Result<guanxi_app::messaging::MessagingConfig> {
+        use guanxi_app::messaging::channels::{SmsGatewayConfig, WebhookConfig};
         use secrecy::ExposeSecret;
-        guanxi_app::messaging::MessagingConfig {
+        let headers: Vec<(String, String)> = match &self.sms_gateway_headers {
+            Some(json) => serde_json::from_str::<std::collections::BTreeMap<String, String>>(
+                json.expose_secret(),
+            )
+            .context("sms_gateway_headers must be a JSON object of header names and values")?
+            .into_iter()
+            .collect(),
+            None => Vec::new(),
+        };
+        let sms_gateway = self.sms_gateway_url.as_ref().map(|url| SmsGatewayConfig {
+            url: url.clone(),
+            method: self.sms_gateway_method.clone(),
+            headers,
+            body: self.sms_gateway_body.clone(),
+            per_second: self.sms_per_second.max(1),
+        });
+        let webhook = match (&self.webhook_url, &self.webhook_secret) {
+            (Some(url), Some(secret)) => Some(WebhookConfig {
+                url: url.clone(),
+                secret: secret.expose_secret().to_owned(),
+                per_second: 50,
+                timeout: std::time::Duration::from_secs(10),
+            }),
+            (Some(_), None) => anyhow::bail!("webhook_url needs webhook_secret to sign with"),
+            _ => None,
+        };
+        Ok(guanxi_app::messaging::MessagingConfig {
             public_url: self
                 .public_url
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", self.listen)),
             smtp_url: self.smtp_url.as_ref().map(|s| s.expose_secret().to_owned()),
             mail_from: self.mail_from.clone(),
+            sms_gateway,
+            webhook,
+            sms_reply_token: self
+                .sms_reply_token
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned()),
             ..guanxi_app::messaging::MessagingConfig::default()
-        }
+        })
     }
 
     pub fn settings(&self) -> anyhow::Result<guanxi_app::Settings> {

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The app's store, for set-up the HTTP API does not offer (e.g. creating a Shopify source).
     pub store: Arc<guanxi_store_sql::SqlStore>,
+    /// The app's messaging, for draining deliveries and moving its clock.
+    pub messaging: guanxi_app::messaging::Messaging,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -46,17 +48,41 @@ impl TestApp {
         Self::spawn_configured(dir, url, edit).await
     }
 
+    /// An app whose messaging runs on `clock` (a manual one: waits of days take no time).
+    pub async fn spawn_with_clock(
+        clock: guanxi_app::messaging::Clock,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/guanxi.db", dir.path().display());
+        Self::spawn_full(dir, url, edit, Some(clock)).await
+    }
+
     async fn spawn_configured(
         dir: tempfile::TempDir,
         database_url: String,
         edit: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::spawn_full(dir, database_url, edit, None).await
+    }
+
+    async fn spawn_full(
+        dir: tempfile::TempDir,
+        database_url: String,
+        edit: impl FnOnce(&mut Config),
+        clock: Option<guanxi_app::messaging::Clock>,
     ) -> Self {
         let mut config = Config {
             database_url: database_url.clone(),
             ..Config::default()
         };
         edit(&mut config);
-        let app = App::build(&config).await.expect("app builds");
+        let mut app = App::build(&config).await.expect("app builds");
+        if let Some(clock) = clock {
+            app.messaging.clock = clock;
+            app.send_in_background = false;
+        }
+        let messaging = app.messaging.clone();
         let store = app.store.clone();
         let write_key = guanxi_app::keys::create_source(store.as_ref(), "web", "segment")
             .await
@@ -91,9 +117,19 @@ impl TestApp {
             database_url,
             dir,
             store,
+            messaging,
             shutdown: Some(tx),
             server: Some(server),
         }
+    }
+
+    /// Sends every delivery due at the messaging clock's now, as the server's dispatcher would.
+    pub async fn drain_deliveries(&self) -> guanxi_app::messaging::DispatchReport {
+        guanxi_app::messaging::Dispatcher::new(self.messaging.clone())
+            .expect("dispatcher")
+            .drain()
+            .await
+            .expect("drain")
     }
 
     pub fn url(&self, path: &str) -> String {

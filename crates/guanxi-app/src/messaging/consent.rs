@@ -117,3 +117,25 @@ pub(crate) async fn withdraw(
     store.set_consent(survivor, &consent).await?;
     Ok(())
 }
+
+/// An SMS the customer sent back. An opt-out reply ("T", "TD", "退订", "STOP") withdraws their
+/// SMS consent; answers whether it did. A number nobody has is ignored.
+pub async fn sms_reply(
+    messaging: &Messaging,
+    phone: &str,
+    text: &str,
+) -> Result<bool, MessagingError> {
+    if !guanxi_domain::messaging::is_opt_out(text) {
+        return Ok(false);
+    }
+    let region = messaging.settings.current().region;
+    let key = guanxi_domain::IdentityKey::new(guanxi_domain::IdentityKind::Phone, phone, region)
+        .map_err(|e| FieldError::new("phone", e.reason))?;
+    let customer = match messaging.store.find_by_identity(&key).await {
+        Ok(c) => c,
+        Err(guanxi_store::StoreError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    withdraw(messaging, customer, Channel::Sms, "sms_reply").await?;
+    Ok(true)
+}

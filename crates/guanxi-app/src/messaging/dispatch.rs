@@ -3,19 +3,22 @@
 //! with its timeline event in one write transaction. Transient failures come back with
 //! back-off until `MAX_ATTEMPTS`, then are dead-lettered with the last reason.
 
-use super::campaign::{CampaignSpec, spec_of};
-use super::email::{EmailSender, Outgoing, SendError};
+use super::campaign::results;
+use super::campaign::{CampaignSpec, UNDECIDED, spec_of};
+use super::channels::{
+    EmailSender, InAppSender, Outgoing, SendError, Sender, SmsGateway, WebhookSender,
+};
 use super::links::{LINK_KEY_PURPOSE, Link, track_clicks};
 use super::template::TemplateContent;
 use super::templates::{content_of, values_for};
-use super::{MESSAGING_SOURCE, Messaging, MessagingError, consent};
+use super::timeline::timeline_events;
+use super::{Messaging, MessagingError, consent};
 use guanxi_domain::messaging::{
     Channel, ConsentStatus, DeliveryStatus, MAX_ATTEMPTS, Purpose, QuietHours, Refusal,
     retry_delay_ms,
 };
-use guanxi_domain::{CustomerId, EventKind, EventProperties, IdentityKind};
-use guanxi_store::{Delivery, DeliveryUpdate, NewEvent, StoreError, StoreResult};
-use serde_json::json;
+use guanxi_domain::{CustomerId, IdentityKind};
+use guanxi_store::{CampaignRecord, Delivery, DeliveryUpdate, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,29 +54,86 @@ impl DispatchReport {
 
 pub struct Dispatcher {
     messaging: Messaging,
-    email: Option<EmailSender>,
+    senders: HashMap<Channel, Paced>,
     link_key: [u8; 32],
+    /// A/B winners chosen, by campaign.
+    winners: tokio::sync::Mutex<HashMap<i64, String>>,
+}
+
+fn record_origin(record: &CampaignRecord) -> String {
+    super::campaign::origin_of(record.id)
+}
+
+/// A sender and the earliest moment its next message may go.
+struct Paced {
+    sender: Box<dyn Sender>,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Paced {
+    fn new(sender: Box<dyn Sender>) -> Self {
+        Self {
+            sender,
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    /// Waits for this sender's next slot: at most `per_second` messages a second.
+    async fn pace(&self) {
+        let gap = Duration::from_secs(1) / self.sender.per_second().max(1);
+        let mut next = self.next.lock().await;
+        let now = tokio::time::Instant::now();
+        if *next > now {
+            tokio::time::sleep_until(*next).await;
+        }
+        *next = (*next).max(now) + gap;
+    }
+}
+
+/// The identifier kind a channel's address is, if it has one.
+fn address_kind(channel: Channel) -> Option<IdentityKind> {
+    match channel {
+        Channel::Email => Some(IdentityKind::Email),
+        Channel::Sms => Some(IdentityKind::Phone),
+        Channel::Webhook | Channel::InApp => None,
+    }
 }
 
 /// What one origin sends: its spec and templates.
 struct Plan {
     spec: CampaignSpec,
     templates: HashMap<String, TemplateContent>,
+    /// An A/B test's winner, once chosen: what undecided deliveries get.
+    winner: Option<String>,
 }
 
 impl Dispatcher {
     pub fn new(messaging: Messaging) -> Result<Self, String> {
-        let email = messaging
-            .config
-            .smtp_url
-            .as_deref()
-            .map(|url| EmailSender::new(url, &messaging.config.mail_from))
-            .transpose()?;
+        let config = &messaging.config;
+        let mut senders: Vec<Box<dyn Sender>> =
+            vec![Box::new(InAppSender::new(messaging.store.clone()))];
+        if let Some(url) = &config.smtp_url {
+            senders.push(Box::new(EmailSender::new(
+                url,
+                &config.mail_from,
+                config.email_per_second,
+            )?));
+        }
+        if let Some(gateway) = &config.sms_gateway {
+            senders.push(Box::new(SmsGateway::new(gateway.clone())?));
+        }
+        if let Some(webhook) = &config.webhook {
+            senders.push(Box::new(WebhookSender::new(webhook.clone())?));
+        }
         let link_key = messaging.store.signing_key(LINK_KEY_PURPOSE);
         Ok(Self {
+            senders: senders
+                .into_iter()
+                .map(|s| (s.channel(), Paced::new(s)))
+                .collect(),
             messaging,
-            email,
             link_key,
+            winners: tokio::sync::Mutex::default(),
         })
     }
 
@@ -113,7 +173,10 @@ impl Dispatcher {
         let mut plans: HashMap<String, Option<Plan>> = HashMap::new();
         for d in &batch {
             if !plans.contains_key(&d.origin) {
-                plans.insert(d.origin.clone(), self.plan(&d.origin).await?);
+                let undecided = batch
+                    .iter()
+                    .any(|o| o.origin == d.origin && o.variant == UNDECIDED);
+                plans.insert(d.origin.clone(), self.plan(&d.origin, undecided).await?);
             }
         }
         let customers: Vec<CustomerId> = batch.iter().map(|d| d.customer).collect();
@@ -131,13 +194,30 @@ impl Dispatcher {
                 sent_counts.insert((c, ch), n);
             }
         }
-        let addresses: HashMap<CustomerId, String> = store
-            .contact_addresses(IdentityKind::Email, &customers)
-            .await?
-            .into_iter()
-            .collect();
-        let listed: Vec<String> = addresses.values().cloned().collect();
-        let suppressed = store.suppressed(Channel::Email, &listed).await?;
+        let mut addresses: HashMap<(CustomerId, Channel), String> = HashMap::new();
+        let mut suppressed: Vec<(Channel, String)> = Vec::new();
+        let channels: std::collections::BTreeSet<Channel> =
+            batch.iter().map(|d| d.channel).collect();
+        for channel in channels {
+            let Some(kind) = address_kind(channel) else {
+                continue;
+            };
+            let of_channel: Vec<CustomerId> = batch
+                .iter()
+                .filter(|d| d.channel == channel)
+                .map(|d| d.customer)
+                .collect();
+            let found = store.contact_addresses(kind, &of_channel).await?;
+            let listed: Vec<String> = found.iter().map(|(_, a)| a.clone()).collect();
+            suppressed.extend(
+                store
+                    .suppressed(channel, &listed)
+                    .await?
+                    .into_iter()
+                    .map(|a| (channel, a)),
+            );
+            addresses.extend(found.into_iter().map(|(c, a)| ((c, channel), a)));
+        }
 
         let mut report = DispatchReport::default();
         let mut updates = Vec::with_capacity(batch.len());
@@ -151,8 +231,9 @@ impl Dispatcher {
                     "its campaign or journey no longer exists",
                 ),
                 Some(plan) => {
-                    let address = addresses.get(&d.customer).map(String::as_str);
-                    let barred = address.is_some_and(|a| suppressed.iter().any(|s| s == a));
+                    let address = addresses.get(&(d.customer, d.channel)).map(String::as_str);
+                    let barred = address
+                        .is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
                     self.attempt(&d, plan, address, barred, &mut sent_counts)
                         .await?
                 }
@@ -172,12 +253,14 @@ impl Dispatcher {
         }
         let mut tx = store.begin_write().await?;
         tx.update_deliveries(&updates, now).await?;
-        tx.insert_events(&self.events(&events).await?).await?;
+        tx.insert_events(&timeline_events(&self.messaging, &events).await?)
+            .await?;
         tx.commit().await?;
         Ok(report)
     }
 
-    async fn plan(&self, origin: &str) -> StoreResult<Option<Plan>> {
+    /// What an origin sends; with `undecided` deliveries of an A/B test, its winner too.
+    async fn plan(&self, origin: &str, undecided: bool) -> StoreResult<Option<Plan>> {
         let Some(id) = origin
             .strip_prefix("campaign:")
             .and_then(|id| id.parse().ok())
@@ -201,7 +284,34 @@ impl Dispatcher {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Some(Plan { spec, templates }))
+        let winner = if undecided && spec.ab_test.is_some() {
+            self.winner_of(&record).await?
+        } else {
+            None
+        };
+        Ok(Some(Plan {
+            spec,
+            templates,
+            winner,
+        }))
+    }
+
+    /// The A/B test's winner, chosen once per server; the rest of the audience is moved to it.
+    async fn winner_of(&self, record: &CampaignRecord) -> StoreResult<Option<String>> {
+        if let Some(known) = self.winners.lock().await.get(&record.id) {
+            return Ok(Some(known.clone()));
+        }
+        let Some(winner) = results::winner(&self.messaging, record).await? else {
+            return Ok(None);
+        };
+        let moved = self
+            .messaging
+            .store
+            .reassign_variant(&record_origin(record), UNDECIDED, &winner)
+            .await?;
+        tracing::info!(campaign.id = record.id, variant = %winner, moved, "A/B test decided");
+        self.winners.lock().await.insert(record.id, winner.clone());
+        Ok(Some(winner))
     }
 
     fn quiet_hours(&self, channel: Channel) -> Option<QuietHours> {
@@ -237,9 +347,9 @@ impl Dispatcher {
                 attempted: false,
             });
         }
-        let Some(address) = address else {
+        if address.is_none() && address_kind(d.channel).is_some() {
             return Ok(skipped(d, Refusal::NoAddress));
-        };
+        }
         if suppressed {
             return Ok(skipped(d, Refusal::Suppressed));
         }
@@ -296,10 +406,19 @@ impl Dispatcher {
         })
     }
 
-    async fn send(&self, d: &Delivery, plan: &Plan, address: &str) -> Result<(), SendError> {
+    async fn send(
+        &self,
+        d: &Delivery,
+        plan: &Plan,
+        address: Option<&str>,
+    ) -> Result<(), SendError> {
+        let variant = match (&plan.winner, d.variant.as_str()) {
+            (Some(winner), UNDECIDED) => winner.as_str(),
+            _ => d.variant.as_str(),
+        };
         let template = plan
             .spec
-            .template_of(&d.variant)
+            .template_of(variant)
             .and_then(|key| plan.templates.get(key))
             .ok_or_else(|| SendError::Permanent("its template was deleted".into()))?;
         let base = self.messaging.config.public_url.trim_end_matches('/');
@@ -318,42 +437,31 @@ impl Dispatcher {
         let mut rendered = template
             .render(template.language_for(language.as_deref()), &values)
             .map_err(|e| SendError::Permanent(format!("{}: {}", e.field, e.reason)))?;
-        match d.channel {
-            Channel::Email => {
-                let Some(email) = &self.email else {
-                    return Err(SendError::Transient("no SMTP server is configured".into()));
-                };
-                if !rendered.html.is_empty() {
-                    let pixel = format!(
-                        r#"<img src="{base}/m/o/{}" width="1" height="1" alt="">"#,
-                        Link::Open { delivery: d.id }.sign(&self.link_key)
-                    );
-                    rendered.html =
-                        track_clicks(&rendered.html, base, d.id, &self.link_key) + &pixel;
-                }
-                let transactional = plan.spec.purpose() == Purpose::Transactional;
-                email
-                    .send(&Outgoing {
-                        delivery: d.id,
-                        to: address,
-                        rendered: &rendered,
-                        unsubscribe_url: (!transactional).then_some(unsubscribe.as_str()),
-                        transactional,
-                    })
-                    .await
-            }
-            other => Err(SendError::Transient(format!(
-                "the {} channel is not available yet",
-                other.as_str()
-            ))),
+        let Some(paced) = self.senders.get(&d.channel) else {
+            return Err(SendError::Transient(format!(
+                "no {} sender is configured",
+                d.channel.as_str()
+            )));
+        };
+        if d.channel == Channel::Email && !rendered.html.is_empty() {
+            let pixel = format!(
+                r#"<img src="{base}/m/o/{}" width="1" height="1" alt="">"#,
+                Link::Open { delivery: d.id }.sign(&self.link_key)
+            );
+            rendered.html = track_clicks(&rendered.html, base, d.id, &self.link_key) + &pixel;
         }
-    }
-
-    async fn events(
-        &self,
-        recorded: &[(Delivery, DeliveryStatus, Option<String>)],
-    ) -> StoreResult<Vec<NewEvent>> {
-        timeline_events(&self.messaging, recorded).await
+        let transactional = plan.spec.purpose() == Purpose::Transactional;
+        paced.pace().await;
+        paced
+            .sender
+            .send(&Outgoing {
+                delivery: d,
+                address,
+                rendered: &rendered,
+                unsubscribe_url: (!transactional).then_some(unsubscribe.as_str()),
+                transactional,
+            })
+            .await
     }
 }
 
@@ -376,50 +484,4 @@ fn finished(d: &Delivery, status: DeliveryStatus, reason: &str) -> DeliveryUpdat
         error: Some(reason.to_owned()),
         attempted: true,
     }
-}
-
-/// Timeline events recording deliveries reaching `status`.
-async fn timeline_events(
-    messaging: &Messaging,
-    recorded: &[(Delivery, DeliveryStatus, Option<String>)],
-) -> StoreResult<Vec<NewEvent>> {
-    if recorded.is_empty() {
-        return Ok(Vec::new());
-    }
-    let source = messaging.store.source_by_name(MESSAGING_SOURCE).await?.id;
-    let at = messaging.clock.now();
-    Ok(recorded
-        .iter()
-        .map(|(d, status, reason)| {
-            let properties = json!({
-                "delivery_id": d.id,
-                "origin": d.origin,
-                "channel": d.channel.as_str(),
-                "variant": d.variant,
-                "status": status.as_str(),
-                "reason": reason,
-            });
-            NewEvent {
-                source,
-                message_id: format!("delivery:{}:{}:{}", d.id, status.as_str(), d.attempts),
-                customer: d.customer,
-                kind: EventKind::Track,
-                name: Some(status.event_name().to_owned()),
-                properties: EventProperties::new(EventKind::Track, &properties),
-                timestamp: at,
-                received_at: at,
-            }
-        })
-        .collect())
-}
-
-/// Records timeline events for deliveries tracked outside the dispatcher (opens, clicks).
-pub(crate) async fn record_events(
-    messaging: &Messaging,
-    recorded: &[(Delivery, DeliveryStatus, Option<String>)],
-) -> StoreResult<()> {
-    let events = timeline_events(messaging, recorded).await?;
-    let mut tx = messaging.store.begin_write().await?;
-    tx.insert_events(&events).await?;
-    tx.commit().await
 }

@@ -6,20 +6,22 @@
 //! template and hands the message to its channel (`email.rs`), then records the outcome and a
 //! timeline event together. Links in messages are signed (`links.rs`).
 
+pub mod attribution;
 pub mod campaign;
+pub mod channels;
 pub mod consent;
 mod dispatch;
-pub mod email;
 pub mod links;
 pub mod template;
 pub mod templates;
+mod timeline;
 pub mod tracking;
 
 pub use dispatch::{DispatchReport, Dispatcher};
 
 use crate::ShopSettings;
 use crate::action::ActionError;
-use guanxi_domain::messaging::{FrequencyCap, QuietHours};
+use guanxi_domain::messaging::{Channel, FrequencyCap, QuietHours};
 use guanxi_domain::{FieldError, Millis};
 use guanxi_store::{Store, StoreError};
 use std::sync::Arc;
@@ -99,11 +101,31 @@ pub struct MessagingConfig {
     pub mail_from: String,
     /// E-mails per second at most.
     pub email_per_second: u32,
+    /// The HTTP gateway SMS go through; none: SMS wait in the queue.
+    pub sms_gateway: Option<channels::SmsGatewayConfig>,
+    /// Where webhook messages go, and the secret they are signed with.
+    pub webhook: Option<channels::WebhookConfig>,
+    /// The token the SMS gateway sends replies with; none: replies are not accepted.
+    pub sms_reply_token: Option<String>,
     /// Quiet hours per channel: SMS by default 21:00–08:00 in the shop's time zone.
     pub sms_quiet_hours: Option<QuietHours>,
     pub email_quiet_hours: Option<QuietHours>,
     /// Marketing messages a customer may get, over all channels and per channel.
     pub caps: Vec<FrequencyCap>,
+    /// How long after a touch an order is attributed to it, per channel.
+    pub attribution: attribution::Windows,
+    /// What one message costs, minor units of the shop currency, per channel (SMS by default
+    /// 5 分, the usual Chinese gateway price).
+    pub costs: Vec<(Channel, i64)>,
+}
+
+impl MessagingConfig {
+    pub fn cost_per_message(&self, channel: Channel) -> i64 {
+        self.costs
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map_or(0, |(_, cost)| *cost)
+    }
 }
 
 impl Default for MessagingConfig {
@@ -113,6 +135,9 @@ impl Default for MessagingConfig {
             smtp_url: None,
             mail_from: "Guanxi <no-reply@localhost>".into(),
             email_per_second: 50,
+            sms_gateway: None,
+            webhook: None,
+            sms_reply_token: None,
             sms_quiet_hours: Some(QuietHours::evenings_and_nights()),
             email_quiet_hours: None,
             caps: vec![FrequencyCap {
@@ -120,6 +145,8 @@ impl Default for MessagingConfig {
                 max: 5,
                 days: 7,
             }],
+            attribution: attribution::Windows::default(),
+            costs: vec![(Channel::Sms, 5)],
         }
     }
 }

@@ -3,7 +3,7 @@
 //! lands in the customer's timeline.
 
 use super::links::{LINK_KEY_PURPOSE, Link};
-use super::{Messaging, MessagingError, consent, dispatch};
+use super::{Messaging, MessagingError, consent, timeline};
 use guanxi_domain::messaging::DeliveryStatus;
 use guanxi_store::StoreError;
 
@@ -55,7 +55,35 @@ pub async fn follow(
         .track_delivery(delivery.id, status, now)
         .await?
     {
-        dispatch::record_events(messaging, &[(delivery, status, None)]).await?;
+        timeline::record_events(messaging, &[(delivery, status, None)]).await?;
     }
     Ok(Some(tracked))
+}
+
+/// The shop's app says the customer read an in-app message: the inbox marks it read and the
+/// delivery counts as opened. Answers `false` when no such message is theirs.
+pub async fn inbox_read(
+    messaging: &Messaging,
+    customer: guanxi_domain::CustomerId,
+    delivery: i64,
+) -> Result<bool, MessagingError> {
+    let store = messaging.store.as_ref();
+    let now = messaging.clock.now();
+    if !store.mark_inbox_read(customer, delivery, now).await?
+        && !store
+            .inbox(customer, 1_000)
+            .await?
+            .iter()
+            .any(|m| m.delivery == delivery)
+    {
+        return Ok(false);
+    }
+    let d = store.delivery(delivery).await?;
+    if store
+        .track_delivery(d.id, DeliveryStatus::Opened, now)
+        .await?
+    {
+        timeline::record_events(messaging, &[(d, DeliveryStatus::Opened, None)]).await?;
+    }
+    Ok(true)
 }

@@ -5,6 +5,7 @@ mod consent;
 mod delivery;
 mod quiet_hours;
 mod sms;
+pub mod stats;
 
 pub use consent::{Consent, ConsentStatus, Purpose, Refusal, combined_status};
 pub use delivery::{DeliveryStatus, MAX_ATTEMPTS, retry_delay_ms};

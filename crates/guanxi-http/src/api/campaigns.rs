@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::messaging::campaign::{self, CampaignForm};
 use guanxi_domain::FieldError;
 use guanxi_domain::access::{Action, Resource};
+use guanxi_domain::money::format_minor;
 use guanxi_domain::time::{parse_timestamp, to_rfc3339};
 use guanxi_store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -176,27 +177,101 @@ pub async fn launch(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ResultRow {
+pub struct CountDoc {
     variant: String,
     status: String,
     count: i64,
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/results", tag = "messaging", params(("id" = i64, Path)), responses((status = 200, body = Vec<ResultRow>), (status = 404)))]
+#[derive(Serialize, ToSchema)]
+pub struct VariantDoc {
+    variant: String,
+    sent: u64,
+    opened: u64,
+    clicked: u64,
+    converted: u64,
+    orders: u64,
+    /// Attributed revenue, a decimal string in the shop currency.
+    revenue: String,
+    probability_best: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HoldoutDoc {
+    treated_customers: u64,
+    treated_converted: u64,
+    control_customers: u64,
+    control_converted: u64,
+    /// Treated conversion rate minus the holdout's, with its 95% confidence interval.
+    difference: f64,
+    low: f64,
+    high: f64,
+    lift: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResultsDoc {
+    currency: String,
+    counts: Vec<CountDoc>,
+    variants: Vec<VariantDoc>,
+    holdout: Option<HoldoutDoc>,
+    orders: u64,
+    revenue: String,
+    cost: String,
+    roi: Option<f64>,
+}
+
+/// Deliveries by status, and per variant what was sent, opened, clicked and the orders and
+/// revenue attributed (last touch within each channel's window); conversion against the
+/// holdout; ROI against the configured cost per message.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/results", tag = "messaging", params(("id" = i64, Path)), responses((status = 200, body = ResultsDoc), (status = 404)))]
 pub async fn results(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<ResultRow>>, ApiError> {
+) -> Result<Json<ResultsDoc>, ApiError> {
     let principal = auth::api_principal(&state, &headers).await?;
-    let rows = campaign::results(&state.messaging, &principal, id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| ResultRow {
-                variant: r.variant,
-                status: r.status.as_str().to_owned(),
-                count: r.count,
+    let r = campaign::results(&state.messaging, &principal, id).await?;
+    let currency = state.settings.current().currency;
+    let money = |minor: i64| format_minor(minor, currency);
+    Ok(Json(ResultsDoc {
+        currency: currency.code().to_owned(),
+        counts: r
+            .counts
+            .into_iter()
+            .map(|c| CountDoc {
+                variant: c.variant,
+                status: c.status.as_str().to_owned(),
+                count: c.count,
             })
             .collect(),
-    ))
+        variants: r
+            .variants
+            .into_iter()
+            .map(|v| VariantDoc {
+                revenue: money(v.revenue),
+                variant: v.variant,
+                sent: v.sent,
+                opened: v.opened,
+                clicked: v.clicked,
+                converted: v.converted,
+                orders: v.orders,
+                probability_best: v.probability_best,
+            })
+            .collect(),
+        holdout: r.holdout.map(|h| HoldoutDoc {
+            treated_customers: h.treated.trials,
+            treated_converted: h.treated.successes,
+            control_customers: h.control.trials,
+            control_converted: h.control.successes,
+            difference: h.difference,
+            low: h.low,
+            high: h.high,
+            lift: h.lift,
+        }),
+        orders: r.orders,
+        revenue: money(r.revenue),
+        cost: money(r.cost),
+        roi: r.roi,
+    }))
 }

@@ -5,6 +5,7 @@ mod analytics;
 mod campaigns;
 mod consent;
 mod customers;
+mod inbox;
 mod orders;
 mod recommendations;
 pub(crate) mod scores;
@@ -78,6 +79,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::launch))
         .routes(routes!(campaigns::results))
         .routes(routes!(consent::get_consent, consent::set_consent))
+        .routes(routes!(inbox::inbox))
+        .routes(routes!(inbox::mark_read))
+        .routes(routes!(inbox::replay))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.

@@ -46,6 +46,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "campaign.create",
     "campaign.update",
     "campaign.launch",
+    "delivery.replay",
 ];
 
 struct Line {

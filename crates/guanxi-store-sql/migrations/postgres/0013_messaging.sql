@@ -63,6 +63,15 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries (run_at) WHERE status IN ('queued', 'sending');
 CREATE INDEX deliveries_customer ON deliveries (customer_id, sent_at);
+-- The in-app inbox the shop's app reads over the API; subject and text sealed together.
+CREATE TABLE inbox_messages (
+    delivery_id BIGINT PRIMARY KEY REFERENCES deliveries (id),
+    customer_id BIGINT NOT NULL,
+    sealed_content TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT
+);
+CREATE INDEX inbox_messages_customer ON inbox_messages (customer_id, created_at);
 -- Delivery states are events in the customer's timeline, under this source (no write key;
 -- write_key_hash is unique, and '-' is the engine's).
 INSERT INTO sources (name, kind, write_key_hash, created_at)

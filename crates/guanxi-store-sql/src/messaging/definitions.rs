@@ -291,4 +291,41 @@ impl MessagingStore for SqlStore {
     async fn reassign_variant(&self, origin: &str, from: &str, to: &str) -> StoreResult<u64> {
         self.move_variant(origin, from, to).await
     }
+
+    async fn replay_delivery(&self, id: i64, at: Millis) -> StoreResult<()> {
+        self.replay(id, at).await
+    }
+
+    async fn origin_touches(&self, origin: &str) -> StoreResult<Vec<guanxi_store::Touch>> {
+        self.touches_of_origin(origin).await
+    }
+
+    async fn customer_touches(
+        &self,
+        customers: &[guanxi_domain::CustomerId],
+        since: Millis,
+    ) -> StoreResult<Vec<guanxi_store::Touch>> {
+        self.touches_of(customers, since).await
+    }
+
+    async fn add_inbox_message(&self, message: &guanxi_store::InboxMessage) -> StoreResult<()> {
+        self.insert_inbox(message).await
+    }
+
+    async fn inbox(
+        &self,
+        customer: guanxi_domain::CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<guanxi_store::InboxMessage>> {
+        self.inbox_of(customer, limit).await
+    }
+
+    async fn mark_inbox_read(
+        &self,
+        customer: guanxi_domain::CustomerId,
+        delivery: i64,
+        at: Millis,
+    ) -> StoreResult<bool> {
+        self.read_inbox(customer, delivery, at).await
+    }
 }

@@ -8,7 +8,7 @@ use crate::rows::{customer_id, get};
 use crate::sql::{Placeholders, list};
 use guanxi_domain::messaging::{Channel, DeliveryStatus};
 use guanxi_domain::{CustomerId, Millis};
-use guanxi_store::{Delivery, DeliveryCount, StoreError, StoreResult};
+use guanxi_store::{Delivery, DeliveryCount, StoreError, StoreResult, Touch};
 use sqlx::any::AnyRow;
 
 const DELIVERY_COLUMNS: &str = "id, origin, customer_id, channel, variant, status, attempts, \
@@ -187,7 +187,7 @@ impl SqlStore {
     ) -> StoreResult<u64> {
         let moved = sqlx::query(
             "UPDATE deliveries SET variant = $1 \
-             WHERE origin = $2 AND variant = $3 AND status = 'queued'",
+             WHERE origin = $2 AND variant = $3 AND status IN ('queued', 'sending')",
         )
         .bind(to)
         .bind(origin)
@@ -196,5 +196,56 @@ impl SqlStore {
         .await
         .map_err(map_err)?;
         Ok(moved.rows_affected())
+    }
+}
+
+const TOUCH_COLUMNS: &str =
+    "id, origin, customer_id, channel, variant, status, sent_at, opened_at, clicked_at";
+
+fn touch(row: &AnyRow) -> StoreResult<Touch> {
+    Ok(Touch {
+        delivery: get(row, "id")?,
+        origin: get(row, "origin")?,
+        customer: customer_id(row, "customer_id")?,
+        channel: channel(row, "channel")?,
+        variant: get(row, "variant")?,
+        status: delivery_status(&get::<String>(row, "status")?)?,
+        sent_at: get(row, "sent_at")?,
+        opened_at: get(row, "opened_at")?,
+        clicked_at: get(row, "clicked_at")?,
+    })
+}
+
+impl SqlStore {
+    pub(super) async fn touches_of_origin(&self, origin: &str) -> StoreResult<Vec<Touch>> {
+        let sql = format!("SELECT {TOUCH_COLUMNS} FROM deliveries WHERE origin = $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(origin)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(touch).collect()
+    }
+
+    pub(super) async fn touches_of(
+        &self,
+        customers: &[CustomerId],
+        since: Millis,
+    ) -> StoreResult<Vec<Touch>> {
+        let mut out = Vec::new();
+        for chunk in customers.chunks(500) {
+            let sql = format!(
+                "SELECT {TOUCH_COLUMNS} FROM deliveries WHERE sent_at >= $1 AND customer_id IN ({})",
+                list(Placeholders::Numbered { first: 2 }, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(since);
+            for customer in chunk {
+                query = query.bind(customer.0);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(map_err)? {
+                out.push(touch(&row)?);
+            }
+        }
+        Ok(out)
     }
 }

@@ -5,6 +5,7 @@
 mod consent;
 mod definitions;
 mod deliveries;
+mod inbox;
 
 use crate::rows::get;
 use guanxi_domain::messaging::{Channel, DeliveryStatus};

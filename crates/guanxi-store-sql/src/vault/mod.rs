@@ -35,6 +35,8 @@ pub(crate) enum Purpose {
     Properties,
     /// An address on a suppression list.
     Suppression,
+    /// An in-app message's subject and text.
+    Inbox,
 }
 
 impl Purpose {
@@ -44,6 +46,7 @@ impl Purpose {
             Purpose::Identity => b"identities.value",
             Purpose::Properties => b"events.properties",
             Purpose::Suppression => b"suppressions.address",
+            Purpose::Inbox => b"inbox_messages.sealed_content",
         }
     }
 }

@@ -85,6 +85,9 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+    // Wang reads English: the template's English parts are his.
+    let (status, body) = app.patch(&format!("/api/v1/customers/{wang}"), &json!({"traits": {"language": "en"}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (_, consent) = app.get(&format!("/api/v1/customers/{zhao}/consent")).await;
     assert_eq!(consent[0]["status"], "unknown", "{consent}");
 
@@ -163,7 +166,7 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
     let deadline = Instant::now() + Duration::from_secs(20);
     let results = loop {
         let (_, results) = app.get(&format!("/api/v1/campaigns/{id}/results")).await;
-        if count(&results, "sent") == 2 {
+        if count(&results["counts"], "sent") == 2 {
             break results;
         }
         assert!(
@@ -172,8 +175,45 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(count(&results, "skipped"), 1, "{results}");
+    assert_eq!(count(&results["counts"], "skipped"), 1, "{results}");
     assert_eq!(sink.received().len(), 2, "nothing is sent twice");
+
+    // Wang clicks the link in the HTML part, then orders: the order is the campaign's.
+    let to_wang = mail
+        .iter()
+        .find(|m| m.header("To").as_deref() == Some("wang@example.com"))
+        .expect("wang's mail");
+    let html = to_wang.raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let token = html
+        .split("/m/c/")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a tracked link");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let click = no_redirects
+        .get(app.url(&format!("/m/c/{token}")))
+        .send()
+        .await
+        .expect("click");
+    assert!(click.status().is_redirection(), "{}", click.status());
+    assert_eq!(click.headers()["location"], "https://shop.example/new");
+    app.paid_order("after-click", "wang@example.com", "99.00", 0)
+        .await;
+    let (_, results) = app.get(&format!("/api/v1/campaigns/{id}/results")).await;
+    let variant = &results["variants"][0];
+    assert_eq!(
+        (
+            variant["clicked"].as_u64(),
+            variant["orders"].as_u64(),
+            variant["revenue"].as_str()
+        ),
+        (Some(1), Some(1), Some("99.00")),
+        "{results}"
+    );
+    assert_eq!(results["revenue"], "99.00");
 
     let to_li = mail
         .iter()
@@ -225,7 +265,7 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         "{after}"
     );
     let (_, results) = app.get(&format!("/api/v1/campaigns/{id}/results")).await;
-    assert_eq!(count(&results, "unsubscribed"), 1, "{results}");
+    assert_eq!(count(&results["counts"], "unsubscribed"), 1, "{results}");
     let (_, events) = app.get(&format!("/api/v1/customers/{li}/events")).await;
     let names: Vec<&str> = events["data"]
         .as_array()

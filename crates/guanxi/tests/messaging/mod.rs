@@ -1,5 +1,8 @@
-//! Messaging end to end: templates, consent, a campaign sent over a real SMTP server, and the
-//! links in its messages.
+//! Messaging end to end: templates, consent, campaigns sent over a real SMTP server, SMS
+//! through a gateway and signed webhooks (a local HTTP receiver), and the links in messages.
 
+mod ab_test;
 mod campaign;
+mod channels;
+mod receiver;
 mod smtp_sink;

@@ -2,41 +2,23 @@
 //! resend after a crash is recognisably the same message), and RFC 8058 one-click
 //! unsubscribe headers.
 
-use super::template::Rendered;
+use super::{Outgoing, SendError, Sender};
+use async_trait::async_trait;
+use guanxi_domain::messaging::Channel;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
-/// Why a message did not go.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Worth trying again later: the server is down, slow or said 4xx.
-    #[error("{0}")]
-    Transient(String),
-    /// Trying again cannot help: a bad address, a 5xx refusal.
-    #[error("{0}")]
-    Permanent(String),
-}
-
 pub struct EmailSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
-}
-
-/// One e-mail to send.
-pub struct Outgoing<'a> {
-    pub delivery: i64,
-    pub to: &'a str,
-    pub rendered: &'a Rendered,
-    /// The unsubscribe page; one-click unsubscribe POSTs to it.
-    pub unsubscribe_url: Option<&'a str>,
-    pub transactional: bool,
+    per_second: u32,
 }
 
 impl EmailSender {
     /// `smtp://host:port` (plain, as a local relay), `smtp://…?tls=required` or `smtps://…`.
-    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+    pub fn new(url: &str, from: &str, per_second: u32) -> Result<Self, String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("the SMTP address is not valid: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
@@ -44,19 +26,34 @@ impl EmailSender {
         let from = from
             .parse()
             .map_err(|e| format!("the sender address is not valid: {e}"))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            per_second,
+        })
+    }
+}
+
+#[async_trait]
+impl Sender for EmailSender {
+    fn channel(&self) -> Channel {
+        Channel::Email
     }
 
-    pub async fn send(&self, mail: &Outgoing<'_>) -> Result<(), SendError> {
+    fn per_second(&self) -> u32 {
+        self.per_second
+    }
+
+    async fn send(&self, mail: &Outgoing<'_>) -> Result<(), SendError> {
         let to: Mailbox = mail
-            .to
+            .address()?
             .parse()
             .map_err(|e| SendError::Permanent(format!("the address is not valid: {e}")))?;
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.rendered.subject.clone())
-            .message_id(Some(format!("<delivery-{}@guanxi>", mail.delivery)));
+            .message_id(Some(format!("<delivery-{}@guanxi>", mail.delivery.id)));
         if let Some(url) = mail.unsubscribe_url {
             builder = builder
                 .raw_header(header("List-Unsubscribe", format!("<{url}>")))

@@ -1,0 +1,148 @@
+//! Queuing a launched campaign: every customer of the audience gets one delivery row, queued
+//! (with its A/B variant, or waiting for the test's winner), kept back as holdout, or skipped
+//! with the reason. Rows go in through the writer's transactions, thousands at a time; the
+//! unique (origin, customer) makes a relaunch after a crash add only what is missing.
+
+use super::spec::{UNDECIDED, origin_of, spec_of};
+use crate::messaging::{Messaging, MessagingError};
+use guanxi_domain::messaging::{ConsentStatus, DeliveryStatus, Refusal};
+use guanxi_domain::{CustomerId, Millis};
+use guanxi_store::{CampaignRecord, NewDelivery, Store, StoreResult};
+use roaring::RoaringTreemap;
+
+/// Deliveries per write transaction when queuing.
+const QUEUE_CHUNK: usize = 5_000;
+/// Members read per page of a segment.
+const MEMBER_PAGE: u32 = 50_000;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueReport {
+    pub audience: u64,
+    pub queued: u64,
+    pub holdout: u64,
+    pub skipped: u64,
+}
+
+/// Whether a customer belongs to the holdout of a campaign: a hash of both, so the split is
+/// the same on every server and every relaunch.
+fn bucket(campaign: i64, customer: u64, buckets: u64) -> u64 {
+    let mut h = (campaign as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ customer;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h % buckets
+}
+
+async fn members_of(store: &dyn Store, keys: &[String]) -> StoreResult<RoaringTreemap> {
+    let mut all = RoaringTreemap::new();
+    for key in keys {
+        let id = store.segment_id(key).await?;
+        let mut after = CustomerId(0);
+        loop {
+            let page = store.segment_members(id, after, MEMBER_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            all.extend(page.iter().map(|(c, _)| c.0 as u64));
+        }
+    }
+    Ok(all)
+}
+
+/// Decides every customer of the audience and writes the deliveries, then marks the
+/// campaign sending. Safe to run again: rows already written stay as they are.
+pub(super) async fn queue(
+    messaging: &Messaging,
+    record: &CampaignRecord,
+) -> Result<QueueReport, MessagingError> {
+    let store = messaging.store.as_ref();
+    let spec = spec_of(record)?;
+    let started = std::time::Instant::now();
+    let mut audience = members_of(store, &spec.audience.segments).await?;
+    audience -= members_of(store, &spec.audience.exclude).await?;
+    let consented =
+        if Refusal::of_consent(record.channel, spec.purpose(), ConsentStatus::Unknown).is_some() {
+            let subscribed: RoaringTreemap = store
+                .subscribed(record.channel)
+                .await?
+                .into_iter()
+                .map(|c| c.0 as u64)
+                .collect();
+            Some(subscribed)
+        } else {
+            None
+        };
+    let origin = origin_of(record.id);
+    let now = messaging.clock.now();
+    let variants: Vec<&str> = spec.variants.iter().map(|v| v.key.as_str()).collect();
+    let decide_at = now
+        + spec
+            .ab_test
+            .as_ref()
+            .map_or(0, |ab| i64::from(ab.decide_after_hours) * 3_600_000);
+    let mut report = QueueReport {
+        audience: audience.len(),
+        ..QueueReport::default()
+    };
+    let mut chunk = Vec::with_capacity(QUEUE_CHUNK);
+    for customer in audience.iter() {
+        let (status, reason) = if consented.as_ref().is_some_and(|c| !c.contains(customer)) {
+            report.skipped += 1;
+            (
+                DeliveryStatus::Skipped,
+                Some(Refusal::NoConsent.as_str().to_owned()),
+            )
+        } else if bucket(record.id, customer, 100) < u64::from(spec.holdout_percent) {
+            report.holdout += 1;
+            (DeliveryStatus::Holdout, None)
+        } else {
+            report.queued += 1;
+            (DeliveryStatus::Queued, None)
+        };
+        // A test sample spreads over the variants; the rest waits for the winner.
+        let in_sample = spec.ab_test.as_ref().is_none_or(|ab| {
+            bucket(record.id ^ 0x0ab7, customer, 100) < u64::from(ab.sample_percent)
+        });
+        let (variant, run_at) = if in_sample {
+            let pick = bucket(record.id ^ 0x5a5a, customer, variants.len() as u64) as usize;
+            (variants[pick], now)
+        } else {
+            (UNDECIDED, decide_at)
+        };
+        chunk.push(NewDelivery {
+            origin: origin.clone(),
+            customer: CustomerId(customer as i64),
+            channel: record.channel,
+            variant: variant.to_owned(),
+            status,
+            reason,
+            run_at,
+        });
+        if chunk.len() == QUEUE_CHUNK {
+            write_chunk(store, &chunk, now).await?;
+            chunk.clear();
+        }
+    }
+    write_chunk(store, &chunk, now).await?;
+    store
+        .move_campaign(record.id, "queuing", "sending", messaging.clock.now())
+        .await?;
+    tracing::info!(
+        campaign.id = record.id,
+        audience = report.audience,
+        queued = report.queued,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "campaign queued"
+    );
+    Ok(report)
+}
+
+async fn write_chunk(store: &dyn Store, chunk: &[NewDelivery], at: Millis) -> StoreResult<()> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin_write().await?;
+    tx.insert_deliveries(chunk, at).await?;
+    tx.commit().await
+}
