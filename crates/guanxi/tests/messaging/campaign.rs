@@ -86,7 +86,12 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     // Wang reads English: the template's English parts are his.
-    let (status, body) = app.patch(&format!("/api/v1/customers/{wang}"), &json!({"traits": {"language": "en"}})).await;
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/customers/{wang}"),
+            &json!({"traits": {"language": "en"}}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, consent) = app.get(&format!("/api/v1/customers/{zhao}/consent")).await;
     assert_eq!(consent[0]["status"], "unknown", "{consent}");
@@ -183,7 +188,11 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         .iter()
         .find(|m| m.header("To").as_deref() == Some("wang@example.com"))
         .expect("wang's mail");
-    let html = to_wang.raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let html = to_wang
+        .raw
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     let token = html
         .split("/m/c/")
         .nth(1)

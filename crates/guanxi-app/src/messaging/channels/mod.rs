@@ -14,6 +14,7 @@ pub use webhook::{WebhookConfig, WebhookSender, signature};
 
 use super::template::Rendered;
 use async_trait::async_trait;
+use guanxi_domain::IdentityKind;
 use guanxi_domain::messaging::Channel;
 use guanxi_store::Delivery;
 
@@ -74,4 +75,13 @@ pub(crate) fn http_error(e: &reqwest::Error, what: &str) -> SendError {
         "could not be reached"
     };
     SendError::Transient(format!("{what} {kind}"))
+}
+
+/// The identifier kind a channel's address is, if it has one.
+pub fn address_kind(channel: Channel) -> Option<IdentityKind> {
+    match channel {
+        Channel::Email => Some(IdentityKind::Email),
+        Channel::Sms => Some(IdentityKind::Phone),
+        Channel::Webhook | Channel::InApp => None,
+    }
 }

@@ -1,0 +1,191 @@
+//! One delivery at the moment of sending: decided again (quiet hours, address, suppression,
+//! consent, frequency caps), rendered with its links, and handed to its channel's sender.
+
+use super::Dispatcher;
+use super::plan::Plan;
+use crate::messaging::MessagingError;
+use crate::messaging::campaign::UNDECIDED;
+use crate::messaging::channels::{Outgoing, SendError, address_kind};
+use crate::messaging::consent;
+use crate::messaging::links::{Link, track_clicks};
+use crate::messaging::templates::values_for;
+use guanxi_domain::CustomerId;
+use guanxi_domain::messaging::{
+    Channel, ConsentStatus, DeliveryStatus, MAX_ATTEMPTS, Purpose, QuietHours, Refusal,
+    retry_delay_ms,
+};
+use guanxi_store::{Delivery, DeliveryUpdate, StoreError, StoreResult};
+use std::collections::HashMap;
+
+impl Dispatcher {
+    fn quiet_hours(&self, channel: Channel) -> Option<QuietHours> {
+        match channel {
+            Channel::Sms => self.messaging.config.sms_quiet_hours,
+            Channel::Email => self.messaging.config.email_quiet_hours,
+            _ => None,
+        }
+    }
+
+    /// Decides and, if it may go, sends one delivery.
+    pub(super) async fn attempt(
+        &self,
+        d: &Delivery,
+        plan: &Plan,
+        address: Option<&str>,
+        suppressed: bool,
+        sent_counts: &mut HashMap<(CustomerId, Channel), u32>,
+    ) -> StoreResult<DeliveryUpdate> {
+        let now = self.messaging.clock.now();
+        let zone = self.messaging.settings.current().time_zone;
+        let purpose = plan.spec.purpose();
+        if purpose == Purpose::Marketing
+            && let Some(until) = self
+                .quiet_hours(d.channel)
+                .and_then(|q| q.deferred_until(now, zone))
+        {
+            return Ok(DeliveryUpdate {
+                id: d.id,
+                status: DeliveryStatus::Queued,
+                run_at: Some(until),
+                error: Some("quiet hours".into()),
+                attempted: false,
+            });
+        }
+        if address.is_none() && address_kind(d.channel).is_some() {
+            return Ok(skipped(d, Refusal::NoAddress));
+        }
+        if suppressed {
+            return Ok(skipped(d, Refusal::Suppressed));
+        }
+        // Consent may have changed since the campaign was queued: ask again now.
+        let status = consent::of_customer(self.messaging.store.as_ref(), d.customer)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .find(|c| c.channel == d.channel)
+            .map_or(ConsentStatus::Unknown, |c| c.status);
+        if let Some(refusal) = Refusal::of_consent(d.channel, purpose, status) {
+            return Ok(skipped(d, refusal));
+        }
+        if purpose == Purpose::Marketing {
+            let total: u32 = sent_counts
+                .iter()
+                .filter(|((c, _), _)| *c == d.customer)
+                .map(|(_, n)| *n)
+                .sum();
+            let over = self.messaging.config.caps.iter().any(|cap| {
+                let count = match cap.channel {
+                    Some(ch) => sent_counts.get(&(d.customer, ch)).copied().unwrap_or(0),
+                    None => total,
+                };
+                !cap.allows(count)
+            });
+            if over {
+                return Ok(skipped(d, Refusal::FrequencyCap));
+            }
+        }
+        let outcome = self.send(d, plan, address).await;
+        Ok(match outcome {
+            Ok(()) => {
+                *sent_counts.entry((d.customer, d.channel)).or_default() += 1;
+                DeliveryUpdate {
+                    id: d.id,
+                    status: DeliveryStatus::Sent,
+                    run_at: None,
+                    error: None,
+                    attempted: true,
+                }
+            }
+            Err(SendError::Permanent(reason)) => finished(d, DeliveryStatus::Failed, &reason),
+            Err(SendError::Transient(reason)) if d.attempts >= MAX_ATTEMPTS => {
+                finished(d, DeliveryStatus::Dead, &reason)
+            }
+            Err(SendError::Transient(reason)) => DeliveryUpdate {
+                id: d.id,
+                status: DeliveryStatus::Queued,
+                run_at: Some(now + retry_delay_ms(d.attempts.saturating_sub(1))),
+                error: Some(reason),
+                attempted: true,
+            },
+        })
+    }
+
+    async fn send(
+        &self,
+        d: &Delivery,
+        plan: &Plan,
+        address: Option<&str>,
+    ) -> Result<(), SendError> {
+        let variant = match (&plan.winner, d.variant.as_str()) {
+            (Some(winner), UNDECIDED) => winner.as_str(),
+            _ => d.variant.as_str(),
+        };
+        let template = plan
+            .spec
+            .template_of(variant)
+            .and_then(|key| plan.templates.get(key))
+            .ok_or_else(|| SendError::Permanent("its template was deleted".into()))?;
+        let base = self.messaging.config.public_url.trim_end_matches('/');
+        let unsubscribe = format!(
+            "{base}/m/u/{}",
+            Link::Unsubscribe { delivery: d.id }.sign(&self.link_key)
+        );
+        let values = values_for(&self.messaging, d.customer, Some(unsubscribe.clone()))
+            .await
+            .map_err(|e| SendError::Transient(format!("the customer could not be read: {e}")))?;
+        let language = values
+            .get("language")
+            .or_else(|| values.get("locale"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let mut rendered = template
+            .render(template.language_for(language.as_deref()), &values)
+            .map_err(|e| SendError::Permanent(format!("{}: {}", e.field, e.reason)))?;
+        let Some(paced) = self.senders.get(&d.channel) else {
+            return Err(SendError::Transient(format!(
+                "no {} sender is configured",
+                d.channel.as_str()
+            )));
+        };
+        if d.channel == Channel::Email && !rendered.html.is_empty() {
+            let pixel = format!(
+                r#"<img src="{base}/m/o/{}" width="1" height="1" alt="">"#,
+                Link::Open { delivery: d.id }.sign(&self.link_key)
+            );
+            rendered.html = track_clicks(&rendered.html, base, d.id, &self.link_key) + &pixel;
+        }
+        let transactional = plan.spec.purpose() == Purpose::Transactional;
+        paced.pace().await;
+        paced
+            .sender
+            .send(&Outgoing {
+                delivery: d,
+                address,
+                rendered: &rendered,
+                unsubscribe_url: (!transactional).then_some(unsubscribe.as_str()),
+                transactional,
+            })
+            .await
+    }
+}
+
+fn store_error(e: MessagingError) -> StoreError {
+    match e {
+        MessagingError::Action(crate::ActionError::Store(s)) => s,
+        other => StoreError::other(other.to_string()),
+    }
+}
+
+pub(super) fn skipped(d: &Delivery, refusal: Refusal) -> DeliveryUpdate {
+    finished(d, DeliveryStatus::Skipped, refusal.as_str())
+}
+
+pub(super) fn finished(d: &Delivery, status: DeliveryStatus, reason: &str) -> DeliveryUpdate {
+    DeliveryUpdate {
+        id: d.id,
+        status,
+        run_at: None,
+        error: Some(reason.to_owned()),
+        attempted: true,
+    }
+}

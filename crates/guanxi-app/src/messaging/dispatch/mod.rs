@@ -1,0 +1,213 @@
+//! The dispatcher: claims due deliveries, decides again at the moment of sending (consent,
+//! suppression, frequency caps, quiet hours), renders and sends, then records every outcome
+//! with its timeline event in one write transaction. Transient failures come back with
+//! back-off until `MAX_ATTEMPTS`, then are dead-lettered with the last reason.
+
+mod attempt;
+mod pacing;
+mod plan;
+
+use super::Messaging;
+use super::campaign::UNDECIDED;
+use super::channels::{EmailSender, InAppSender, Sender, SmsGateway, WebhookSender, address_kind};
+use super::links::LINK_KEY_PURPOSE;
+use super::timeline::timeline_events;
+use attempt::finished;
+use guanxi_domain::CustomerId;
+use guanxi_domain::messaging::{Channel, DeliveryStatus};
+use guanxi_store::{Delivery, StoreResult};
+use pacing::Paced;
+use plan::Plan;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Deliveries claimed at once.
+const BATCH: u32 = 100;
+/// How long a claim holds: a sender that dies gives its deliveries back after this.
+const LEASE_MS: i64 = 5 * 60_000;
+/// How often an idle dispatcher looks for due deliveries and scheduled campaigns.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub sent: u64,
+    /// Refused for good, or dead-lettered.
+    pub failed: u64,
+    /// Coming back after a back-off.
+    pub retried: u64,
+    pub skipped: u64,
+    /// Waiting for the end of quiet hours.
+    pub deferred: u64,
+}
+
+impl DispatchReport {
+    fn add(&mut self, other: DispatchReport) {
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.retried += other.retried;
+        self.skipped += other.skipped;
+        self.deferred += other.deferred;
+    }
+}
+
+pub struct Dispatcher {
+    messaging: Messaging,
+    senders: HashMap<Channel, Paced>,
+    link_key: [u8; 32],
+    /// A/B winners chosen, by campaign.
+    winners: tokio::sync::Mutex<HashMap<i64, String>>,
+}
+
+impl Dispatcher {
+    pub fn new(messaging: Messaging) -> Result<Self, String> {
+        let config = &messaging.config;
+        let mut senders: Vec<Box<dyn Sender>> =
+            vec![Box::new(InAppSender::new(messaging.store.clone()))];
+        if let Some(url) = &config.smtp_url {
+            senders.push(Box::new(EmailSender::new(
+                url,
+                &config.mail_from,
+                config.email_per_second,
+            )?));
+        }
+        if let Some(gateway) = &config.sms_gateway {
+            senders.push(Box::new(SmsGateway::new(gateway.clone())?));
+        }
+        if let Some(webhook) = &config.webhook {
+            senders.push(Box::new(WebhookSender::new(webhook.clone())?));
+        }
+        let link_key = messaging.store.signing_key(LINK_KEY_PURPOSE);
+        Ok(Self {
+            senders: senders
+                .into_iter()
+                .map(|s| (s.channel(), Paced::new(s)))
+                .collect(),
+            messaging,
+            link_key,
+            winners: tokio::sync::Mutex::default(),
+        })
+    }
+
+    /// Launches scheduled campaigns and sends what is due, for as long as the server runs.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            if let Err(e) = super::campaign::launch_due(&self.messaging).await {
+                tracing::warn!(error = %e, "scheduled campaigns could not be read");
+            }
+            if let Err(e) = self.drain().await {
+                tracing::warn!(error = %e, "deliveries could not be sent; trying again shortly");
+            }
+            tokio::time::sleep(IDLE_POLL).await;
+        }
+    }
+
+    /// Sends everything due now, batch after batch, until nothing is due.
+    pub async fn drain(&self) -> StoreResult<DispatchReport> {
+        let mut report = DispatchReport::default();
+        loop {
+            let now = self.messaging.clock.now();
+            let batch = self
+                .messaging
+                .store
+                .claim_deliveries(now, now + LEASE_MS, BATCH)
+                .await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            report.add(self.send_batch(batch).await?);
+        }
+    }
+
+    async fn send_batch(&self, batch: Vec<Delivery>) -> StoreResult<DispatchReport> {
+        let store = self.messaging.store.as_ref();
+        let now = self.messaging.clock.now();
+        let mut plans: HashMap<String, Option<Plan>> = HashMap::new();
+        for d in &batch {
+            if !plans.contains_key(&d.origin) {
+                let undecided = batch
+                    .iter()
+                    .any(|o| o.origin == d.origin && o.variant == UNDECIDED);
+                plans.insert(d.origin.clone(), self.plan(&d.origin, undecided).await?);
+            }
+        }
+        let customers: Vec<CustomerId> = batch.iter().map(|d| d.customer).collect();
+        let widest = self
+            .messaging
+            .config
+            .caps
+            .iter()
+            .map(|c| c.window_ms())
+            .max()
+            .unwrap_or(0);
+        let mut sent_counts: HashMap<(CustomerId, Channel), u32> = HashMap::new();
+        if widest > 0 {
+            for (c, ch, n) in store.sent_since(&customers, now - widest).await? {
+                sent_counts.insert((c, ch), n);
+            }
+        }
+        let mut addresses: HashMap<(CustomerId, Channel), String> = HashMap::new();
+        let mut suppressed: Vec<(Channel, String)> = Vec::new();
+        let channels: std::collections::BTreeSet<Channel> =
+            batch.iter().map(|d| d.channel).collect();
+        for channel in channels {
+            let Some(kind) = address_kind(channel) else {
+                continue;
+            };
+            let of_channel: Vec<CustomerId> = batch
+                .iter()
+                .filter(|d| d.channel == channel)
+                .map(|d| d.customer)
+                .collect();
+            let found = store.contact_addresses(kind, &of_channel).await?;
+            let listed: Vec<String> = found.iter().map(|(_, a)| a.clone()).collect();
+            suppressed.extend(
+                store
+                    .suppressed(channel, &listed)
+                    .await?
+                    .into_iter()
+                    .map(|a| (channel, a)),
+            );
+            addresses.extend(found.into_iter().map(|(c, a)| ((c, channel), a)));
+        }
+
+        let mut report = DispatchReport::default();
+        let mut updates = Vec::with_capacity(batch.len());
+        let mut events = Vec::new();
+        for d in batch {
+            let plan = plans.get(&d.origin).and_then(Option::as_ref);
+            let update = match plan {
+                None => finished(
+                    &d,
+                    DeliveryStatus::Failed,
+                    "its campaign or journey no longer exists",
+                ),
+                Some(plan) => {
+                    let address = addresses.get(&(d.customer, d.channel)).map(String::as_str);
+                    let barred = address
+                        .is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
+                    self.attempt(&d, plan, address, barred, &mut sent_counts)
+                        .await?
+                }
+            };
+            match update.status {
+                DeliveryStatus::Sent => report.sent += 1,
+                DeliveryStatus::Failed | DeliveryStatus::Dead => report.failed += 1,
+                DeliveryStatus::Skipped => report.skipped += 1,
+                DeliveryStatus::Queued if update.attempted => report.retried += 1,
+                DeliveryStatus::Queued => report.deferred += 1,
+                _ => {}
+            }
+            if update.status != DeliveryStatus::Queued {
+                events.push((d, update.status, update.error.clone()));
+            }
+            updates.push(update);
+        }
+        let mut tx = store.begin_write().await?;
+        tx.update_deliveries(&updates, now).await?;
+        tx.insert_events(&timeline_events(&self.messaging, &events).await?)
+            .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+}
