@@ -26,6 +26,7 @@ mod postgres_write;
 mod product_lines;
 mod profile;
 mod reseal;
+mod reseal_messaging;
 mod rows;
 mod sealed;
 mod segment_changes;

@@ -38,6 +38,8 @@ pub struct Resealed {
     pub customers: u64,
     pub identities: u64,
     pub events: u64,
+    /// Suppressed addresses and in-app messages.
+    pub messaging: u64,
 }
 
 /// Seals what was stored before sealing existed, then rebuilds the tables so no plain copy is
@@ -104,7 +106,10 @@ async fn purge_old_copies(store: &SqlStore) -> StoreResult<()> {
 
 /// Re-seals everything a retired data key sealed with the current one.
 async fn reseal_with_current_key(store: &SqlStore) -> StoreResult<Resealed> {
-    run(store, Pass::NotCurrent).await
+    Ok(Resealed {
+        messaging: crate::reseal_messaging::reseal(store).await?,
+        ..run(store, Pass::NotCurrent).await?
+    })
 }
 
 async fn run(store: &SqlStore, pass: Pass) -> StoreResult<Resealed> {
@@ -112,6 +117,7 @@ async fn run(store: &SqlStore, pass: Pass) -> StoreResult<Resealed> {
         customers: customers(store, pass).await?,
         identities: identities(store, pass).await?,
         events: events(store, pass).await?,
+        messaging: 0,
     })
 }
 

@@ -41,6 +41,8 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// The `From:` of e-mail.
     pub mail_from: String,
+    /// E-mails per second at most (the SMTP relay's limit).
+    pub email_per_second: u32,
     /// The HTTP gateway SMS go through; without it SMS wait in the queue.
     pub sms_gateway_url: Option<String>,
     pub sms_gateway_method: String,
@@ -73,6 +75,7 @@ impl Default for Config {
             public_url: None,
             smtp_url: None,
             mail_from: "Guanxi <no-reply@localhost>".into(),
+            email_per_second: 50,
             sms_gateway_url: None,
             sms_gateway_method: "POST".into(),
             sms_gateway_headers: None,
@@ -146,6 +149,11 @@ impl Config {
         if let Some(v) = var("GUANXI_MAIL_FROM") {
             config.mail_from = v;
         }
+        if let Some(v) = var("GUANXI_EMAIL_PER_SECOND") {
+            config.email_per_second = v
+                .parse()
+                .context("GUANXI_EMAIL_PER_SECOND must be a whole number")?;
+        }
         if let Some(v) = var("GUANXI_SMS_GATEWAY_URL") {
             config.sms_gateway_url = Some(v);
         }
@@ -211,6 +219,7 @@ impl Config {
                 .unwrap_or_else(|| format!("http://{}", self.listen)),
             smtp_url: self.smtp_url.as_ref().map(|s| s.expose_secret().to_owned()),
             mail_from: self.mail_from.clone(),
+            email_per_second: self.email_per_second.max(1),
             sms_gateway,
             webhook,
             sms_reply_token: self

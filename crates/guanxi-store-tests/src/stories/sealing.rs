@@ -4,7 +4,7 @@
 use crate::TestDb;
 use crate::fixtures::{T0, event, key, source, traits};
 use guanxi_domain::{CustomerId, EventKind, EventProperties};
-use guanxi_store::{CustomerQuery, Store, StoreError};
+use guanxi_store::{ConsentStore, CustomerQuery, MessagingStore, Store, StoreError};
 use guanxi_store_sql::MasterKey;
 use serde_json::{Value, json};
 
@@ -31,6 +31,41 @@ fn viewed() -> Value {
 
 /// One customer with an email, a phone and a WeChat id, personal traits and an event whose
 /// properties hold a phone.
+/// A suppressed address and an in-app message naming the customer: sealed too.
+async fn messaging_data(store: &dyn Store, id: CustomerId) {
+    use guanxi_domain::messaging::{Channel, DeliveryStatus};
+    store
+        .suppress(Channel::Email, "li.na@shop.cn", "bounced", T0)
+        .await
+        .expect("suppress");
+    let mut tx = store.begin_write().await.expect("begin");
+    let delivery = guanxi_store::NewDelivery {
+        origin: "campaign:1".into(),
+        customer: id,
+        channel: Channel::InApp,
+        variant: String::new(),
+        status: DeliveryStatus::Queued,
+        reason: None,
+        run_at: T0,
+    };
+    tx.insert_deliveries(&[delivery], T0)
+        .await
+        .expect("delivery");
+    tx.commit().await.expect("commit");
+    let claimed = store.claim_deliveries(T0, T0 + 1, 1).await.expect("claim");
+    store
+        .add_inbox_message(&guanxi_store::InboxMessage {
+            delivery: claimed[0].id,
+            customer: id,
+            subject: "李娜，您好".into(),
+            text: "li.na@shop.cn".into(),
+            created_at: T0,
+            read_at: None,
+        })
+        .await
+        .expect("inbox");
+}
+
 async fn one_customer(store: &dyn Store) -> CustomerId {
     let web = source(store, "web").await;
     let mut tx = store.begin_write().await.expect("begin");
@@ -59,6 +94,8 @@ async fn stored_text(db: &TestDb) -> String {
         "SELECT kind, value, COALESCE(sealed_value, '') FROM identities",
         "SELECT traits, COALESCE(name_index, '') FROM customers",
         "SELECT properties FROM events",
+        "SELECT address, sealed_address FROM suppressions",
+        "SELECT sealed_content FROM inbox_messages",
     ] {
         for row in db.rows(sql).await {
             all.push_str(&row.join(" "));
@@ -132,6 +169,7 @@ pub async fn personal_data_is_sealed_at_rest(db: &TestDb) {
 
 pub async fn rotation_reseals_everything(db: &TestDb) {
     let id = one_customer(&db.store).await;
+    messaging_data(&db.store, id).await;
     let old = db.master_key();
     let new = MasterKey::parse(&MasterKey::generate()).expect("key");
     let resealed = db
@@ -140,8 +178,13 @@ pub async fn rotation_reseals_everything(db: &TestDb) {
         .await
         .expect("rotates");
     assert_eq!(
-        (resealed.customers, resealed.identities, resealed.events),
-        (1, 2, 1)
+        (
+            resealed.customers,
+            resealed.identities,
+            resealed.events,
+            resealed.messaging
+        ),
+        (1, 2, 1, 2)
     );
     // One index key and the one new data key are left; everything is sealed with the latter.
     let keys = db
@@ -168,6 +211,13 @@ pub async fn rotation_reseals_everything(db: &TestDb) {
     );
     let reopened = db.open_with(&new).await.expect("the new secret opens");
     assert_reads_plain(&reopened, id).await;
+    let suppressed = reopened
+        .suppressions(guanxi_domain::messaging::Channel::Email, 10)
+        .await
+        .expect("suppressions open");
+    assert_eq!(suppressed[0].0, "li.na@shop.cn");
+    let inbox = reopened.inbox(id, 10).await.expect("the inbox opens");
+    assert_eq!(inbox[0].subject, "李娜，您好");
 
     // A process still holding the old keys refuses to seal with them.
     match db.store.begin_write().await {

@@ -48,8 +48,9 @@ pub async fn rotate(config: &Config, new_secret_stdin: bool) -> anyhow::Result<(
     store.close().await;
     let resealed = resealed?;
     println!(
-        "Re-sealed {} customers, {} identifiers and {} events with a new data key.",
-        resealed.customers, resealed.identities, resealed.events
+        "Re-sealed {} customers, {} identifiers, {} events and {} suppressed addresses and \
+         in-app messages with a new data key.",
+        resealed.customers, resealed.identities, resealed.events, resealed.messaging
     );
     match (key_files, new_secret) {
         (Some(files), _) => {

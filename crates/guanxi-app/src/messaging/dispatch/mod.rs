@@ -104,19 +104,27 @@ impl Dispatcher {
 
     /// Sends everything due now, batch after batch, until nothing is due.
     pub async fn drain(&self) -> StoreResult<DispatchReport> {
+        self.drain_up_to(u64::MAX).await
+    }
+
+    /// `drain`, stopping once about `at_most` deliveries were handled (a batch more at most).
+    pub async fn drain_up_to(&self, at_most: u64) -> StoreResult<DispatchReport> {
         let mut report = DispatchReport::default();
-        loop {
+        let mut handled = 0u64;
+        while handled < at_most {
             let now = self.messaging.clock.now();
             let batch = self
                 .messaging
                 .store
                 .claim_deliveries(now, now + LEASE_MS, BATCH)
                 .await?;
+            handled += batch.len() as u64;
             if batch.is_empty() {
-                return Ok(report);
+                break;
             }
             report.add(self.send_batch(batch).await?);
         }
+        Ok(report)
     }
 
     async fn send_batch(&self, batch: Vec<Delivery>) -> StoreResult<DispatchReport> {
