@@ -4,5 +4,6 @@
 mod ab_test;
 mod campaign;
 mod channels;
+mod faults;
 mod receiver;
 mod smtp_sink;
