@@ -11,6 +11,7 @@ pub mod customers;
 pub mod import;
 pub mod ingest;
 pub mod intelligence;
+pub mod journeys;
 pub mod key_cache;
 pub mod keys;
 pub mod messaging;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod identity;
 pub mod ids;
+pub mod journey;
 pub mod masking;
 pub mod messaging;
 pub mod money;

@@ -16,6 +16,7 @@ mod figures;
 mod imports;
 mod item_facts;
 mod jobs;
+mod journeys;
 mod keys;
 mod messaging;
 mod order_rules;

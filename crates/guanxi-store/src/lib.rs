@@ -7,6 +7,7 @@ mod error;
 mod facts;
 mod figures;
 mod imports;
+mod journeys;
 mod messaging;
 mod ownership;
 mod records;
@@ -23,6 +24,9 @@ pub use figures::{ChannelFigures, DayFigures, FiguresQuery, FiguresStore, ShopFi
 pub use imports::{
     IMPORT_SILENT_AFTER_MS, ImportProgress, ImportRecord, ImportStatus, ImportStore, NewImport,
     RejectedRow,
+};
+pub use journeys::{
+    FeedEvent, JourneyRecord, JourneyStore, NewRun, RunChange, RunRecord, StepCount,
 };
 pub use messaging::{
     CampaignRecord, ConsentRow, ConsentStore, Delivery, DeliveryCount, DeliveryUpdate,

@@ -1,6 +1,6 @@
 use crate::{
-    AnalyticsStore, AuditStore, ConsentStore, FactStore, FiguresStore, ImportStore, MessagingStore,
-    OwnershipStore, SegmentStore, SettingsStore, StaffStore,
+    AnalyticsStore, AuditStore, ConsentStore, FactStore, FiguresStore, ImportStore, JourneyStore,
+    MessagingStore, OwnershipStore, SegmentStore, SettingsStore, StaffStore,
 };
 use crate::{
     ApiKey, ChangeRecord, CustomerProfile, CustomerQuery, CustomerRecord, CustomerStats,
@@ -28,6 +28,7 @@ pub trait Store:
     + AnalyticsStore
     + ConsentStore
     + MessagingStore
+    + JourneyStore
     + Send
     + Sync
     + 'static

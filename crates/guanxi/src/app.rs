@@ -4,6 +4,7 @@ use crate::Config;
 use anyhow::Context;
 use guanxi_app::ingest::WriterConfig;
 use guanxi_app::intelligence::Intelligence;
+use guanxi_app::journeys::JourneyRunner;
 use guanxi_app::messaging::{Clock, Dispatcher, Messaging};
 use guanxi_app::{Ingestor, ShopSettings};
 use guanxi_http::{AppState, Metrics};
@@ -30,8 +31,8 @@ pub struct App {
     pub intelligence: Arc<Intelligence>,
     /// Consent, templates, campaigns; its clock can be replaced before `serve` (tests).
     pub messaging: Messaging,
-    /// Whether `serve` sends messages in the background; tests that drive a manual clock
-    /// drain deliveries themselves instead.
+    /// Whether `serve` sends messages and runs journeys in the background; tests that drive
+    /// a manual clock drain deliveries and tick journeys themselves instead.
     pub send_in_background: bool,
 }
 
@@ -129,9 +130,13 @@ impl App {
         let dispatcher = self
             .send_in_background
             .then(|| tokio::spawn(Arc::new(dispatcher).run()));
+        let journeys = self.send_in_background.then(|| {
+            let runner = JourneyRunner::new(self.messaging.clone(), self.ingestor.clone());
+            tokio::spawn(Arc::new(runner).run())
+        });
         let served = guanxi_http::serve(listener, self.state(), shutdown).await;
-        if let Some(dispatcher) = dispatcher {
-            dispatcher.abort();
+        for task in [dispatcher, journeys].into_iter().flatten() {
+            task.abort();
         }
         intelligence.abort();
         settings_refresh.abort();

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub store: Arc<guanxi_store_sql::SqlStore>,
     /// The app's messaging, for draining deliveries and moving its clock.
     pub messaging: guanxi_app::messaging::Messaging,
+    /// The app's writer, for ticking journeys; let go when the app stops, so the writer can.
+    ingestor: Option<guanxi_app::Ingestor>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -83,6 +85,7 @@ impl TestApp {
             app.send_in_background = false;
         }
         let messaging = app.messaging.clone();
+        let ingestor = app.ingestor.clone();
         let store = app.store.clone();
         let write_key = guanxi_app::keys::create_source(store.as_ref(), "web", "segment")
             .await
@@ -118,6 +121,7 @@ impl TestApp {
             dir,
             store,
             messaging,
+            ingestor: Some(ingestor),
             shutdown: Some(tx),
             server: Some(server),
         }
@@ -130,6 +134,15 @@ impl TestApp {
             .drain()
             .await
             .expect("drain")
+    }
+
+    /// Moves journeys as the server would: the event feed, then every run that is due.
+    pub async fn tick_journeys(&self) -> guanxi_app::journeys::runner::TickReport {
+        let ingestor = self.ingestor.clone().expect("the app is running");
+        guanxi_app::journeys::JourneyRunner::new(self.messaging.clone(), ingestor)
+            .tick()
+            .await
+            .expect("journeys tick")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -249,6 +262,7 @@ impl TestApp {
 
     /// Stops the server; the writer commits what it accepted before this returns.
     pub async fn stop(mut self) {
+        self.ingestor = None;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

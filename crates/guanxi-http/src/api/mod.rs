@@ -6,6 +6,7 @@ mod campaigns;
 mod consent;
 mod customers;
 mod inbox;
+mod journeys;
 mod orders;
 mod recommendations;
 pub(crate) mod scores;
@@ -82,6 +83,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox::inbox))
         .routes(routes!(inbox::mark_read))
         .routes(routes!(inbox::replay))
+        .routes(routes!(journeys::list, journeys::create))
+        .routes(routes!(journeys::get_journey, journeys::publish))
+        .routes(routes!(journeys::set_status))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.

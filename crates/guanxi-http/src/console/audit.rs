@@ -47,6 +47,10 @@ pub(super) const ACTIONS: &[&str] = &[
     "campaign.update",
     "campaign.launch",
     "delivery.replay",
+    "journey.create",
+    "journey.publish",
+    "journey.activate",
+    "journey.pause",
 ];
 
 struct Line {

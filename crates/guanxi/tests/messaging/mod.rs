@@ -5,5 +5,6 @@ mod ab_test;
 mod campaign;
 mod channels;
 mod faults;
+mod journey;
 mod receiver;
 mod smtp_sink;

@@ -4,7 +4,6 @@
 use super::Dispatcher;
 use super::plan::Plan;
 use crate::messaging::MessagingError;
-use crate::messaging::campaign::UNDECIDED;
 use crate::messaging::channels::{Outgoing, SendError, address_kind};
 use crate::messaging::consent;
 use crate::messaging::links::{Link, track_clicks};
@@ -37,7 +36,7 @@ impl Dispatcher {
     ) -> StoreResult<DeliveryUpdate> {
         let now = self.messaging.clock.now();
         let zone = self.messaging.settings.current().time_zone;
-        let purpose = plan.spec.purpose();
+        let purpose = plan.purpose;
         if purpose == Purpose::Marketing
             && let Some(until) = self
                 .quiet_hours(d.channel)
@@ -116,14 +115,8 @@ impl Dispatcher {
         plan: &Plan,
         address: Option<&str>,
     ) -> Result<(), SendError> {
-        let variant = match (&plan.winner, d.variant.as_str()) {
-            (Some(winner), UNDECIDED) => winner.as_str(),
-            _ => d.variant.as_str(),
-        };
         let template = plan
-            .spec
-            .template_of(variant)
-            .and_then(|key| plan.templates.get(key))
+            .template(&d.variant)
             .ok_or_else(|| SendError::Permanent("its template was deleted".into()))?;
         let base = self.messaging.config.public_url.trim_end_matches('/');
         let unsubscribe = format!(
@@ -154,7 +147,7 @@ impl Dispatcher {
             );
             rendered.html = track_clicks(&rendered.html, base, d.id, &self.link_key) + &pixel;
         }
-        let transactional = plan.spec.purpose() == Purpose::Transactional;
+        let transactional = plan.purpose == Purpose::Transactional;
         paced.pace().await;
         paced
             .sender

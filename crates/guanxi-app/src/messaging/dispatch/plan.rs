@@ -1,19 +1,39 @@
-//! What an origin sends: its spec, its templates and, for an A/B test whose time is up, the
-//! winner (chosen once per server; the rest of the audience is moved to it).
+//! What an origin sends: a campaign's templates per variant and, for an A/B test whose time
+//! is up, the winner (chosen once per server; the rest of the audience is moved to it); a
+//! journey step's template (`journey:ID:VERSION:STEP:RUN`).
 
 use super::Dispatcher;
-use crate::messaging::campaign::{CampaignSpec, UNDECIDED, results, spec_of};
+use crate::messaging::campaign::{UNDECIDED, results, spec_of};
 use crate::messaging::template::TemplateContent;
 use crate::messaging::templates::content_of;
+use guanxi_domain::journey::{Definition, StepKind};
+use guanxi_domain::messaging::Purpose;
 use guanxi_store::{CampaignRecord, StoreError, StoreResult};
 use std::collections::HashMap;
 
-/// What one origin sends: its spec and templates.
+/// What one origin sends.
 pub(super) struct Plan {
-    pub(super) spec: CampaignSpec,
+    pub(super) purpose: Purpose,
+    /// The template of each variant (a journey step's under the empty variant).
     pub(super) templates: HashMap<String, TemplateContent>,
     /// An A/B test's winner, once chosen: what undecided deliveries get.
     pub(super) winner: Option<String>,
+}
+
+impl Plan {
+    /// The template a delivery of `variant` gets.
+    pub(super) fn template(&self, variant: &str) -> Option<&TemplateContent> {
+        let variant = match (&self.winner, variant) {
+            (Some(winner), UNDECIDED) => winner.as_str(),
+            _ => variant,
+        };
+        self.templates.get(variant).or_else(|| {
+            // One template only (a campaign without a test): every delivery gets it.
+            (self.templates.len() == 1)
+                .then(|| self.templates.values().next())
+                .flatten()
+        })
+    }
 }
 
 fn record_origin(record: &CampaignRecord) -> String {
@@ -23,6 +43,9 @@ fn record_origin(record: &CampaignRecord) -> String {
 impl Dispatcher {
     /// What an origin sends; with `undecided` deliveries of an A/B test, its winner too.
     pub(super) async fn plan(&self, origin: &str, undecided: bool) -> StoreResult<Option<Plan>> {
+        if let Some(rest) = origin.strip_prefix("journey:") {
+            return self.journey_plan(rest).await;
+        }
         let Some(id) = origin
             .strip_prefix("campaign:")
             .and_then(|id| id.parse().ok())
@@ -38,12 +61,8 @@ impl Dispatcher {
         let spec = spec_of(&record)?;
         let mut templates = HashMap::new();
         for variant in &spec.variants {
-            match store.template_by_key(&variant.template).await {
-                Ok(t) => {
-                    templates.insert(variant.template.clone(), content_of(&t)?);
-                }
-                Err(StoreError::NotFound(_)) => {}
-                Err(e) => return Err(e),
+            if let Some(content) = self.template_content(&variant.template).await? {
+                templates.insert(variant.key.clone(), content);
             }
         }
         let winner = if undecided && spec.ab_test.is_some() {
@@ -52,10 +71,49 @@ impl Dispatcher {
             None
         };
         Ok(Some(Plan {
-            spec,
+            purpose: spec.purpose(),
             templates,
             winner,
         }))
+    }
+
+    /// A journey step's message: `ID:VERSION:STEP:RUN`.
+    async fn journey_plan(&self, origin: &str) -> StoreResult<Option<Plan>> {
+        let mut parts = origin.splitn(4, ':');
+        let (Some(id), Some(version), Some(step)) = (
+            parts.next().and_then(|p| p.parse::<i64>().ok()),
+            parts.next().and_then(|p| p.parse::<i64>().ok()),
+            parts.next(),
+        ) else {
+            return Ok(None);
+        };
+        let definition = match self.messaging.store.journey_version(id, version).await {
+            Ok(text) => text,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let definition: Definition = serde_json::from_str(&definition)
+            .map_err(|e| StoreError::other(format!("stored journey {id} is corrupt: {e}")))?;
+        let Some(StepKind::Send { template, .. }) = definition.step(step).map(|s| &s.kind) else {
+            return Ok(None);
+        };
+        let mut templates = HashMap::new();
+        if let Some(content) = self.template_content(template).await? {
+            templates.insert(UNDECIDED.to_owned(), content);
+        }
+        Ok(Some(Plan {
+            purpose: Purpose::Marketing,
+            templates,
+            winner: None,
+        }))
+    }
+
+    async fn template_content(&self, key: &str) -> StoreResult<Option<TemplateContent>> {
+        match self.messaging.store.template_by_key(key).await {
+            Ok(t) => Ok(Some(content_of(&t)?)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The A/B test's winner, chosen once per server; the rest of the audience is moved to it.
