@@ -68,6 +68,7 @@ conformance! {
     store stories::jobs::failures_retry_then_dead_letter => sqlite_job_failures, postgres_job_failures;
     store stories::jobs::concurrent_claimers_never_share_a_job => sqlite_job_concurrent_claims, postgres_job_concurrent_claims;
     store stories::messaging::consent_survives_merges => sqlite_consent_merges, postgres_consent_merges;
+    store stories::journeys::runs_are_durable_and_single => sqlite_journey_runs, postgres_journey_runs;
     store stories::messaging::one_delivery_per_origin_and_customer => sqlite_deliveries_once, postgres_deliveries_once;
     db stories::products::products_upsert => sqlite_products, postgres_products;
     db stories::concurrency::second_writer_waits_or_is_busy => sqlite_busy_writer, postgres_busy_writer;

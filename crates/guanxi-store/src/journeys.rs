@@ -54,6 +54,9 @@ pub struct NewRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunChange {
     pub id: i64,
+    /// The step the run was at when it moved: a change recorded already (its run has moved
+    /// on) is not recorded again.
+    pub from: String,
     pub step: String,
     pub wake_at: Option<Millis>,
     pub waiting_for: Option<String>,

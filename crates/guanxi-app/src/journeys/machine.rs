@@ -130,6 +130,7 @@ impl JourneyRunner {
         };
         let mut change = RunChange {
             id: run.id,
+            from: run.step.clone(),
             step: run.step.clone(),
             wake_at: None,
             waiting_for: None,

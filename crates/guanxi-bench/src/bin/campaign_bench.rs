@@ -27,9 +27,12 @@ struct Args {
     /// Messages to send for the throughput figure.
     #[arg(long, default_value_t = 20_000)]
     send: u64,
+    /// The audience's rule (`identity email` for a shop where not everyone has an address).
+    #[arg(long, default_value = "orders >= 1")]
+    rule: String,
 }
 
-const SEGMENT: &str = "bench-buyers";
+const SEGMENT: &str = "bench-audience";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -65,10 +68,10 @@ async fn main() -> anyhow::Result<()> {
     app.send_in_background = false;
     let store = app.store.clone();
     if store.segment_id(SEGMENT).await.is_err() {
-        let rule = Rule::from_text("orders >= 1")?;
+        let rule = Rule::from_text(&args.rule)?;
         let segment = NewSegment {
             key: SEGMENT.to_owned(),
-            name: "Benchmark: every buyer".to_owned(),
+            name: format!("Benchmark: {}", args.rule),
             description: String::new(),
             rule: rule.to_json().to_string(),
             auto_tag: None,
@@ -155,11 +158,12 @@ async fn main() -> anyhow::Result<()> {
         let sent = dispatcher.drain_up_to(args.send).await?;
         let took = sending.elapsed().as_secs_f64();
         println!(
-            "sent {} e-mails over SMTP in {took:.1} s: {:.0} messages/s ({} failed, {} retried)",
+            "sent {} e-mails over SMTP in {took:.1} s: {:.0} messages/s ({} failed, {} retried, {} skipped)",
             sent.sent,
             sent.sent as f64 / took,
             sent.failed,
-            sent.retried
+            sent.retried,
+            sent.skipped
         );
     }
     println!(

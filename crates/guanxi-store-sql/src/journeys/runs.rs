@@ -137,10 +137,10 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         for c in changes {
-            sqlx::query(
+            let moved = sqlx::query(
                 "UPDATE journey_runs SET step = $1, wake_at = $2, waiting_for = $3, \
                  status = COALESCE($4, status), ended_at = CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, \
-                 updated_at = $5 WHERE id = $6 AND ended_at IS NULL",
+                 updated_at = $5 WHERE id = $6 AND ended_at IS NULL AND step = $7",
             )
             .bind(c.step.as_str())
             .bind(c.wake_at)
@@ -148,9 +148,13 @@ impl SqlStore {
             .bind(c.ended)
             .bind(at)
             .bind(c.id)
+            .bind(c.from.as_str())
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            if moved.rows_affected() == 0 {
+                continue;
+            }
             for step in &c.entered {
                 sqlx::query(
                     "INSERT INTO journey_step_counts (journey_id, version, step, entered) \

@@ -8,6 +8,7 @@ pub mod events;
 pub mod figures;
 pub mod imports;
 pub mod jobs;
+pub mod journeys;
 pub mod keys;
 pub mod merges;
 pub mod messaging;

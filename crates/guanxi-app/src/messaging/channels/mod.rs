@@ -7,7 +7,7 @@ mod in_app;
 mod sms;
 mod webhook;
 
-pub use email::EmailSender;
+pub use email::{CONNECTIONS as SMTP_CONNECTIONS, EmailSender};
 pub use in_app::InAppSender;
 pub use sms::{SmsGateway, SmsGatewayConfig};
 pub use webhook::{WebhookConfig, WebhookSender, signature};

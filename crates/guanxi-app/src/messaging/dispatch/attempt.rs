@@ -25,15 +25,17 @@ impl Dispatcher {
         }
     }
 
-    /// Decides and, if it may go, sends one delivery.
-    pub(super) async fn attempt(
+    /// Decides whether one delivery may go now: `Some` of what became of it when not (quiet
+    /// hours defer it; no address, suppression, consent or a cap skip it), `None` when it
+    /// may, counted against the caps at once so the rest of the batch sees it.
+    pub(super) async fn gate(
         &self,
         d: &Delivery,
         plan: &Plan,
         address: Option<&str>,
         suppressed: bool,
         sent_counts: &mut HashMap<(CustomerId, Channel), u32>,
-    ) -> StoreResult<DeliveryUpdate> {
+    ) -> StoreResult<Option<DeliveryUpdate>> {
         let now = self.messaging.clock.now();
         let zone = self.messaging.settings.current().time_zone;
         let purpose = plan.purpose;
@@ -42,19 +44,19 @@ impl Dispatcher {
                 .quiet_hours(d.channel)
                 .and_then(|q| q.deferred_until(now, zone))
         {
-            return Ok(DeliveryUpdate {
+            return Ok(Some(DeliveryUpdate {
                 id: d.id,
                 status: DeliveryStatus::Queued,
                 run_at: Some(until),
                 error: Some("quiet hours".into()),
                 attempted: false,
-            });
+            }));
         }
         if address.is_none() && address_kind(d.channel).is_some() {
-            return Ok(skipped(d, Refusal::NoAddress));
+            return Ok(Some(skipped(d, Refusal::NoAddress)));
         }
         if suppressed {
-            return Ok(skipped(d, Refusal::Suppressed));
+            return Ok(Some(skipped(d, Refusal::Suppressed)));
         }
         // Consent may have changed since the campaign was queued: ask again now.
         let status = consent::of_customer(self.messaging.store.as_ref(), d.customer)
@@ -64,7 +66,7 @@ impl Dispatcher {
             .find(|c| c.channel == d.channel)
             .map_or(ConsentStatus::Unknown, |c| c.status);
         if let Some(refusal) = Refusal::of_consent(d.channel, purpose, status) {
-            return Ok(skipped(d, refusal));
+            return Ok(Some(skipped(d, refusal)));
         }
         if purpose == Purpose::Marketing {
             let total: u32 = sent_counts
@@ -80,21 +82,23 @@ impl Dispatcher {
                 !cap.allows(count)
             });
             if over {
-                return Ok(skipped(d, Refusal::FrequencyCap));
+                return Ok(Some(skipped(d, Refusal::FrequencyCap)));
             }
         }
-        let outcome = self.send(d, plan, address).await;
-        Ok(match outcome {
-            Ok(()) => {
-                *sent_counts.entry((d.customer, d.channel)).or_default() += 1;
-                DeliveryUpdate {
-                    id: d.id,
-                    status: DeliveryStatus::Sent,
-                    run_at: None,
-                    error: None,
-                    attempted: true,
-                }
-            }
+        *sent_counts.entry((d.customer, d.channel)).or_default() += 1;
+        Ok(None)
+    }
+
+    /// What became of a delivery its channel was handed.
+    pub(super) fn outcome(&self, d: &Delivery, sent: Result<(), SendError>) -> DeliveryUpdate {
+        match sent {
+            Ok(()) => DeliveryUpdate {
+                id: d.id,
+                status: DeliveryStatus::Sent,
+                run_at: None,
+                error: None,
+                attempted: true,
+            },
             Err(SendError::Permanent(reason)) => finished(d, DeliveryStatus::Failed, &reason),
             Err(SendError::Transient(reason)) if d.attempts >= MAX_ATTEMPTS => {
                 finished(d, DeliveryStatus::Dead, &reason)
@@ -102,14 +106,16 @@ impl Dispatcher {
             Err(SendError::Transient(reason)) => DeliveryUpdate {
                 id: d.id,
                 status: DeliveryStatus::Queued,
-                run_at: Some(now + retry_delay_ms(d.attempts.saturating_sub(1))),
+                run_at: Some(
+                    self.messaging.clock.now() + retry_delay_ms(d.attempts.saturating_sub(1)),
+                ),
                 error: Some(reason),
                 attempted: true,
             },
-        })
+        }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         d: &Delivery,
         plan: &Plan,

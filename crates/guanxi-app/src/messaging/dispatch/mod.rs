@@ -13,9 +13,10 @@ use super::channels::{EmailSender, InAppSender, Sender, SmsGateway, WebhookSende
 use super::links::LINK_KEY_PURPOSE;
 use super::timeline::timeline_events;
 use attempt::finished;
+use futures::StreamExt;
 use guanxi_domain::CustomerId;
 use guanxi_domain::messaging::{Channel, DeliveryStatus};
-use guanxi_store::{Delivery, StoreResult};
+use guanxi_store::{Delivery, DeliveryUpdate, StoreResult};
 use pacing::Paced;
 use plan::Plan;
 use std::collections::HashMap;
@@ -26,6 +27,9 @@ use std::time::Duration;
 const BATCH: u32 = 100;
 /// How long a claim holds: a sender that dies gives its deliveries back after this.
 const LEASE_MS: i64 = 5 * 60_000;
+/// Messages handed to channels at once within a batch (each channel still keeps its pace):
+/// as many as the SMTP connections kept open.
+const SENDS_IN_FLIGHT: usize = crate::messaging::channels::SMTP_CONNECTIONS as usize;
 /// How often an idle dispatcher looks for due deliveries and scheduled campaigns.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -179,25 +183,50 @@ impl Dispatcher {
             addresses.extend(found.into_iter().map(|(c, a)| ((c, channel), a)));
         }
 
-        let mut report = DispatchReport::default();
-        let mut updates = Vec::with_capacity(batch.len());
-        let mut events = Vec::new();
+        // Decide every delivery first (reads), then hand those that may go to their channels
+        // several at a time: a message's round trips to a relay are mostly waiting.
+        let mut decided: Vec<(Delivery, DeliveryUpdate)> = Vec::with_capacity(batch.len());
+        let mut cleared: Vec<(Delivery, Option<String>)> = Vec::new();
         for d in batch {
-            let plan = plans.get(&d.origin).and_then(Option::as_ref);
-            let update = match plan {
-                None => finished(
+            let Some(plan) = plans.get(&d.origin).and_then(Option::as_ref) else {
+                let update = finished(
                     &d,
                     DeliveryStatus::Failed,
                     "its campaign or journey no longer exists",
-                ),
-                Some(plan) => {
-                    let address = addresses.get(&(d.customer, d.channel)).map(String::as_str);
-                    let barred = address
-                        .is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
-                    self.attempt(&d, plan, address, barred, &mut sent_counts)
-                        .await?
-                }
+                );
+                decided.push((d, update));
+                continue;
             };
+            let address = addresses.get(&(d.customer, d.channel)).map(String::as_str);
+            let barred =
+                address.is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
+            match self
+                .gate(&d, plan, address, barred, &mut sent_counts)
+                .await?
+            {
+                Some(update) => decided.push((d, update)),
+                None => cleared.push((d, address.map(str::to_owned))),
+            }
+        }
+        let plans = &plans;
+        let sent: Vec<(Delivery, DeliveryUpdate)> = futures::stream::iter(cleared)
+            .map(|(d, address)| async move {
+                let outcome = match plans.get(&d.origin).and_then(Option::as_ref) {
+                    Some(plan) => self.send(&d, plan, address.as_deref()).await,
+                    None => Err(attempt_gone()),
+                };
+                let update = self.outcome(&d, outcome);
+                (d, update)
+            })
+            .buffer_unordered(SENDS_IN_FLIGHT)
+            .collect()
+            .await;
+        decided.extend(sent);
+
+        let mut report = DispatchReport::default();
+        let mut updates = Vec::with_capacity(decided.len());
+        let mut events = Vec::new();
+        for (d, update) in decided {
             match update.status {
                 DeliveryStatus::Sent => report.sent += 1,
                 DeliveryStatus::Failed | DeliveryStatus::Dead => report.failed += 1,
@@ -218,4 +247,11 @@ impl Dispatcher {
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// A delivery whose origin vanished between deciding and sending.
+fn attempt_gone() -> crate::messaging::channels::SendError {
+    crate::messaging::channels::SendError::Permanent(
+        "its campaign or journey no longer exists".into(),
+    )
 }
