@@ -22,39 +22,14 @@ async fn the_winner_by_opens_goes_to_the_rest_of_the_audience() {
         let id = app.customer_by(&format!("email:{email}")).await["id"]
             .as_i64()
             .expect("id");
-        let response = app
-            .http
-            .put(app.url(&format!("/api/v1/customers/{id}/consent")))
-            .bearer_auth(&app.admin_key)
-            .json(&json!({"channel": "in_app", "status": "subscribed", "source": "app_settings"}))
-            .send()
-            .await
-            .expect("consent");
-        assert_eq!(response.status(), StatusCode::OK);
+        super::subscribe(&app, id, "in_app").await;
         ids.push(id);
     }
     for (key, text) in [("va", "A"), ("vb", "B")] {
         let (status, body) = app.post("/api/v1/templates", &json!({"key": key, "name": key, "channel": "in_app", "content": {"languages": {"en": {"subject": "Hi", "text": text}}}})).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    let (status, segment) = app
-        .post(
-            "/api/v1/segments",
-            &json!({"key": "buyers", "name": "Buyers", "rule_text": "orders >= 1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{segment}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .get(&format!("/api/v1/segments/{}/members", segment["id"]))
-        .await
-        .1["data"]
-        .as_array()
-        .is_none_or(|d| d.len() < CUSTOMERS)
-    {
-        assert!(std::time::Instant::now() < deadline, "segment never filled");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    super::segment_of(&app, "buyers", "orders >= 1", CUSTOMERS).await;
     let spec = json!({"audience": {"segments": ["buyers"]}, "variants": [{"key": "a", "template": "va"}, {"key": "b", "template": "vb"}],
         "ab_test": {"sample_percent": 50, "metric": "opened", "decide_after_hours": 4}});
     let (status, bad) = app.post("/api/v1/campaigns", &json!({"name": "t", "channel": "in_app", "spec": {"audience": {"segments": ["buyers"]}, "variants": [{"key": "a", "template": "va"}], "ab_test": {"sample_percent": 50, "metric": "opened", "decide_after_hours": 4}}})).await;

@@ -1,56 +1,18 @@
 //! A campaign to a segment reaches, over real SMTP, exactly the customers who consented, once;
 //! its one-click unsubscribe link withdraws consent and lands in the timeline.
 
+use super::count;
 use super::smtp_sink::SmtpSink;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 async fn id_of(app: &TestApp, email: &str) -> i64 {
     app.customer_by(&format!("email:{email}")).await["id"]
         .as_i64()
         .expect("customer id")
-}
-
-async fn put(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = app
-        .http
-        .put(app.url(path))
-        .bearer_auth(&app.admin_key)
-        .json(body)
-        .send()
-        .await
-        .expect("request");
-    crate::helpers::split(response).await
-}
-
-async fn members_when(app: &TestApp, segment: i64, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, body) = app
-            .get(&format!("/api/v1/segments/{segment}/members"))
-            .await;
-        if body["data"].as_array().is_some_and(|d| d.len() == n) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the segment never had {n} members: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn count(results: &Value, status: &str) -> i64 {
-    results
-        .as_array()
-        .expect("rows")
-        .iter()
-        .filter(|r| r["status"] == status)
-        .map(|r| r["count"].as_i64().unwrap_or(0))
-        .sum()
 }
 
 #[tokio::test]
@@ -77,13 +39,7 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         id_of(&app, "zhao@example.com").await,
     );
     for id in [li, wang] {
-        let (status, body) = put(
-            &app,
-            &format!("/api/v1/customers/{id}/consent"),
-            &json!({"channel": "email", "status": "subscribed", "source": "checkout"}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        super::subscribe(&app, id, "email").await;
     }
     // Wang reads English: the template's English parts are his.
     let (status, body) = app
@@ -133,14 +89,7 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         "{preview}"
     );
 
-    let (status, segment) = app
-        .post(
-            "/api/v1/segments",
-            &json!({"key": "buyers", "name": "Buyers", "rule_text": "orders >= 1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{segment}");
-    members_when(&app, segment["id"].as_i64().expect("id"), 3).await;
+    super::segment_of(&app, "buyers", "orders >= 1", 3).await;
 
     // An unknown segment is refused, naming it.
     let mut campaign = json!({"name": "Thanks", "channel": "email", "spec": {"audience": {"segments": ["buyers", "nobody"]}, "variants": [{"key": "a", "template": "thanks"}]}});

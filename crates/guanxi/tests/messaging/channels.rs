@@ -3,6 +3,7 @@
 //! withdraws consent; a webhook's signature verifies and a lost one can be replayed; the
 //! in-app inbox is read over the API. Time is a manual clock.
 
+use super::count;
 use super::receiver::Receiver;
 use crate::helpers::TestApp;
 use guanxi_app::messaging::Clock;
@@ -26,18 +27,6 @@ async fn customer_with_phone(app: &TestApp, order: &str, phone: &str, name: &str
         .expect("id")
 }
 
-async fn put(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = app
-        .http
-        .put(app.url(path))
-        .bearer_auth(&app.admin_key)
-        .json(body)
-        .send()
-        .await
-        .expect("request");
-    crate::helpers::split(response).await
-}
-
 async fn campaign(app: &TestApp, channel: &str, template: &str) -> i64 {
     let (status, created) = app
         .post("/api/v1/campaigns", &json!({"name": template, "channel": channel, "spec": {"audience": {"segments": ["phones"]}, "variants": [{"key": "a", "template": template}]}}))
@@ -53,16 +42,6 @@ async fn campaign(app: &TestApp, channel: &str, template: &str) -> i64 {
 
 async fn counts(app: &TestApp, id: i64) -> Value {
     app.get(&format!("/api/v1/campaigns/{id}/results")).await.1["counts"].clone()
-}
-
-fn count(counts: &Value, status: &str) -> i64 {
-    counts
-        .as_array()
-        .expect("rows")
-        .iter()
-        .filter(|r| r["status"] == status)
-        .map(|r| r["count"].as_i64().unwrap_or(0))
-        .sum()
 }
 
 #[tokio::test]
@@ -81,33 +60,9 @@ async fn sms_and_webhooks_survive_faults_respect_quiet_hours_and_replies() {
     let li = customer_with_phone(&app, "p-1", "13812345678", "李雷").await;
     let han = customer_with_phone(&app, "p-2", "13912345678", "韩梅梅").await;
     for id in [li, han] {
-        let (status, body) = put(
-            &app,
-            &format!("/api/v1/customers/{id}/consent"),
-            &json!({"channel": "sms", "status": "subscribed", "source": "store_visit"}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        super::subscribe(&app, id, "sms").await;
     }
-    let (status, body) = app
-        .post(
-            "/api/v1/segments",
-            &json!({"key": "phones", "name": "Phones", "rule_text": "identity phone"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let segment = body["id"].as_i64().expect("id");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .get(&format!("/api/v1/segments/{segment}/members"))
-        .await
-        .1["data"]
-        .as_array()
-        .is_none_or(|d| d.len() < 2)
-    {
-        assert!(std::time::Instant::now() < deadline, "segment never filled");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    super::segment_of(&app, "phones", "identity phone", 2).await;
     for (key, channel, text) in [
         ("sale", "sms", "{{ name }}，冬季新品上市"),
         ("hook", "webhook", "order follow-up for {{ customer_id }}"),
@@ -243,13 +198,7 @@ async fn sms_and_webhooks_survive_faults_respect_quiet_hours_and_replies() {
     assert_eq!(gateway.requests("/hook").len(), 4);
 
     // In-app messages land in the inbox the shop's app reads.
-    let (status, body) = put(
-        &app,
-        &format!("/api/v1/customers/{han}/consent"),
-        &json!({"channel": "in_app", "status": "subscribed", "source": "app_settings"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    super::subscribe(&app, han, "in_app").await;
     campaign(&app, "in_app", "note").await;
     app.drain_deliveries().await;
     let (status, inbox) = app.get(&format!("/api/v1/customers/{han}/inbox")).await;

@@ -23,35 +23,10 @@ async fn audience(app: &TestApp, channel: &str) -> Vec<i64> {
         let id = app.customer_by(&format!("email:{email}")).await["id"]
             .as_i64()
             .expect("id");
-        let response = app
-            .http
-            .put(app.url(&format!("/api/v1/customers/{id}/consent")))
-            .bearer_auth(&app.admin_key)
-            .json(&json!({"channel": channel, "status": "subscribed", "source": "test"}))
-            .send()
-            .await
-            .expect("consent");
-        assert_eq!(response.status(), StatusCode::OK);
+        super::subscribe(app, id, channel).await;
         ids.push(id);
     }
-    let (status, segment) = app
-        .post(
-            "/api/v1/segments",
-            &json!({"key": "buyers", "name": "Buyers", "rule_text": "orders >= 1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{segment}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app
-        .get(&format!("/api/v1/segments/{}/members", segment["id"]))
-        .await
-        .1["data"]
-        .as_array()
-        .is_none_or(|d| d.len() < 2)
-    {
-        assert!(std::time::Instant::now() < deadline, "segment never filled");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    super::segment_of(app, "buyers", "orders >= 1", 2).await;
     let (status, body) = app.post("/api/v1/templates", &json!({"key": "t", "name": "t", "channel": channel, "content": {"languages": {"en": {"subject": "Hi", "text": "Hello"}}}})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     ids
@@ -68,13 +43,7 @@ async fn campaign(app: &TestApp, channel: &str, send_at: Option<&str>) -> (i64, 
 }
 
 fn count(results: &Value, status: &str) -> i64 {
-    results["counts"]
-        .as_array()
-        .expect("counts")
-        .iter()
-        .filter(|r| r["status"] == status)
-        .map(|r| r["count"].as_i64().unwrap_or(0))
-        .sum()
+    super::count(&results["counts"], status)
 }
 
 #[tokio::test]

@@ -52,16 +52,7 @@ impl Shop {
             .as_i64()
             .expect("id");
         for channel in ["sms", "in_app"] {
-            let response = self
-                .app
-                .http
-                .put(self.app.url(&format!("/api/v1/customers/{id}/consent")))
-                .bearer_auth(&self.app.admin_key)
-                .json(&json!({"channel": channel, "status": "subscribed", "source": "signup"}))
-                .send()
-                .await
-                .expect("consent");
-            assert_eq!(response.status(), StatusCode::OK);
+            super::subscribe(&self.app, id, channel).await;
         }
         id
     }
