@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces every figure in BENCHMARKS.md. Usage:
-#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|all]
+#   bench/run.sh [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|
+#                 campaigns|journeys|all]
 #   (default: all)
 # Knobs (environment): PORT, CLIENTS, BATCHES, ROWS, CUSTOMERS, ORDERS, WRK_CONN, WRK_SECS,
 # CONSOLE_CLIENTS.
 # Everything generated lives under /tmp; the 1M-customer databases (/tmp/guanxi-bench-1m.db with
 # ~5M orders, /tmp/guanxi-bench-1m-10.db with ~10M for the engine) are kept and reused (delete
-# them to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432.
+# them to reload). Needs: wrk, psql + a PostgreSQL on 127.0.0.1:5432, and for `campaigns` a
+# python3 that can import aiosmtpd (pip install aiosmtpd).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/target/release"
@@ -47,7 +49,7 @@ stop_server() {
   kill "$SERVER"; wait "$SERVER" || true
   SERVER=
 }
-trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true' EXIT
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "${SMTP_PID:-}" ] && kill "$SMTP_PID" 2>/dev/null || true' EXIT
 
 ingest() { # URL
   local key
@@ -152,6 +154,35 @@ recommendations_bench() {
   grep -E "Maximum resident|Elapsed" "$WORK/recs-time.txt"
 }
 
+CAMPAIGN_DB=/tmp/guanxi-bench-campaign.db
+MAIL_DB=/tmp/guanxi-bench-mail.db
+SMTP_PORT=${SMTP_PORT:-2525}
+SMTP_PID=
+
+campaigns_bench() {
+  say "(h) Campaigns: queue one to every buyer of $CUSTOMERS customers; send e-mail over SMTP"
+  [ -f "$CAMPAIGN_DB" ] || "$BIN/load-shop" --database-url "sqlite://$CAMPAIGN_DB" \
+    --customers "$CUSTOMERS" --orders-per-customer 1
+  "$BIN/campaign-bench" --database-url "sqlite://$CAMPAIGN_DB"
+  # A local SMTP server that accepts and discards (aiosmtpd from PyPI), and a demo shop whose
+  # customers have e-mail addresses (load-shop's have phones only).
+  python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink &
+  SMTP_PID=$!
+  rm -f "$MAIL_DB"*
+  guanxi --database-url "sqlite://$MAIL_DB" demo --customers 30000 >/dev/null
+  "$BIN/campaign-bench" --database-url "sqlite://$MAIL_DB" --rule "identity email" \
+    --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --send 20000
+  kill "$SMTP_PID"; SMTP_PID=
+}
+
+journeys_bench() {
+  say "(i) Journeys: 100,000 customers waiting; 10,000 waits expiring"
+  [ -f "$CAMPAIGN_DB" ] || "$BIN/load-shop" --database-url "sqlite://$CAMPAIGN_DB" \
+    --customers "$CUSTOMERS" --orders-per-customer 1
+  /usr/bin/time -v -o "$WORK/journey-time.txt" "$BIN/journey-bench" --database-url "sqlite://$CAMPAIGN_DB" --customers 100000
+  grep -E "Maximum resident" "$WORK/journey-time.txt"
+}
+
 [ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -p guanxi -p guanxi-bench)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 case "${1:-all}" in
@@ -163,6 +194,8 @@ case "${1:-all}" in
   engine) engine_bench ;;
   segments) segments_bench ;;
   recommendations) recommendations_bench ;;
-  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench; engine_bench; segments_bench; recommendations_bench ;;
-  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|all]"; exit 2 ;;
+  campaigns) campaigns_bench ;;
+  journeys) journeys_bench ;;
+  all) ingest_sqlite; ingest_pg; import; read_bench; console_bench; engine_bench; segments_bench; recommendations_bench; campaigns_bench; journeys_bench ;;
+  *) echo "usage: $0 [ingest-sqlite|ingest-pg|import|read|console|engine|segments|recommendations|campaigns|journeys|all]"; exit 2 ;;
 esac

@@ -139,3 +139,82 @@ pub async fn sms_reply(
     withdraw(messaging, customer, Channel::Sms, "sms_reply").await?;
     Ok(true)
 }
+
+/// Adds an address to a channel's suppression list (audited): no message of any kind reaches
+/// it again until it is removed.
+pub async fn suppress(
+    messaging: &Messaging,
+    principal: &Principal,
+    channel: Channel,
+    address: &str,
+    reason: &str,
+) -> Result<String, MessagingError> {
+    principal.require(Resource::Campaigns, Action::Edit)?;
+    let address = normalised_address(messaging, channel, address)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.len() > 64 {
+        return Err(FieldError::new("reason", "must be 1 to 64 characters").into());
+    }
+    let store = messaging.store.as_ref();
+    store
+        .suppress(channel, &address, reason, messaging.clock.now())
+        .await?;
+    audit::record(
+        store,
+        Audit {
+            actor: AuditActor::Known(&principal.actor),
+            action: "suppression.add",
+            target: None,
+            detail: json!({"channel": channel.as_str(), "reason": reason}),
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(address)
+}
+
+/// Takes an address off a channel's suppression list (audited).
+pub async fn unsuppress(
+    messaging: &Messaging,
+    principal: &Principal,
+    channel: Channel,
+    address: &str,
+) -> Result<(), MessagingError> {
+    principal.require(Resource::Campaigns, Action::Edit)?;
+    let address = normalised_address(messaging, channel, address)?;
+    let store = messaging.store.as_ref();
+    store.unsuppress(channel, &address).await?;
+    audit::record(
+        store,
+        Audit {
+            actor: AuditActor::Known(&principal.actor),
+            action: "suppression.remove",
+            target: None,
+            detail: json!({"channel": channel.as_str()}),
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// An e-mail address or phone number as identities store it (lower-cased, E.164).
+fn normalised_address(
+    messaging: &Messaging,
+    channel: Channel,
+    raw: &str,
+) -> Result<String, MessagingError> {
+    let kind = match channel {
+        Channel::Email => guanxi_domain::IdentityKind::Email,
+        Channel::Sms => guanxi_domain::IdentityKind::Phone,
+        _ => {
+            return Err(
+                FieldError::new("channel", "only email and sms have suppression lists").into(),
+            );
+        }
+    };
+    let region = messaging.settings.current().region;
+    let key = guanxi_domain::IdentityKey::new(kind, raw, region)
+        .map_err(|e| FieldError::new("address", e.reason))?;
+    Ok(key.value().to_owned())
+}

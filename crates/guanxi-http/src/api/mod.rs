@@ -12,6 +12,7 @@ mod recommendations;
 pub(crate) mod scores;
 mod segment_members;
 mod segments;
+mod suppressions;
 mod templates;
 
 pub(crate) use analytics::period;
@@ -86,6 +87,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(journeys::list, journeys::create))
         .routes(routes!(journeys::get_journey, journeys::publish))
         .routes(routes!(journeys::set_status))
+        .routes(routes!(
+            suppressions::list,
+            suppressions::add,
+            suppressions::remove
+        ))
 }
 
 /// Cursors are opaque to clients; inside they are the last id of the previous page.

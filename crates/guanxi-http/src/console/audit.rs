@@ -51,6 +51,8 @@ pub(super) const ACTIONS: &[&str] = &[
     "journey.publish",
     "journey.activate",
     "journey.pause",
+    "suppression.add",
+    "suppression.remove",
 ];
 
 struct Line {

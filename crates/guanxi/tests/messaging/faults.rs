@@ -162,3 +162,88 @@ async fn a_sender_that_dies_mid_send_leaves_nothing_lost_and_nothing_doubled() {
     assert_eq!(count(&results, "sent"), 2, "{results}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_suppressed_address_is_never_sent_to() {
+    let gateway = super::receiver::Receiver::start(0).await;
+    let clock = Clock::manual(shanghai("2026-12-08 10:00:00"));
+    let app = TestApp::spawn_with_clock(clock.clone(), |c| {
+        c.sms_gateway_url = Some(gateway.url("/sms"))
+    })
+    .await;
+    for (i, phone) in ["13700000001", "13700000002"].iter().enumerate() {
+        let (status, body) = app
+            .post("/api/v1/orders", &json!({"source": "api", "external_id": format!("s-{i}"), "status": "paid", "currency": "CNY",
+                "total": "10.00", "created_at": "2026-12-01T10:00:00+08:00", "customer": {"phone": phone}, "items": []}))
+            .await;
+        assert!(status.is_success(), "{body}");
+        let id = app.customer_by(&format!("phone:{phone}")).await["id"]
+            .as_i64()
+            .expect("id");
+        super::subscribe(&app, id, "sms").await;
+    }
+    super::segment_of(&app, "buyers", "orders >= 1", 2).await;
+    let (status, body) = app.post("/api/v1/templates", &json!({"key": "t", "name": "t", "channel": "sms", "content": {"languages": {"zh-CN": {"text": "新品"}}}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .post(
+            "/api/v1/suppressions",
+            &json!({"channel": "sms", "address": "137 0000 0001", "reason": "complained"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = app
+        .post(
+            "/api/v1/suppressions",
+            &json!({"channel": "sms", "address": "not a phone"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("address")),
+        "{body}"
+    );
+    let (status, listed) = app.get("/api/v1/suppressions?channel=sms").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (listed[0]["address"].as_str(), listed[0]["reason"].as_str()),
+        (Some("+8613700000001"), Some("complained")),
+        "{listed}"
+    );
+    let (status, _) = app
+        .get_as(&app.read_key, "/api/v1/suppressions?channel=sms")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a masked key may not list addresses"
+    );
+
+    let (id, _) = campaign(&app, "sms", None).await;
+    let (status, _) = app
+        .post(&format!("/api/v1/campaigns/{id}/launch"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.drain_deliveries().await;
+    let sent = gateway.requests("/sms");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].body.contains("+8613700000002"));
+    let (_, results) = app.get(&format!("/api/v1/campaigns/{id}/results")).await;
+    assert_eq!(
+        (count(&results, "sent"), count(&results, "skipped")),
+        (1, 1),
+        "{results}"
+    );
+
+    let remove = |address: &'static str| {
+        let request = app
+            .http
+            .delete(app.url("/api/v1/suppressions"))
+            .bearer_auth(&app.admin_key)
+            .json(&json!({"channel": "sms", "address": address}));
+        async move { request.send().await.expect("delete").status() }
+    };
+    assert_eq!(remove("13700000001").await, StatusCode::NO_CONTENT);
+    assert_eq!(remove("13700000001").await, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
