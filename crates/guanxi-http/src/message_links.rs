@@ -20,6 +20,15 @@ const PIXEL: &[u8] = &[
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
+/// A line for the customer in both languages, Chinese first.
+fn both(key: &str) -> String {
+    format!(
+        "{} · {}",
+        Tr::new(Lang::ZhCn).get(key),
+        Tr::new(Lang::En).get(key)
+    )
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/m/o/{token}", get(open))
@@ -72,10 +81,10 @@ async fn open(State(state): State<AppState>, Path(token): Path<String>) -> Respo
 async fn click(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match tracking::follow(&state.messaging, &token, false).await {
         Ok(Some(Tracked::Clicked(url))) => Redirect::to(&url).into_response(),
-        Ok(_) => (StatusCode::NOT_FOUND, "this link is not valid").into_response(),
+        Ok(_) => (StatusCode::NOT_FOUND, both("links.invalid")).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a click could not be recorded");
-            (StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, both("links.unavailable")).into_response()
         }
     }
 }

@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use guanxi_app::messaging::consent;
-use guanxi_domain::FieldError;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
@@ -46,15 +45,24 @@ async fn replies(
         Value::Array(items) => items,
         one => vec![one],
     };
-    let mut opted_out = 0;
-    for (i, reply) in replies.iter().enumerate() {
-        let phone = text_of(reply, &["phone", "phone_number", "mobile"])
-            .ok_or_else(|| FieldError::new(format!("[{i}].phone"), "is required"))?;
-        let text = text_of(reply, &["text", "content"])
-            .ok_or_else(|| FieldError::new(format!("[{i}].text"), "is required"))?;
-        if consent::sms_reply(&state.messaging, phone, text).await? {
-            opted_out += 1;
+    // One unreadable reply must not hold back the opt-outs after it (gateways resend a batch
+    // that failed whole): it is counted and skipped.
+    let (mut opted_out, mut unreadable) = (0, 0);
+    for reply in &replies {
+        let phone = text_of(reply, &["phone", "phone_number", "mobile"]);
+        let text = text_of(reply, &["text", "content"]);
+        let (Some(phone), Some(text)) = (phone, text) else {
+            unreadable += 1;
+            continue;
+        };
+        match consent::sms_reply(&state.messaging, phone, text).await {
+            Ok(true) => opted_out += 1,
+            Ok(false) => {}
+            Err(guanxi_app::messaging::MessagingError::Invalid(_)) => unreadable += 1,
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({"success": true, "opted_out": opted_out})))
+    Ok(Json(
+        json!({"success": true, "opted_out": opted_out, "unreadable": unreadable}),
+    ))
 }

@@ -39,6 +39,9 @@ pub struct RunRecord {
     /// The value a correlated `wait_for` matches (the entering event's checkout id).
     pub correlation: Option<String>,
     pub entered_at: Millis,
+    /// How many moves were recorded: a move is recorded only from the count it was computed
+    /// at, and names its messages with it (a loop with a wait sends on every pass).
+    pub moves: i64,
 }
 
 /// A customer starting a journey.
@@ -54,9 +57,9 @@ pub struct NewRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunChange {
     pub id: i64,
-    /// The step the run was at when it moved: a change recorded already (its run has moved
-    /// on) is not recorded again.
-    pub from: String,
+    /// The run's move count when the move was computed: a change recorded already (the run
+    /// has moved since) is not recorded again, nor are its messages.
+    pub moves: i64,
     pub step: String,
     pub wake_at: Option<Millis>,
     pub waiting_for: Option<String>,
@@ -64,6 +67,8 @@ pub struct RunChange {
     pub ended: Option<&'static str>,
     /// The steps it entered on the way, in order, for the step counts.
     pub entered: Vec<String>,
+    /// The messages its steps decided.
+    pub deliveries: Vec<NewDelivery>,
 }
 
 /// An event of the feed journeys follow.
@@ -128,13 +133,9 @@ pub trait JourneyStore {
     ) -> StoreResult<Vec<RunRecord>>;
     /// The live runs of these customers.
     async fn live_runs_of(&self, customers: &[CustomerId]) -> StoreResult<Vec<RunRecord>>;
-    /// Records where runs went and the messages their steps decided, in one transaction.
-    async fn advance_runs(
-        &self,
-        changes: &[RunChange],
-        deliveries: &[NewDelivery],
-        at: Millis,
-    ) -> StoreResult<()>;
+    /// Records where runs went and the messages their steps decided, in one transaction; a
+    /// change computed from a move count the run has left is dropped with its messages.
+    async fn advance_runs(&self, changes: &[RunChange], at: Millis) -> StoreResult<()>;
     async fn step_counts(&self, journey: i64) -> StoreResult<Vec<StepCount>>;
 
     /// Events after `after` (by id), oldest first, with their properties opened.

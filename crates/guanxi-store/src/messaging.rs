@@ -102,6 +102,9 @@ pub struct DeliveryUpdate {
     pub error: Option<String>,
     /// Whether this update spends an attempt (a deferral for quiet hours does not).
     pub attempted: bool,
+    /// The attempt count the delivery was claimed with: an update from a sender whose lease
+    /// ran out (the delivery was claimed again since) changes nothing.
+    pub attempt: u32,
 }
 
 /// Deliveries of one origin by variant and status.

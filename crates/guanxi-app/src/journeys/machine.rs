@@ -29,18 +29,19 @@ pub(super) struct Edit {
     pub traits: serde_json::Map<String, Value>,
 }
 
-/// What a move decided.
+/// What a move decided: where the run goes (with the messages its steps decided) and the
+/// tag and trait edits.
 #[derive(Default)]
 pub(super) struct Moved {
     pub change: Option<RunChange>,
-    pub deliveries: Vec<NewDelivery>,
     pub edits: Vec<Edit>,
 }
 
+/// A step's message to a run, unique per pass: `journey:ID:VERSION:STEP:RUN:MOVE`.
 fn origin(run: &RunRecord, step: &str) -> String {
     format!(
-        "journey:{}:{}:{}:{}",
-        run.journey, run.version, step, run.id
+        "journey:{}:{}:{}:{}:{}",
+        run.journey, run.version, step, run.id, run.moves
     )
 }
 
@@ -130,12 +131,13 @@ impl JourneyRunner {
         };
         let mut change = RunChange {
             id: run.id,
-            from: run.step.clone(),
+            moves: run.moves,
             step: run.step.clone(),
             wake_at: None,
             waiting_for: None,
             ended: None,
             entered: Vec::new(),
+            deliveries: Vec::new(),
         };
         if self.goal_reached(run, definition, event).await? {
             change.ended = Some("converted");
@@ -195,7 +197,7 @@ impl JourneyRunner {
                 StepKind::Send { channel, next, .. } => {
                     let channel =
                         Channel::parse(channel).map_err(|e| StoreError::other(e.reason))?;
-                    moved.deliveries.push(NewDelivery {
+                    change.deliveries.push(NewDelivery {
                         origin: origin(run, &step.id),
                         customer: run.customer,
                         channel,

@@ -276,11 +276,9 @@ impl JourneyRunner {
             return Ok(());
         }
         let mut changes = Vec::with_capacity(moves.len());
-        let mut deliveries = Vec::new();
         let mut items = Vec::new();
         for m in moves {
             changes.extend(m.change);
-            deliveries.extend(m.deliveries);
             items.extend(m.edits.into_iter().map(|e| WriteItem {
                 receipt: None,
                 ops: vec![WriteOp::EditCustomer {
@@ -299,7 +297,7 @@ impl JourneyRunner {
         }
         self.messaging
             .store
-            .advance_runs(&changes, &deliveries, self.messaging.clock.now())
+            .advance_runs(&changes, self.messaging.clock.now())
             .await
     }
 }

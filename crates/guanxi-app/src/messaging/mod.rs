@@ -90,8 +90,9 @@ impl Clock {
     }
 }
 
-/// How this server sends, from the configuration.
-#[derive(Debug, Clone)]
+/// How this server sends, from the configuration. Its `Debug` leaves out the secrets (the
+/// SMTP URL's password, gateway headers, webhook secret, reply token).
+#[derive(Clone)]
 pub struct MessagingConfig {
     /// Where links in messages point: the console's public address.
     pub public_url: String,
@@ -117,6 +118,21 @@ pub struct MessagingConfig {
     /// What one message costs, minor units of the shop currency, per channel (SMS by default
     /// 5 分, the usual Chinese gateway price).
     pub costs: Vec<(Channel, i64)>,
+}
+
+impl std::fmt::Debug for MessagingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessagingConfig")
+            .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "[set]"))
+            .field(
+                "sms_gateway",
+                &self.sms_gateway.as_ref().map(|g| g.url.as_str()),
+            )
+            .field("webhook", &self.webhook.as_ref().map(|w| w.url.as_str()))
+            .field("email_per_second", &self.email_per_second)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MessagingConfig {

@@ -28,11 +28,17 @@ pub(super) fn check(d: &Definition) -> Result<(), FieldError> {
     }
     let mut index = HashMap::new();
     for (i, step) in d.steps.iter().enumerate() {
-        let ok = !step.id.is_empty() && step.id.len() <= 64;
+        // Ids are part of message origins (`journey:ID:VERSION:STEP:…`): no colons.
+        let ok = !step.id.is_empty()
+            && step.id.len() <= 64
+            && step
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok || index.insert(step.id.as_str(), i).is_some() {
             return Err(FieldError::new(
                 format!("steps[{i}].id"),
-                "must be 1 to 64 characters and unique",
+                "must be 1 to 64 of a-z, A-Z, 0-9, - and _, and unique",
             ));
         }
     }

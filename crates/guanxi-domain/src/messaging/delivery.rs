@@ -93,7 +93,7 @@ pub fn retry_delay_ms(attempts: u32) -> i64 {
     doubled.min(6 * 3_600_000)
 }
 
-/// Attempts before a delivery is dead-lettered: about a day of back-off.
+/// Attempts before a delivery is dead-lettered: about eight and a half hours of back-off.
 pub const MAX_ATTEMPTS: u32 = 10;
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::audit::{self, Audit, AuditActor};
 use guanxi_domain::CustomerId;
-use guanxi_domain::access::{Action, Resource};
+use guanxi_domain::access::{Action, FieldAccess, Resource};
 use guanxi_domain::time::to_rfc3339;
 use serde::Serialize;
 use serde_json::json;
@@ -37,6 +37,12 @@ pub async fn inbox(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<InboxDoc>, ApiError> {
     let principal = auth::api_allowed(&state, &headers, Resource::Customers, Action::View).await?;
+    // Messages are rendered for the customer and may name them: reading them is a reveal.
+    if principal.grant.fields.name != FieldAccess::Revealable {
+        return Err(ApiError::Forbidden(
+            "reading an inbox needs the right to reveal names".into(),
+        ));
+    }
     let customer = state.store.customer(CustomerId(id)).await?.id;
     guanxi_app::ownership::require_reach(state.store.as_ref(), &principal, &[customer]).await?;
     let messages = state.store.inbox(customer, 100).await?;

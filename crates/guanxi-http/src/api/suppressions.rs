@@ -6,11 +6,13 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use guanxi_app::audit::{self, Audit, AuditActor};
 use guanxi_app::messaging::consent;
 use guanxi_domain::access::{Action, FieldAccess, Resource};
 use guanxi_domain::messaging::Channel;
 use guanxi_domain::time::to_rfc3339;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -52,6 +54,18 @@ pub async fn list(
     }
     let channel = Channel::parse(params.channel.trim())?;
     let rows = state.store.suppressions(channel, 1_000).await?;
+    audit::record(
+        state.store.as_ref(),
+        Audit {
+            actor: AuditActor::Known(&principal.actor),
+            action: "reveal",
+            target: None,
+            detail: json!({"fields": [if channel == Channel::Email { "email" } else { "phone" }],
+                "reason": "suppression list", "via": "api", "count": rows.len()}),
+            ip: None,
+        },
+    )
+    .await?;
     Ok(Json(
         rows.into_iter()
             .map(|(address, reason, since)| SuppressionDoc {

@@ -173,6 +173,7 @@ mod tests {
             include_str!("../../templates/console/segment.html"),
             include_str!("../../templates/console/segment_editor.html"),
             include_str!("../../templates/public/unsubscribe.html"),
+            include_str!("../message_links.rs"),
         ];
         let mut used = 0;
         for source in sources {

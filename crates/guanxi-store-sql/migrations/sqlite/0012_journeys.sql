@@ -30,7 +30,9 @@ CREATE TABLE journey_runs (
     correlation TEXT,
     entered_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
-    ended_at INTEGER
+    ended_at INTEGER,
+    -- Moves recorded: a move is recorded only from the count it was computed at.
+    moves INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX journey_runs_live ON journey_runs (journey_id, customer_id) WHERE ended_at IS NULL;
 CREATE INDEX journey_runs_due ON journey_runs (wake_at) WHERE ended_at IS NULL;

@@ -10,8 +10,8 @@ use crate::rows::get;
 use async_trait::async_trait;
 use guanxi_domain::{CustomerId, Millis};
 use guanxi_store::{
-    FeedEvent, JourneyRecord, JourneyStore, NewDelivery, NewRun, RunChange, RunRecord, StepCount,
-    StoreError, StoreResult,
+    FeedEvent, JourneyRecord, JourneyStore, NewRun, RunChange, RunRecord, StepCount, StoreError,
+    StoreResult,
 };
 use sqlx::any::AnyRow;
 
@@ -165,13 +165,8 @@ impl JourneyStore for SqlStore {
         self.live_runs(customers).await
     }
 
-    async fn advance_runs(
-        &self,
-        changes: &[RunChange],
-        deliveries: &[NewDelivery],
-        at: Millis,
-    ) -> StoreResult<()> {
-        self.apply_run_changes(changes, deliveries, at).await
+    async fn advance_runs(&self, changes: &[RunChange], at: Millis) -> StoreResult<()> {
+        self.apply_run_changes(changes, at).await
     }
 
     async fn step_counts(&self, journey: i64) -> StoreResult<Vec<StepCount>> {

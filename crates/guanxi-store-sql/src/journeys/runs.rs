@@ -7,11 +7,11 @@ use crate::backend::{Backend, map_err};
 use crate::rows::{customer_id, get};
 use crate::sql::{Placeholders, list};
 use guanxi_domain::{CustomerId, Millis};
-use guanxi_store::{NewDelivery, NewRun, RunChange, RunRecord, StepCount, StoreResult};
+use guanxi_store::{NewRun, RunChange, RunRecord, StepCount, StoreResult};
 use sqlx::any::AnyRow;
 
-const RUN_COLUMNS: &str =
-    "id, journey_id, version, customer_id, step, wake_at, waiting_for, correlation, entered_at";
+const RUN_COLUMNS: &str = "id, journey_id, version, customer_id, step, wake_at, waiting_for, \
+     correlation, entered_at, moves";
 
 fn run(row: &AnyRow) -> StoreResult<RunRecord> {
     Ok(RunRecord {
@@ -24,6 +24,7 @@ fn run(row: &AnyRow) -> StoreResult<RunRecord> {
         waiting_for: get(row, "waiting_for")?,
         correlation: get(row, "correlation")?,
         entered_at: get(row, "entered_at")?,
+        moves: get(row, "moves")?,
     })
 }
 
@@ -132,7 +133,6 @@ impl SqlStore {
     pub(super) async fn apply_run_changes(
         &self,
         changes: &[RunChange],
-        deliveries: &[NewDelivery],
         at: Millis,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
@@ -140,7 +140,7 @@ impl SqlStore {
             let moved = sqlx::query(
                 "UPDATE journey_runs SET step = $1, wake_at = $2, waiting_for = $3, \
                  status = COALESCE($4, status), ended_at = CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, \
-                 updated_at = $5 WHERE id = $6 AND ended_at IS NULL AND step = $7",
+                 updated_at = $5, moves = moves + 1 WHERE id = $6 AND ended_at IS NULL AND moves = $7",
             )
             .bind(c.step.as_str())
             .bind(c.wake_at)
@@ -148,7 +148,7 @@ impl SqlStore {
             .bind(c.ended)
             .bind(at)
             .bind(c.id)
-            .bind(c.from.as_str())
+            .bind(c.moves)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -168,23 +168,23 @@ impl SqlStore {
                 .await
                 .map_err(map_err)?;
             }
-        }
-        for d in deliveries {
-            sqlx::query(
-                "INSERT INTO deliveries (origin, customer_id, channel, variant, status, run_at, last_error, queued_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (origin, customer_id) DO NOTHING",
-            )
-            .bind(d.origin.as_str())
-            .bind(d.customer.0)
-            .bind(d.channel.as_str())
-            .bind(d.variant.as_str())
-            .bind(d.status.as_str())
-            .bind(d.run_at)
-            .bind(d.reason.clone())
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            for d in &c.deliveries {
+                sqlx::query(
+            "INSERT INTO deliveries (origin, customer_id, channel, variant, status, run_at, last_error, queued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (origin, customer_id) DO NOTHING",
+        )
+        .bind(d.origin.as_str())
+        .bind(d.customer.0)
+        .bind(d.channel.as_str())
+        .bind(d.variant.as_str())
+        .bind(d.status.as_str())
+        .bind(d.run_at)
+        .bind(d.reason.clone())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+            }
         }
         tx.commit().await.map_err(map_err)
     }

@@ -384,7 +384,13 @@ impl WriteTx for PgWriteTx {
                     .map(|u| u.status.reached_channel())
                     .collect::<Vec<_>>(),
             )
-            .bind(at);
+            .bind(at)
+            .bind(
+                updates
+                    .iter()
+                    .map(|u| i64::from(u.attempt))
+                    .collect::<Vec<_>>(),
+            );
         self.execute(q).await.map(|_| ())
     }
 

@@ -449,7 +449,8 @@ impl WriteTx for SqliteWriteTx {
                     u.error,
                     !u.attempted,
                     u.status.reached_channel(),
-                    at
+                    at,
+                    u.attempt
                 ],
             )?;
         }

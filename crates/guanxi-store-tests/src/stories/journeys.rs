@@ -78,29 +78,31 @@ pub async fn runs_are_durable_and_single(store: &dyn Store) {
     let changes = [
         RunChange {
             id: claimed[0].id,
-            from: String::new(),
+            moves: 0,
             step: "wait".into(),
             wake_at: Some(T0 + 60 * MINUTE),
             waiting_for: Some("Order Completed".into()),
             ended: None,
             entered: vec!["remind".into(), "wait".into()],
+            deliveries: vec![delivery.clone()],
         },
         RunChange {
             id: claimed[1].id,
-            from: String::new(),
+            moves: 0,
             step: "done".into(),
             wake_at: None,
             waiting_for: None,
             ended: Some("completed"),
             entered: vec!["done".into()],
+            deliveries: Vec::new(),
         },
     ];
     store
-        .advance_runs(&changes, std::slice::from_ref(&delivery), T0 + MINUTE)
+        .advance_runs(&changes, T0 + MINUTE)
         .await
         .expect("advance");
     store
-        .advance_runs(&changes, std::slice::from_ref(&delivery), T0 + MINUTE)
+        .advance_runs(&changes, T0 + MINUTE)
         .await
         .expect("twice");
     assert_eq!(

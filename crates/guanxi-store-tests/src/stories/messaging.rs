@@ -161,19 +161,26 @@ pub async fn one_delivery_per_origin_and_customer(store: &dyn Store) {
         .await
         .expect("claim");
     assert_eq!(again.len(), 1);
+    let update = |attempt, error: &str| DeliveryUpdate {
+        id: again[0].id,
+        status: if error.is_empty() {
+            DeliveryStatus::Sent
+        } else {
+            DeliveryStatus::Failed
+        },
+        run_at: None,
+        error: (!error.is_empty()).then(|| error.to_owned()),
+        attempted: true,
+        attempt,
+    };
     let mut tx = store.begin_write().await.expect("begin");
-    tx.update_deliveries(
-        &[DeliveryUpdate {
-            id: again[0].id,
-            status: DeliveryStatus::Sent,
-            run_at: None,
-            error: None,
-            attempted: true,
-        }],
-        T0 + 6 * MINUTE,
-    )
-    .await
-    .expect("update");
+    // The first sender, whose lease ran out, reports late: its word no longer counts.
+    tx.update_deliveries(&[update(1, "late")], T0 + 6 * MINUTE)
+        .await
+        .expect("stale update");
+    tx.update_deliveries(&[update(2, "")], T0 + 6 * MINUTE)
+        .await
+        .expect("update");
     tx.commit().await.expect("commit");
     let sent = store.delivery(again[0].id).await.expect("read");
     assert_eq!(

@@ -83,12 +83,28 @@ impl Sender for EmailSender {
         .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("refused: {e}"))),
-            Err(e) => Err(SendError::Transient(format!("not sent: {e}"))),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!(
+                "refused by the relay ({})",
+                smtp_code(&e)
+            ))),
+            Err(e) => Err(SendError::Transient(format!(
+                "not sent ({})",
+                smtp_code(&e)
+            ))),
         }
     }
 }
 
 fn header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// What to record of an SMTP failure: the reply code, never the reply's text (relays repeat
+/// the recipient's address in it), or what kind of failure it was.
+fn smtp_code(e: &lettre::transport::smtp::Error) -> String {
+    match e.status() {
+        Some(code) => format!("SMTP {code}"),
+        None if e.is_timeout() => "the relay timed out".to_owned(),
+        None => "the relay could not be reached".to_owned(),
+    }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 /// The opt-out hint appended to marketing texts that lack one.
 pub const OPT_OUT_HINT: &str = "回T退订";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmsGatewayConfig {
     pub url: String,
     /// `POST` (default) or `GET`.

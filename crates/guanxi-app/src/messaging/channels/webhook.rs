@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     pub url: String,
     pub secret: String,

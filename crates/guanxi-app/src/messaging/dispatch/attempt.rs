@@ -16,6 +16,9 @@ use guanxi_domain::messaging::{
 use guanxi_store::{Delivery, DeliveryUpdate, StoreError, StoreResult};
 use std::collections::HashMap;
 
+/// How long a delivery with no sender on its channel waits before it is looked at again.
+const NO_SENDER_RETRY_MS: i64 = 10 * 60_000;
+
 impl Dispatcher {
     fn quiet_hours(&self, channel: Channel) -> Option<QuietHours> {
         match channel {
@@ -50,6 +53,19 @@ impl Dispatcher {
                 run_at: Some(until),
                 error: Some("quiet hours".into()),
                 attempted: false,
+                attempt: d.attempts,
+            }));
+        }
+        if !self.senders.contains_key(&d.channel) {
+            // Nothing to send it with on this server yet (no SMTP server or gateway set):
+            // it waits, spending no attempt, so configuring one later sends it.
+            return Ok(Some(DeliveryUpdate {
+                id: d.id,
+                status: DeliveryStatus::Queued,
+                run_at: Some(now + NO_SENDER_RETRY_MS),
+                error: Some(format!("no {} sender is configured", d.channel.as_str())),
+                attempted: false,
+                attempt: d.attempts,
             }));
         }
         if address.is_none() && address_kind(d.channel).is_some() {
@@ -98,6 +114,7 @@ impl Dispatcher {
                 run_at: None,
                 error: None,
                 attempted: true,
+                attempt: d.attempts,
             },
             Err(SendError::Permanent(reason)) => finished(d, DeliveryStatus::Failed, &reason),
             Err(SendError::Transient(reason)) if d.attempts >= MAX_ATTEMPTS => {
@@ -111,6 +128,7 @@ impl Dispatcher {
                 ),
                 error: Some(reason),
                 attempted: true,
+                attempt: d.attempts,
             },
         }
     }
@@ -186,5 +204,6 @@ pub(super) fn finished(d: &Delivery, status: DeliveryStatus, reason: &str) -> De
         run_at: None,
         error: Some(reason.to_owned()),
         attempted: true,
+        attempt: d.attempts,
     }
 }
