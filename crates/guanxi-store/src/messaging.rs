@@ -207,6 +207,9 @@ pub trait MessagingStore {
     async fn campaigns(&self) -> StoreResult<Vec<CampaignRecord>>;
     /// Scheduled campaigns whose time has come.
     async fn due_campaigns(&self, now: Millis) -> StoreResult<Vec<CampaignRecord>>;
+    /// Campaigns left `queuing` with no sign of life since `before`: their queuing stopped
+    /// (the server died) and is to be resumed.
+    async fn stalled_campaigns(&self, before: Millis) -> StoreResult<Vec<CampaignRecord>>;
 
     /// Claims up to `limit` deliveries due at `now` (queued ones, and sending ones whose
     /// sender's lease ran out), marking them `Sending` until `lease_until`; oldest first.

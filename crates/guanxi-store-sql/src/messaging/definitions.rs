@@ -240,6 +240,19 @@ impl MessagingStore for SqlStore {
         rows.iter().map(campaign).collect()
     }
 
+    async fn stalled_campaigns(&self, before: Millis) -> StoreResult<Vec<CampaignRecord>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns \
+             WHERE status = 'queuing' AND updated_at < $1 ORDER BY id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(campaign).collect()
+    }
+
     async fn claim_deliveries(
         &self,
         now: Millis,

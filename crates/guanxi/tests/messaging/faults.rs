@@ -247,3 +247,29 @@ async fn a_suppressed_address_is_never_sent_to() {
     assert_eq!(remove("13700000001").await, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_campaign_whose_queuing_stopped_is_resumed() {
+    let clock = Clock::manual(shanghai("2026-12-08 10:00:00"));
+    let app = TestApp::spawn_with_clock(clock.clone(), |_| {}).await;
+    audience(&app, "in_app").await;
+    let (id, _) = campaign(&app, "in_app", None).await;
+    // A launch that died after marking the campaign `queuing`, before writing its deliveries.
+    app.store
+        .move_campaign(id, "draft", "queuing", clock.now())
+        .await
+        .expect("move");
+    let due = || guanxi_app::messaging::campaign::launch_due(&app.messaging);
+    assert_eq!(
+        due().await.expect("due"),
+        0,
+        "not stalled yet: it may still be running"
+    );
+    clock.advance(11 * 60_000);
+    assert_eq!(due().await.expect("due"), 1, "resumed");
+    assert_eq!(due().await.expect("due"), 0, "once");
+    let (_, created) = app.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(created["status"], "sending", "{created}");
+    assert_eq!(app.drain_deliveries().await.sent, 2);
+    app.stop().await;
+}

@@ -162,6 +162,24 @@ pub async fn launch_due(messaging: &Messaging) -> StoreResult<usize> {
             }
         }
     }
+    // Queuing that stopped half-way (its server died) is resumed: rows written stay, the
+    // rest are added.
+    let stalled_before = messaging.clock.now() - queue::STALLED_AFTER_MS;
+    for record in store.stalled_campaigns(stalled_before).await? {
+        store
+            .move_campaign(record.id, "queuing", "queuing", messaging.clock.now())
+            .await?;
+        tracing::warn!(
+            campaign.id = record.id,
+            "resuming a campaign whose queuing stopped"
+        );
+        match queue(messaging, &record).await {
+            Ok(_) => launched += 1,
+            Err(e) => {
+                tracing::error!(campaign.id = record.id, error = %e, "a stalled campaign could not be queued")
+            }
+        }
+    }
     Ok(launched)
 }
 

@@ -12,6 +12,9 @@ use roaring::RoaringTreemap;
 
 /// Deliveries per write transaction when queuing.
 const QUEUE_CHUNK: usize = 5_000;
+/// A campaign `queuing` without a sign of life for this long is resumed by `launch_due`; a
+/// server queuing one shows life after every chunk.
+pub(super) const STALLED_AFTER_MS: i64 = 10 * 60_000;
 /// Members read per page of a segment.
 const MEMBER_PAGE: u32 = 50_000;
 
@@ -122,6 +125,10 @@ pub(super) async fn queue(
         if chunk.len() == QUEUE_CHUNK {
             write_chunk(store, &chunk, now).await?;
             chunk.clear();
+            // A sign of life, so no other server takes this queuing for stalled.
+            store
+                .move_campaign(record.id, "queuing", "queuing", messaging.clock.now())
+                .await?;
         }
     }
     write_chunk(store, &chunk, now).await?;
