@@ -25,6 +25,16 @@ impl Backend {
         }
     }
 
+    /// What a claiming sub-select ends with so servers never claim the same rows (jobs,
+    /// deliveries, journey runs): PostgreSQL skips rows another transaction locked; SQLite has
+    /// one writer at a time and needs nothing.
+    pub(crate) fn claim_lock(&self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",

@@ -2,7 +2,7 @@
 //! take the same job; SQLite has one writer, so a plain `UPDATE … RETURNING` is enough.
 
 use crate::SqlStore;
-use crate::backend::{Backend, map_err};
+use crate::backend::map_err;
 use crate::rows::{get, json};
 use async_trait::async_trait;
 use guanxi_domain::Millis;
@@ -34,10 +34,7 @@ impl JobStore for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<Job>> {
         // A running job whose lease ran out belonged to a worker that died: claim it again.
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.backend.claim_lock();
         let sql = format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, run_at = $1 \
              WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running') AND run_at <= $2 \

@@ -3,7 +3,7 @@
 //! their steps decided, and counted per step.
 
 use crate::SqlStore;
-use crate::backend::{Backend, map_err};
+use crate::backend::map_err;
 use crate::rows::{customer_id, get};
 use crate::sql::{Placeholders, list};
 use guanxi_domain::{CustomerId, Millis};
@@ -88,10 +88,7 @@ impl SqlStore {
         lease_until: Millis,
         limit: u32,
     ) -> StoreResult<Vec<RunRecord>> {
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.backend.claim_lock();
         // The lease is the wake time itself, pushed forward: a server that dies mid-step
         // leaves the run due again when it runs out. What the claim answers is the step's
         // own wake time, so a step can tell its wait's end from an event.

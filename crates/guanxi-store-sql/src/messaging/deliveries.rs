@@ -3,7 +3,7 @@
 
 use super::{channel, delivery_status};
 use crate::SqlStore;
-use crate::backend::{Backend, map_err};
+use crate::backend::map_err;
 use crate::rows::{customer_id, get};
 use crate::sql::{Placeholders, list};
 use guanxi_domain::messaging::{Channel, DeliveryStatus};
@@ -52,10 +52,7 @@ impl SqlStore {
         lease_until: Millis,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.backend.claim_lock();
         // A sending delivery whose lease ran out belonged to a sender that died: claim it again.
         let sql = format!(
             "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, run_at = $1 \
