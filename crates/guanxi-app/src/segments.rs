@@ -53,7 +53,6 @@ impl From<guanxi_domain::access::Denied> for SegmentError {
     }
 }
 
-const MAX_KEY: usize = 64;
 const MAX_NAME: usize = 100;
 const MAX_DESCRIPTION: usize = 1_000;
 
@@ -120,23 +119,10 @@ fn check_key(key: &str) -> Result<(), SegmentError> {
             format!("{LIFECYCLE_PREFIX}… keys belong to the built-in lifecycle segments"),
         ));
     }
-    let fine = key.chars().count() <= MAX_KEY
-        && key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if fine {
+    if guanxi_domain::ids::is_key(key) {
         Ok(())
     } else {
-        Err(invalid(
-            "key",
-            format!(
-                "must be 1 to {MAX_KEY} lower-case letters, digits, - or _, starting with a letter or digit"
-            ),
-        ))
+        Err(invalid("key", guanxi_domain::ids::KEY_RULE))
     }
 }
 

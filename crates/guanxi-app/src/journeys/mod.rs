@@ -66,21 +66,6 @@ async fn checked(store: &dyn Store, value: &Value) -> Result<(Definition, String
     Ok((definition, text))
 }
 
-fn check_name(key: &str, name: &str) -> Result<(), MessagingError> {
-    let key_ok = !key.is_empty()
-        && key.len() <= 64
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !key_ok {
-        return Err(FieldError::new("key", "must be 1 to 64 of a-z, 0-9, - and _").into());
-    }
-    if name.trim().is_empty() || name.chars().count() > 120 {
-        return Err(FieldError::new("name", "must be 1 to 120 characters").into());
-    }
-    Ok(())
-}
-
 async fn audited(
     store: &dyn Store,
     principal: &Principal,
@@ -110,7 +95,7 @@ pub async fn create(
     definition: &Value,
 ) -> Result<JourneyRecord, MessagingError> {
     principal.require(Resource::Campaigns, Action::Create)?;
-    check_name(key.trim(), name)?;
+    crate::messaging::check_key_and_name(key.trim(), name)?;
     let store = messaging.store.as_ref();
     let (_, text) = checked(store, definition).await?;
     let saved = store
@@ -131,8 +116,7 @@ pub async fn publish(
 ) -> Result<JourneyRecord, MessagingError> {
     principal.require(Resource::Campaigns, Action::Edit)?;
     let store = messaging.store.as_ref();
-    let current = store.journey(id).await?;
-    check_name(&current.key, name)?;
+    crate::messaging::check_name(name)?;
     let (_, text) = checked(store, definition).await?;
     let saved = store
         .publish_journey(id, name.trim(), &text, messaging.clock.now())

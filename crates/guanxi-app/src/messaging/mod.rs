@@ -57,6 +57,26 @@ impl From<FieldError> for MessagingError {
     }
 }
 
+/// The longest name of a template, campaign or journey, in characters.
+const MAX_NAME: usize = 120;
+
+/// Checks what names a template or journey: its key (see `ids::is_key`) and its name.
+pub(crate) fn check_key_and_name(key: &str, name: &str) -> Result<(), MessagingError> {
+    if !guanxi_domain::ids::is_key(key) {
+        return Err(FieldError::new("key", guanxi_domain::ids::KEY_RULE).into());
+    }
+    check_name(name)
+}
+
+/// A name of 1 to `MAX_NAME` characters.
+pub(crate) fn check_name(name: &str) -> Result<(), MessagingError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(FieldError::new("name", format!("must be 1 to {MAX_NAME} characters")).into());
+    }
+    Ok(())
+}
+
 /// What time it is, for everything messaging schedules. Tests move a `Clock::manual` forward
 /// so that waits of days take no time.
 #[derive(Debug, Clone, Default)]

@@ -3,9 +3,9 @@
 use super::template::{Rendered, TemplateContent};
 use super::{Messaging, MessagingError};
 use crate::audit::{self, Audit, AuditActor};
+use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::messaging::Channel;
-use guanxi_domain::{CustomerId, FieldError};
 use guanxi_store::{NewTemplate, Store, StoreError, TemplateRecord};
 use serde_json::{Map, Value, json};
 
@@ -20,19 +20,8 @@ pub struct TemplateForm {
 }
 
 fn checked(form: &TemplateForm, channel: Channel) -> Result<NewTemplate, MessagingError> {
-    let key = form.key.trim();
-    let key_ok = !key.is_empty()
-        && key.len() <= 64
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !key_ok {
-        return Err(FieldError::new("key", "must be 1 to 64 of a-z, 0-9, - and _").into());
-    }
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(FieldError::new("name", "must be 1 to 120 characters").into());
-    }
+    let (key, name) = (form.key.trim(), form.name.trim());
+    super::check_key_and_name(key, name)?;
     let content = TemplateContent::parse(channel, &form.content)?;
     Ok(NewTemplate {
         key: key.to_owned(),

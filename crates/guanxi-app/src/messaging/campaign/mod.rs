@@ -11,9 +11,9 @@ pub use spec::{AbTest, Audience, CampaignSpec, UNDECIDED, Variant, origin_of, sp
 
 use super::{Messaging, MessagingError};
 use crate::audit::{self, Audit, AuditActor};
+use guanxi_domain::Millis;
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::messaging::Channel;
-use guanxi_domain::{FieldError, Millis};
 use guanxi_store::{CampaignRecord, NewCampaign, Store, StoreError, StoreResult};
 use queue::queue;
 use serde_json::json;
@@ -32,9 +32,7 @@ async fn checked(
     form: &CampaignForm,
 ) -> Result<NewCampaign, MessagingError> {
     let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(FieldError::new("name", "must be 1 to 120 characters").into());
-    }
+    super::check_name(name)?;
     let channel = Channel::parse(form.channel.trim())?;
     let spec = spec::check(messaging.store.as_ref(), channel, &form.spec).await?;
     Ok(NewCampaign {
