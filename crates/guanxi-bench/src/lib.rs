@@ -1,6 +1,7 @@
 //! Shared pieces of the benchmark tools: latency summaries, peak memory, and the made-up but
 //! plausible people (names, phones, addresses) the generators give their customers.
 
+pub mod in_process;
 pub mod latency;
 pub mod people;
 

@@ -11,8 +11,6 @@
 
 use clap::Parser;
 use guanxi_app::intelligence::Readiness;
-use guanxi_engine::segment::Rule;
-use guanxi_store::{NewSegment, SegmentStore};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -67,29 +65,12 @@ async fn main() -> anyhow::Result<()> {
     let mut app = guanxi::App::build(&config).await?;
     app.send_in_background = false;
     let store = app.store.clone();
-    if store.segment_id(SEGMENT).await.is_err() {
-        let rule = Rule::from_text(&args.rule)?;
-        let segment = NewSegment {
-            key: SEGMENT.to_owned(),
-            name: format!("Benchmark: {}", args.rule),
-            description: String::new(),
-            rule: rule.to_json().to_string(),
-            auto_tag: None,
-        };
-        store
-            .create_segment(&segment, chrono::Utc::now().timestamp_millis())
-            .await?;
-    }
-    let all = ["ingest", "read", "write", "admin"].map(String::from);
-    let (_, key) = guanxi_app::keys::create_api_key(store.as_ref(), "campaign-bench", &all).await?;
+    let name = format!("Benchmark: {}", args.rule);
+    guanxi_bench::in_process::ensure_segment(store.as_ref(), SEGMENT, &name, &args.rule).await?;
     let intelligence = app.intelligence.clone();
     let messaging = app.messaging.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(listener, async {
-        let _ = stopped.await;
-    }));
+    let server = guanxi_bench::in_process::InProcess::serve(app, "campaign-bench").await?;
+    let (base, key) = (server.base.clone(), server.key.clone());
     let started = Instant::now();
     while !matches!(intelligence.readiness(), Readiness::Ready { .. }) || !intelligence.is_settled()
     {
@@ -170,7 +151,6 @@ async fn main() -> anyhow::Result<()> {
         "peak RSS {:.0} MiB",
         guanxi_bench::peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }

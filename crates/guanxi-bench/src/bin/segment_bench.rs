@@ -12,7 +12,7 @@ use clap::Parser;
 use guanxi_app::intelligence::Readiness;
 use guanxi_bench::latency::Percentiles;
 use guanxi_engine::segment::Rule;
-use guanxi_store::{NewSegment, SegmentStore};
+use guanxi_store::SegmentStore;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
@@ -44,29 +44,17 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = guanxi::App::build(&config).await?;
     let store = app.store.clone();
-    if store.segment_id(LATENCY_KEY).await.is_err() {
-        let rule = Rule::from_text(LATENCY_RULE)?;
-        let segment = NewSegment {
-            key: LATENCY_KEY.to_owned(),
-            name: "Benchmark: big orders today".to_owned(),
-            description: String::new(),
-            rule: rule.to_json().to_string(),
-            auto_tag: None,
-        };
-        store
-            .create_segment(&segment, chrono::Utc::now().timestamp_millis())
-            .await?;
-    }
-    let all = ["ingest", "read", "write", "admin"].map(String::from);
-    let (_, key) = guanxi_app::keys::create_api_key(store.as_ref(), "segment-bench", &all).await?;
+    guanxi_bench::in_process::ensure_segment(
+        store.as_ref(),
+        LATENCY_KEY,
+        "Benchmark: big orders today",
+        LATENCY_RULE,
+    )
+    .await?;
     let intelligence = app.intelligence.clone();
     let settings = app.settings.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(listener, async {
-        let _ = stopped.await;
-    }));
+    let server = guanxi_bench::in_process::InProcess::serve(app, "segment-bench").await?;
+    let (base, key) = (server.base.clone(), server.key.clone());
 
     let started = Instant::now();
     while !matches!(intelligence.readiness(), Readiness::Ready { .. }) {
@@ -167,7 +155,6 @@ async fn main() -> anyhow::Result<()> {
         "peak RSS {:.0} MiB",
         guanxi_bench::peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }
