@@ -3,7 +3,7 @@
 
 use super::{Messaging, MessagingError};
 use crate::audit::{self, Audit, AuditActor};
-use guanxi_domain::access::{Action, Principal, Resource};
+use guanxi_domain::access::{Action, PersonalField, Principal, Resource};
 use guanxi_domain::messaging::{Channel, Consent, ConsentStatus, combined_status};
 use guanxi_domain::{CustomerId, FieldError, Millis};
 use guanxi_store::Store;
@@ -217,4 +217,66 @@ fn normalised_address(
     let key = guanxi_domain::IdentityKey::new(kind, raw, region)
         .map_err(|e| FieldError::new("address", e.reason))?;
     Ok(key.value().to_owned())
+}
+
+/// One address on a suppression list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// In plain text when revealed, masked otherwise.
+    pub address: String,
+    pub reason: String,
+    pub since: Millis,
+}
+
+/// A channel's suppression list, newest first, at most `limit`. With `reveal` (`Some(via)`,
+/// where the reveal happened) the addresses are shown in plain text, which needs the right to
+/// reveal the channel's field and is audited; without it they are masked.
+pub async fn suppression_list(
+    messaging: &Messaging,
+    principal: &Principal,
+    channel: Channel,
+    reveal: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Suppression>, MessagingError> {
+    principal.require(Resource::Campaigns, Action::View)?;
+    let field = match channel {
+        Channel::Email => PersonalField::Email,
+        Channel::Sms => PersonalField::Phone,
+        _ => {
+            return Err(
+                FieldError::new("channel", "only email and sms have suppression lists").into(),
+            );
+        }
+    };
+    if reveal.is_some() {
+        principal.require_reveal(field)?;
+    }
+    let store = messaging.store.as_ref();
+    let rows = store.suppressions(channel, limit).await?;
+    if let Some(via) = reveal {
+        audit::record(
+            store,
+            Audit {
+                actor: AuditActor::Known(&principal.actor),
+                action: "reveal",
+                target: None,
+                detail: json!({"fields": [field.as_str()], "reason": "suppression list",
+                    "via": via, "count": rows.len()}),
+                ip: None,
+            },
+        )
+        .await?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(address, reason, since)| Suppression {
+            address: match (reveal, field) {
+                (Some(_), _) => address,
+                (None, PersonalField::Email) => guanxi_domain::masking::mask_email(&address),
+                (None, _) => guanxi_domain::masking::mask_phone(&address),
+            },
+            reason,
+            since,
+        })
+        .collect())
 }

@@ -117,9 +117,31 @@ pub async fn preview(
     customer: Option<CustomerId>,
 ) -> Result<Vec<(String, Rendered)>, MessagingError> {
     principal.require(Resource::Campaigns, Action::View)?;
+    let record = messaging.store.template(id).await?;
+    rendered(messaging, principal, &content_of(&record)?, customer).await
+}
+
+/// What a template being written would send, before it is saved: the content is checked as a
+/// save would check it, then rendered like `preview`.
+pub async fn preview_draft(
+    messaging: &Messaging,
+    principal: &Principal,
+    form: &TemplateForm,
+    customer: Option<CustomerId>,
+) -> Result<Vec<(String, Rendered)>, MessagingError> {
+    principal.require(Resource::Campaigns, Action::View)?;
+    let channel = Channel::parse(form.channel.trim())?;
+    let content = TemplateContent::parse(channel, &form.content)?;
+    rendered(messaging, principal, &content, customer).await
+}
+
+async fn rendered(
+    messaging: &Messaging,
+    principal: &Principal,
+    content: &TemplateContent,
+    customer: Option<CustomerId>,
+) -> Result<Vec<(String, Rendered)>, MessagingError> {
     let store = messaging.store.as_ref();
-    let record = store.template(id).await?;
-    let content = content_of(&record)?;
     let values = match customer {
         Some(customer) => {
             crate::customers::visibility(

@@ -90,6 +90,34 @@ pub enum Condition {
 }
 
 impl StepKind {
+    /// Every step type, as definitions name them.
+    pub const KEYS: [&'static str; 9] = [
+        "wait",
+        "wait_until",
+        "wait_for",
+        "branch",
+        "split",
+        "send",
+        "tag",
+        "set_trait",
+        "exit",
+    ];
+
+    /// The step's type, as definitions name it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Wait { .. } => "wait",
+            Self::WaitUntil { .. } => "wait_until",
+            Self::WaitFor { .. } => "wait_for",
+            Self::Branch { .. } => "branch",
+            Self::Split { .. } => "split",
+            Self::Send { .. } => "send",
+            Self::Tag { .. } => "tag",
+            Self::SetTrait { .. } => "set_trait",
+            Self::Exit => "exit",
+        }
+    }
+
     /// Whether the step parks the customer until a time or an event.
     pub fn waits(&self) -> bool {
         matches!(

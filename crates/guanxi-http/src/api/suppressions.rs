@@ -1,18 +1,15 @@
 //! Suppression lists: addresses no message may reach (bounced, complained, asked by hand).
-//! Listing reveals the addresses, so it needs the right to reveal e-mails and phones.
+//! Listing reveals the addresses, so it needs the right to reveal the channel's field.
 
 use crate::{ApiError, AppState, auth, body};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use guanxi_app::audit::{self, Audit, AuditActor};
 use guanxi_app::messaging::consent;
-use guanxi_domain::access::{Action, FieldAccess, Resource};
 use guanxi_domain::messaging::Channel;
 use guanxi_domain::time::to_rfc3339;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -44,34 +41,16 @@ pub async fn list(
     headers: HeaderMap,
     Query(params): Query<ChannelParam>,
 ) -> Result<Json<Vec<SuppressionDoc>>, ApiError> {
-    let principal = auth::api_allowed(&state, &headers, Resource::Campaigns, Action::View).await?;
-    if principal.grant.fields.email != FieldAccess::Revealable
-        || principal.grant.fields.phone != FieldAccess::Revealable
-    {
-        return Err(ApiError::Forbidden(
-            "listing suppressed addresses needs the right to reveal e-mails and phones".into(),
-        ));
-    }
+    let principal = auth::api_principal(&state, &headers).await?;
     let channel = Channel::parse(params.channel.trim())?;
-    let rows = state.store.suppressions(channel, 1_000).await?;
-    audit::record(
-        state.store.as_ref(),
-        Audit {
-            actor: AuditActor::Known(&principal.actor),
-            action: "reveal",
-            target: None,
-            detail: json!({"fields": [if channel == Channel::Email { "email" } else { "phone" }],
-                "reason": "suppression list", "via": "api", "count": rows.len()}),
-            ip: None,
-        },
-    )
-    .await?;
+    let rows = consent::suppression_list(&state.messaging, &principal, channel, Some("api"), 1_000)
+        .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(address, reason, since)| SuppressionDoc {
-                address,
-                reason,
-                since: to_rfc3339(since),
+            .map(|s| SuppressionDoc {
+                address: s.address,
+                reason: s.reason,
+                since: to_rfc3339(s.since),
             })
             .collect(),
     ))

@@ -176,6 +176,7 @@ struct CustomerPage {
     insights: Result<Insights, &'static str>,
     /// `None` for roles that may not see segments.
     segments: Option<SegmentCard>,
+    consent: Option<super::consent::ConsentCard>,
     /// Whether the role may add and remove tags.
     may_tag: bool,
     /// What to offer next: (product, why), or `None` until the model has learnt.
@@ -281,6 +282,7 @@ async fn customer_page(
         Ok(found) => found,
         Err(e) => return refused(staff, e),
     };
+    let consent = super::consent::card(state, staff, profile.id, settings.time_zone).await;
     let reveal_options = principal
         .revealable_fields()
         .into_iter()
@@ -350,6 +352,7 @@ async fn customer_page(
             .collect(),
         insights: insights::card(state, profile.id, staff.tr, settings),
         segments: spells.map(|s| segment_card(s, settings.time_zone, staff.tr)),
+        consent,
         may_tag: principal.require(Resource::Customers, Action::Edit).is_ok(),
         recommendations: offer.map(|o| super::insights::offer_lines(&o, staff.tr)),
         profile,

@@ -106,6 +106,11 @@ impl Tr {
         self.strings.get(key).map_or(key, String::as_str)
     }
 
+    /// The text for a key built from a value: `of("channel", "sms")` reads `channel.sms`.
+    pub fn of(&self, section: &str, value: &str) -> String {
+        self.get(&format!("{section}.{value}")).to_owned()
+    }
+
     #[cfg(test)]
     pub fn has(&self, key: &str) -> bool {
         self.strings.contains_key(key)
@@ -174,6 +179,22 @@ mod tests {
             include_str!("../../templates/console/segment_editor.html"),
             include_str!("../../templates/public/unsubscribe.html"),
             include_str!("../message_links.rs"),
+            include_str!("consent.rs"),
+            include_str!("engage/campaign.rs"),
+            include_str!("engage/suppressions.rs"),
+            include_str!("engage/journey_graph.rs"),
+            include_str!("../../templates/console/engage/tabs.html"),
+            include_str!("../../templates/console/engage/templates.html"),
+            include_str!("../../templates/console/engage/template.html"),
+            include_str!("../../templates/console/engage/template_editor.html"),
+            include_str!("../../templates/console/engage/campaigns.html"),
+            include_str!("../../templates/console/engage/campaign.html"),
+            include_str!("../../templates/console/engage/campaign_editor.html"),
+            include_str!("../../templates/console/engage/journeys.html"),
+            include_str!("../../templates/console/engage/journey.html"),
+            include_str!("../../templates/console/engage/journey_help.html"),
+            include_str!("../../templates/console/engage/graph.html"),
+            include_str!("../../templates/console/engage/suppressions.html"),
         ];
         let mut used = 0;
         for source in sources {

@@ -7,8 +7,10 @@ mod analytics;
 mod analytics_period;
 mod api_keys;
 mod audit;
+mod consent;
 mod customers;
 mod dashboard;
+mod engage;
 pub mod i18n;
 mod imports;
 mod insights;
@@ -47,6 +49,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
         .route("/customers/{id}", get(customers::show))
         .route("/customers/{id}/reveal", post(customers::reveal))
         .route("/customers/{id}/tags", post(tags::edit))
+        .route("/customers/{id}/consent", post(consent::change))
         .route(
             "/customers/{id}/owner",
             get(ownership::picker).post(ownership::assign),
@@ -83,6 +86,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             get(settings::roles).post(settings::save_role),
         )
         .route("/assets/console.css", get(stylesheet))
+        .merge(engage::router())
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -164,6 +168,34 @@ mod tests {
                 .iter()
                 .chain(&["ordered"])
                 .map(|step| super::analytics_period::funnel_key(step)),
+        );
+        keys.extend(
+            guanxi_domain::messaging::Channel::ALL.map(|c| format!("channel.{}", c.as_str())),
+        );
+        keys.extend(
+            guanxi_domain::messaging::DeliveryStatus::ALL
+                .map(|s| format!("delivery_status.{}", s.as_str())),
+        );
+        keys.extend(
+            ["draft", "scheduled", "queuing", "sending"].map(|s| format!("campaign_status.{s}")),
+        );
+        keys.extend(["draft", "active", "paused"].map(|s| format!("journey_status.{s}")));
+        keys.extend(["opened", "clicked", "converted"].map(|m| format!("campaigns.metric_{m}")));
+        keys.extend(
+            guanxi_app::messaging::template::LANGUAGES
+                .map(|l| format!("templates.language_{}", l.to_lowercase().replace('-', "_"))),
+        );
+        keys.extend(guanxi_domain::journey::StepKind::KEYS.map(|k| format!("journey_step.{k}")));
+        keys.extend(
+            ["subscribed", "unsubscribed", "unknown"].map(|s| format!("consent_status.{s}")),
+        );
+        keys.extend(
+            [
+                "campaigns.launched",
+                "suppressions.added",
+                "suppressions.removed",
+            ]
+            .map(String::from),
         );
         for lang in [Lang::ZhCn, Lang::En] {
             for key in &keys {

@@ -88,7 +88,12 @@ fn nav(principal: &Principal, active: &'static str) -> Vec<NavItem> {
             true,
         ),
         ("/segments", "nav.segments", may(Resource::Segments), true),
-        ("/campaigns", "nav.campaigns", true, false),
+        (
+            "/campaigns",
+            "nav.campaigns",
+            may(Resource::Campaigns),
+            true,
+        ),
         ("/loyalty", "nav.loyalty", true, false),
         ("/service", "nav.service", true, false),
         ("/sources", "nav.sources", may(Resource::Sources), true),

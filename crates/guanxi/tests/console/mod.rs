@@ -4,6 +4,7 @@
 
 mod customers;
 mod dashboard;
+mod engage;
 mod imports;
 mod scopes;
 mod segments;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 /// Records that customer `id` said yes to `channel`, as the shop's checkout would.
-pub(super) async fn subscribe(app: &TestApp, id: i64, channel: &str) {
+pub(crate) async fn subscribe(app: &TestApp, id: i64, channel: &str) {
     let response = app
         .http
         .put(app.url(&format!("/api/v1/customers/{id}/consent")))
@@ -28,7 +28,7 @@ pub(super) async fn subscribe(app: &TestApp, id: i64, channel: &str) {
 }
 
 /// Defines a segment and waits (with a deadline) until it has `n` members.
-pub(super) async fn segment_of(app: &TestApp, key: &str, rule: &str, n: usize) -> i64 {
+pub(crate) async fn segment_of(app: &TestApp, key: &str, rule: &str, n: usize) -> i64 {
     let (status, body) = app
         .post(
             "/api/v1/segments",

@@ -1,0 +1,110 @@
+//! A customer's consent on their page: each channel's standing with where and when the
+//! customer gave it, and — for roles that may edit customers — a form to record a new choice
+//! (audited). The rules live in `guanxi_app::messaging::consent`.
+
+use super::i18n::Tr;
+use super::page::{Page, explain, invalid_text};
+use super::session::{Staff, StaffForm};
+use super::show::local_time;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_app::messaging::{MessagingError, consent};
+use guanxi_domain::access::{Action, Resource};
+use guanxi_domain::messaging::{Channel, ConsentStatus};
+use guanxi_domain::{CustomerId, ShopTimeZone};
+
+pub struct ConsentLine {
+    pub channel: &'static str,
+    pub status: &'static str,
+    /// "checkout · 2026-11-02 10:00", or empty when never asked.
+    pub behind: String,
+}
+
+pub struct ConsentCard {
+    pub lines: Vec<ConsentLine>,
+    pub may_change: bool,
+}
+
+/// The card, or `None` when it cannot be read (logged; the rest of the page still shows).
+pub async fn card(
+    state: &AppState,
+    staff: &Staff,
+    id: CustomerId,
+    zone: ShopTimeZone,
+) -> Option<ConsentCard> {
+    match consent::of_customer(state.store.as_ref(), id).await {
+        Ok(rows) => Some(ConsentCard {
+            lines: rows
+                .into_iter()
+                .map(|r| ConsentLine {
+                    channel: r.channel.as_str(),
+                    status: r.status.as_str(),
+                    behind: match (r.source, r.at) {
+                        (Some(source), Some(at)) => format!("{source} · {}", local_time(at, zone)),
+                        _ => String::new(),
+                    },
+                })
+                .collect(),
+            may_change: staff
+                .signed_in
+                .principal
+                .require(Resource::Customers, Action::Edit)
+                .is_ok(),
+        }),
+        Err(e) => {
+            tracing::warn!(customer.id = id.0, error = %e, "a customer's consent could not be read");
+            None
+        }
+    }
+}
+
+fn refused(e: MessagingError, tr: Tr) -> Response {
+    let text = match e {
+        MessagingError::Action(a) => explain(a, tr),
+        MessagingError::Invalid(f) => Ok(invalid_text(tr, &f.field, &f.reason)),
+    };
+    match text {
+        Ok(text) => Page::new(tr, axum::http::StatusCode::BAD_REQUEST, text).into_response(),
+        Err(page) => page.into_response(),
+    }
+}
+
+/// `POST /customers/{id}/consent`: records the customer's choice on one channel, with where
+/// they gave it (`source`, "by staff" when left blank).
+pub async fn change(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StaffForm { staff, form }: StaffForm,
+) -> Response {
+    let channel = match Channel::parse(form.get("channel")) {
+        Ok(c) => c,
+        Err(e) => return refused(e.into(), staff.tr),
+    };
+    let Some(status) = ConsentStatus::parse(form.get("status")) else {
+        let text = invalid_text(
+            staff.tr,
+            "status",
+            "must be subscribed, unsubscribed or unknown",
+        );
+        return Page::new(staff.tr, axum::http::StatusCode::BAD_REQUEST, text).into_response();
+    };
+    let source = match form.get("source") {
+        "" => "staff",
+        typed => typed,
+    };
+    let principal = &staff.signed_in.principal;
+    match consent::set(
+        &state.messaging,
+        principal,
+        CustomerId(id),
+        channel,
+        status,
+        source,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/customers/{id}#consent")).into_response(),
+        Err(e) => refused(e, staff.tr),
+    }
+}

@@ -1,0 +1,179 @@
+//! A journey's page: its step graph with live counts (reached, waiting now), customers still
+//! finishing earlier versions, starting and pausing, and the editor — a draft definition is
+//! drawn before it is published as a new version.
+
+use super::super::page::{Chrome, Page, invalid_text, render_status};
+use super::super::session::{Staff, StaffForm};
+use super::journey_graph::{Graph, layout};
+use super::journeys::json_of;
+use super::{explained, may};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use guanxi_app::journeys;
+use guanxi_domain::access::Action;
+use guanxi_domain::journey::Definition;
+use guanxi_store::StoreError;
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "console/engage/journey.html")]
+struct JourneyPage {
+    c: Chrome,
+    tab: &'static str,
+    id: i64,
+    key: String,
+    name: String,
+    status: String,
+    version: i64,
+    graph: Graph,
+    /// (version, step, waiting now) of customers on earlier versions.
+    earlier: Vec<(i64, String, i64)>,
+    may_edit: bool,
+    /// The editor: the name and definition as typed (the stored ones at first).
+    draft_name: String,
+    draft_definition: String,
+    /// The draft drawn, after a preview.
+    draft_graph: Option<Graph>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Default)]
+struct Outcome {
+    draft: Option<(String, String)>,
+    draft_graph: Option<Graph>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn journey_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Response {
+    if !may(staff, Action::View) {
+        return Page::forbidden(staff.tr).into_response();
+    }
+    let record = match state.store.journey(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound(_)) => return Page::not_found(staff.tr).into_response(),
+        Err(e) => return Page::internal(staff.tr, &e).into_response(),
+    };
+    let (definition, counts) = match (
+        journeys::definition_of(&record),
+        state.store.step_counts(id).await,
+    ) {
+        (Ok(d), Ok(c)) => (d, c),
+        (Err(e), _) | (_, Err(e)) => return Page::internal(staff.tr, &e).into_response(),
+    };
+    let current: HashMap<String, (i64, i64)> = counts
+        .iter()
+        .filter(|c| c.version == record.version)
+        .map(|c| (c.step.clone(), (c.entered, c.now)))
+        .collect();
+    let earlier = counts
+        .iter()
+        .filter(|c| c.version != record.version && c.now > 0)
+        .map(|c| (c.version, c.step.clone(), c.now))
+        .collect();
+    let (draft_name, draft_definition) = outcome.draft.unwrap_or_else(|| {
+        (
+            record.name.clone(),
+            serde_json::to_string_pretty(&definition).unwrap_or_default(),
+        )
+    });
+    render_status(
+        &JourneyPage {
+            c: Chrome::new(staff, "/campaigns"),
+            tab: "journeys",
+            id,
+            graph: layout(&definition, &current, staff.tr),
+            earlier,
+            key: record.key,
+            name: record.name,
+            status: record.status,
+            version: record.version,
+            may_edit: may(staff, Action::Edit),
+            draft_name,
+            draft_definition,
+            draft_graph: outcome.draft_graph,
+            error: outcome.error,
+            notice: outcome.notice,
+        },
+        status,
+    )
+}
+
+pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Response {
+    journey_page(&state, &staff, id, Outcome::default(), StatusCode::OK).await
+}
+
+/// `POST /journeys/{id}`: `intent=preview` draws the draft; `publish` makes it the next
+/// version (customers under way finish the one they started).
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StaffForm { staff, form }: StaffForm,
+) -> Response {
+    let name = form.get("name").to_owned();
+    let typed = form.get("definition").to_owned();
+    let mut outcome = Outcome::default();
+    let value = match json_of(&typed) {
+        Ok(v) => Some(v),
+        Err((at, why)) => {
+            outcome.error = Some(invalid_text(staff.tr, &at, &why));
+            None
+        }
+    };
+    if let Some(value) = value {
+        if form.get("intent") == "preview" {
+            match Definition::parse(&value) {
+                Ok(d) => outcome.draft_graph = Some(layout(&d, &HashMap::new(), staff.tr)),
+                Err(e) => outcome.error = Some(invalid_text(staff.tr, &e.field, &e.reason)),
+            }
+        } else {
+            let principal = &staff.signed_in.principal;
+            match journeys::publish(&state.messaging, principal, id, &name, &value).await {
+                Ok(_) => return Redirect::to(&format!("/journeys/{id}")).into_response(),
+                Err(e) => match explained(e, &staff) {
+                    Ok(text) => outcome.error = Some(text),
+                    Err(page) => return page.into_response(),
+                },
+            }
+        }
+    }
+    let status = if outcome.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    outcome.draft = Some((name, typed));
+    journey_page(&state, &staff, id, outcome, status).await
+}
+
+/// `POST /journeys/{id}/status`: `status=active` lets customers in, `paused` stops entries.
+pub async fn set_status(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StaffForm { staff, form }: StaffForm,
+) -> Response {
+    let principal = &staff.signed_in.principal;
+    match journeys::set_status(&state.messaging, principal, id, form.get("status")).await {
+        Ok(_) => Redirect::to(&format!("/journeys/{id}")).into_response(),
+        Err(e) => match explained(e, &staff) {
+            Ok(text) => {
+                let outcome = Outcome {
+                    error: Some(text),
+                    ..Outcome::default()
+                };
+                journey_page(&state, &staff, id, outcome, StatusCode::BAD_REQUEST).await
+            }
+            Err(page) => page.into_response(),
+        },
+    }
+}
