@@ -360,3 +360,81 @@ async fn a_marketer_uploads_a_taobao_export_and_watches_it_finish() {
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketer_launches_a_campaign_and_starts_a_journey() {
+    let app = TestApp::spawn().await;
+    app.paid_order("o-1", "li@example.com", "88.00", 3).await;
+    let li = app.customer_by("email:li@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    crate::messaging::subscribe(&app, li, "in_app").await;
+    crate::messaging::segment_of(&app, "buyers", "orders >= 1", 1).await;
+    for (key, channel, parts) in [
+        (
+            "news",
+            "in_app",
+            json!({"zh-CN": {"text": "{{ first_name }}，新品上市"}, "en": {"text": "Hi {{ first_name }}, new arrivals"}}),
+        ),
+        (
+            "cart_reminder",
+            "email",
+            json!({"zh-CN": {"subject": "购物车", "text": "还在等您"}}),
+        ),
+        (
+            "cart_coupon",
+            "sms",
+            json!({"zh-CN": {"text": "优惠券 {{ code }}"}}),
+        ),
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/v1/templates",
+                &json!({"key": key, "name": key, "channel": channel,
+                    "content": {"languages": parts, "defaults": {"first_name": "friend", "code": "SPRING"}}}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    }
+    app.staff("mia@shop.cn", "marketer").await;
+    let Some(browser) = Chromium::open(&app, "campaign_and_journey").await else {
+        return;
+    };
+    browser.sign_in("mia@shop.cn", "marketer-password-1").await;
+    browser.click_and_load("#switch-language").await;
+
+    browser.goto("/campaigns").await;
+    browser.fill("#campaign-name", "Spring launch").await;
+    browser
+        .click("#campaign-channel option[value=in_app]")
+        .await;
+    browser.fill("#campaign-segments", "buyers").await;
+    browser.fill("#campaign-template-a", "news").await;
+    browser.click_and_load("#create-campaign").await;
+    let preview = browser.text("#campaign-preview").await;
+    assert!(preview.contains("Hi friend, new arrivals"), "{preview}");
+    assert!(preview.contains("friend，新品上市"), "{preview}");
+    browser.click_and_load("#launch-campaign").await;
+    let notice = browser.text("#campaign-notice").await;
+    assert!(notice.contains("1 queued"), "{notice}");
+    browser.screenshot("campaign-launched-en").await;
+
+    // The example journey (abandoned checkout) is saved as it is offered, drawn and started.
+    browser.goto("/journeys").await;
+    browser.fill("#journey-key", "cart").await;
+    browser.fill("#journey-name", "Abandoned checkout").await;
+    browser.click_and_load("#create-journey").await;
+    for step in ["wait_order", "email", "a_day", "ordered", "sms", "done"] {
+        assert!(
+            browser
+                .has(&format!("svg.journey-graph g[data-step={step}]"))
+                .await,
+            "the graph draws {step}"
+        );
+    }
+    browser.click_and_load("#start-journey").await;
+    assert_eq!(browser.text("#journey-status").await, "Running");
+    browser.screenshot("journey-graph-en").await;
+    browser.close().await;
+    app.stop().await;
+}

@@ -12,6 +12,8 @@ const BOX_H: i64 = 66;
 const GAP_X: i64 = 36;
 const GAP_Y: i64 = 54;
 const MARGIN: i64 = 16;
+/// Room on the left for arrows that skip rows, and their labels.
+const LEFT: i64 = 110;
 
 pub(super) struct Node {
     pub(super) id: String,
@@ -29,6 +31,8 @@ pub(super) struct Edge {
     pub(super) label: String,
     pub(super) label_x: i64,
     pub(super) label_y: i64,
+    /// SVG `text-anchor`: labels left of their arrow end there.
+    pub(super) anchor: &'static str,
 }
 
 pub(super) struct Graph {
@@ -187,12 +191,12 @@ pub(super) fn layout(
         }
     }
     let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as i64;
-    let width = 2 * MARGIN + widest * BOX_W + (widest - 1).max(0) * GAP_X + 60;
+    let width = LEFT + MARGIN + widest * BOX_W + (widest - 1).max(0) * GAP_X + 60;
     let mut place: HashMap<&str, (i64, i64)> = HashMap::new();
     let mut nodes = Vec::new();
     for (r, row) in rows.iter().enumerate() {
         let row_w = row.len() as i64 * BOX_W + (row.len() as i64 - 1) * GAP_X;
-        let left = MARGIN + (widest * BOX_W + (widest - 1) * GAP_X - row_w) / 2;
+        let left = LEFT + (widest * BOX_W + (widest - 1) * GAP_X - row_w) / 2;
         for (i, id) in row.iter().enumerate() {
             let (x, y) = (
                 left + i as i64 * (BOX_W + GAP_X),
@@ -213,6 +217,7 @@ pub(super) fn layout(
         }
     }
     let mut edges = Vec::new();
+    let mut skips = 0;
     for node in &nodes {
         let step = definition.step(&node.id).expect("placed steps exist");
         for (target, label) in exits(&step.kind, tr) {
@@ -220,8 +225,9 @@ pub(super) fn layout(
                 continue;
             };
             let (sx, sy) = (node.x + BOX_W / 2, node.y + BOX_H);
-            let edge = if ty > node.y {
-                // Downwards: a gentle curve from the bottom to the top of the next box.
+            let edge = if ty == node.y + BOX_H + GAP_Y || (ty > node.y && tx != node.x) {
+                // To the next row, or to a box not straight below: a gentle curve from the
+                // bottom to the top of the target.
                 let (ex, ey) = (tx + BOX_W / 2, ty);
                 let mid = (sy + ey) / 2;
                 Edge {
@@ -229,6 +235,21 @@ pub(super) fn layout(
                     label: label.clone(),
                     label_x: (sx + ex) / 2 + 4,
                     label_y: mid - 2,
+                    anchor: "start",
+                }
+            } else if ty > node.y {
+                // Straight down past other boxes: around the left-hand side, each such arrow a
+                // little further out so they do not run together.
+                let (fx, fy) = (node.x, node.y + BOX_H / 2);
+                let ey = ty + BOX_H / 2;
+                let out = node.x.min(tx) - 24 - 12 * (skips % 4);
+                skips += 1;
+                Edge {
+                    path: format!("M{fx},{fy} C{out},{fy} {out},{ey} {tx},{ey}"),
+                    label: label.clone(),
+                    label_x: out - 4,
+                    label_y: (fy + ey) / 2,
+                    anchor: "end",
                 }
             } else {
                 // Back to an earlier row (a loop): around the right-hand side.
@@ -240,6 +261,7 @@ pub(super) fn layout(
                     label: label.clone(),
                     label_x: out - 20,
                     label_y: (fy + ey) / 2,
+                    anchor: "start",
                 }
             };
             edges.push(edge);
