@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use guanxi_domain::CustomerId;
 use guanxi_store::{
     EventFact, FactStore, ItemFact, ItemFilter, OrderFact, PersonFact, ProductLine, StoreResult,
+    Traits,
 };
 use sqlx::any::AnyRow;
 
@@ -196,6 +197,18 @@ impl FactStore for SqlStore {
         up_to: CustomerId,
     ) -> StoreResult<Vec<(CustomerId, String)>> {
         self.trait_facts(Which::Between(after, up_to)).await
+    }
+
+    async fn opened_traits_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<(CustomerId, Traits)>> {
+        self.trait_facts(Which::Between(after, up_to))
+            .await?
+            .into_iter()
+            .map(|(id, json)| Ok((id, crate::sealed::open_traits(&self.vault, &json)?)))
+            .collect()
     }
 
     async fn trait_facts_of(

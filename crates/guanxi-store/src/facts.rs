@@ -131,6 +131,13 @@ pub trait FactStore {
         customers: &[CustomerId],
         names: &[String],
     ) -> StoreResult<Vec<EventFact>>;
+    /// The traits of surviving customers with ids in `(after, up_to]`, by id, personal values
+    /// opened: for work that needs a personal trait of many customers (birthdays).
+    async fn opened_traits_between(
+        &self,
+        after: CustomerId,
+        up_to: CustomerId,
+    ) -> StoreResult<Vec<(CustomerId, crate::Traits)>>;
     /// The stored traits (JSON text, personal values sealed in it) of surviving customers with
     /// ids in `(after, up_to]`, by id.
     async fn trait_facts_between(

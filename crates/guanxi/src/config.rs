@@ -203,7 +203,7 @@ impl Config {
             per_second: self.sms_per_second.max(1),
         });
         let webhook = match (&self.webhook_url, &self.webhook_secret) {
-            (Some(url), Some(secret)) => Some(WebhookConfig {
+            (url, Some(secret)) => Some(WebhookConfig {
                 url: url.clone(),
                 secret: secret.expose_secret().to_owned(),
                 per_second: 50,

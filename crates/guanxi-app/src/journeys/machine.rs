@@ -45,6 +45,19 @@ fn origin(run: &RunRecord, step: &str) -> String {
     )
 }
 
+/// The message a step sends to a run, queued now.
+fn queued(run: &RunRecord, step: &str, channel: Channel, now: Millis) -> NewDelivery {
+    NewDelivery {
+        origin: origin(run, step),
+        customer: run.customer,
+        channel,
+        variant: String::new(),
+        status: DeliveryStatus::Queued,
+        reason: None,
+        run_at: now,
+    }
+}
+
 /// A stable pick among weights for a run at a step.
 fn pick(run: i64, step: &str, weights: &[u32]) -> usize {
     let mut h = (run as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -147,9 +160,14 @@ impl JourneyRunner {
         let current = definition.step(&run.step).map(|s| &s.kind);
         let mut target: String = match (current, event) {
             (None, _) => definition.start.clone(),
-            (Some(StepKind::Wait { next, .. } | StepKind::WaitUntil { next, .. }), None) => {
-                next.clone()
-            }
+            (
+                Some(
+                    StepKind::Wait { next, .. }
+                    | StepKind::WaitUntil { next, .. }
+                    | StepKind::WaitUntilDate { next, .. },
+                ),
+                None,
+            ) => next.clone(),
             (Some(StepKind::WaitFor { timeout, .. }), None) => timeout.clone(),
             (Some(StepKind::WaitFor { then, .. }), Some(_)) => then.clone(),
             // Anything else was interrupted mid-move: take the step again.
@@ -174,6 +192,32 @@ impl JourneyRunner {
                     change.wake_at = Some(self.next_time_of_day(time, now));
                     break;
                 }
+                StepKind::WaitUntilDate {
+                    attribute,
+                    days_before,
+                    time,
+                    every_year,
+                    next,
+                    missing,
+                } => {
+                    let wait = self
+                        .date_wake(
+                            run.customer,
+                            attribute,
+                            *days_before,
+                            time,
+                            *every_year,
+                            now,
+                        )
+                        .await?;
+                    match wait {
+                        Some(at) => {
+                            change.wake_at = Some(at);
+                            break;
+                        }
+                        None => missing.clone().unwrap_or_else(|| next.clone()),
+                    }
+                }
                 StepKind::WaitFor {
                     event,
                     timeout_hours,
@@ -197,15 +241,13 @@ impl JourneyRunner {
                 StepKind::Send { channel, next, .. } => {
                     let channel =
                         Channel::parse(channel).map_err(|e| StoreError::other(e.reason))?;
-                    change.deliveries.push(NewDelivery {
-                        origin: origin(run, &step.id),
-                        customer: run.customer,
-                        channel,
-                        variant: String::new(),
-                        status: DeliveryStatus::Queued,
-                        reason: None,
-                        run_at: now,
-                    });
+                    change.deliveries.push(queued(run, &step.id, channel, now));
+                    next.clone()
+                }
+                StepKind::Webhook { next, .. } => {
+                    change
+                        .deliveries
+                        .push(queued(run, &step.id, Channel::Webhook, now));
                     next.clone()
                 }
                 StepKind::Tag { add, remove, next } => {

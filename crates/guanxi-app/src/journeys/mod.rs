@@ -3,6 +3,7 @@
 //! the store (`runner.rs` follows the event feed and wakes due runs, `machine.rs` moves a run
 //! through its steps).
 
+mod calendar;
 mod machine;
 pub mod runner;
 

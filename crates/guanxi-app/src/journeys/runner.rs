@@ -8,8 +8,8 @@ use super::machine::{Cause, Moved};
 use super::{FEED_CURSOR, definition_of};
 use crate::ingest::{IngestError, Ingestor, WriteItem, WriteOp};
 use crate::messaging::Messaging;
-use guanxi_domain::CustomerId;
 use guanxi_domain::journey::{Definition, Goal, Reentry, StepKind, Trigger};
+use guanxi_domain::{CustomerId, Millis};
 use guanxi_store::{FeedEvent, NewRun, RunRecord, StoreError, StoreResult};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -58,6 +58,8 @@ fn triggers(definition: &Definition, event: &FeedEvent) -> bool {
         }
         Trigger::SegmentEntered(key) => event.name == "Entered Segment" && segment_is(key),
         Trigger::SegmentExited(key) => event.name == "Exited Segment" && segment_is(key),
+        // The calendar starts these (`calendar.rs`), not events.
+        Trigger::Date { .. } | Trigger::Schedule { .. } => false,
     }
 }
 
@@ -96,9 +98,10 @@ impl JourneyRunner {
         let mut report = TickReport::default();
         loop {
             let (events, entered) = self.follow_feed().await?;
+            let dated = self.follow_calendar().await?;
             let moved = self.advance_due().await?;
             report.events += events;
-            report.entered += entered;
+            report.entered += entered + dated;
             report.moved += moved;
             if events == 0 && moved == 0 {
                 return Ok(report);
@@ -163,7 +166,7 @@ impl JourneyRunner {
         }
         // Runs already under way first: an event that starts a run does not also move it.
         self.resume(&events).await?;
-        let entered = self.enter(&active, candidates).await?;
+        let entered = self.enter(&active, candidates, None).await?;
         store.save_cursor(FEED_CURSOR, last).await?;
         Ok((events.len(), entered))
     }
@@ -214,11 +217,13 @@ impl JourneyRunner {
         }
     }
 
-    /// Starts the candidates the journey's re-entry rule lets in.
-    async fn enter(
+    /// Starts the candidates the journey's re-entry rule lets in; with `not_since`, nobody
+    /// who entered at or after it (a calendar firing repeated after a crash).
+    pub(super) async fn enter(
         &self,
         active: &[(i64, i64, Definition)],
         candidates: Vec<NewRun>,
+        not_since: Option<Millis>,
     ) -> StoreResult<u64> {
         let store = self.messaging.store.as_ref();
         let now = self.messaging.clock.now();
@@ -241,6 +246,9 @@ impl JourneyRunner {
                 .into_iter()
                 .map(|(c, at, live)| (c, (at, live)))
                 .collect();
+            mine.retain(|r| {
+                not_since.is_none_or(|t| last.get(&r.customer).is_none_or(|(at, _)| *at < t))
+            });
             mine.retain(|r| match (last.get(&r.customer), definition.reentry) {
                 (None, _) => true,
                 (Some(_), Reentry::Never) => false,

@@ -149,7 +149,7 @@ impl std::fmt::Debug for MessagingConfig {
                 "sms_gateway",
                 &self.sms_gateway.as_ref().map(|g| g.url.as_str()),
             )
-            .field("webhook", &self.webhook.as_ref().map(|w| w.url.as_str()))
+            .field("webhook", &self.webhook.as_ref().map(|w| w.url.as_deref()))
             .field("email_per_second", &self.email_per_second)
             .finish_non_exhaustive()
     }

@@ -24,6 +24,41 @@ pub(super) fn check(d: &Definition) -> Result<(), FieldError> {
         Trigger::SegmentEntered(key) | Trigger::SegmentExited(key) if key.trim().is_empty() => {
             return Err(FieldError::new("trigger", "must name a segment"));
         }
+        Trigger::Date {
+            attribute,
+            days_before,
+            time,
+        } => {
+            date_attribute("trigger.date.attribute", attribute)?;
+            days_ahead("trigger.date.days_before", *days_before)?;
+            time_of_day("trigger.date.time", time)?;
+        }
+        Trigger::Schedule {
+            segment,
+            time,
+            weekdays,
+            month_day,
+        } => {
+            if segment.trim().is_empty() {
+                return Err(FieldError::new(
+                    "trigger.schedule.segment",
+                    "must name a segment",
+                ));
+            }
+            time_of_day("trigger.schedule.time", time)?;
+            if weekdays.iter().any(|d| !(1..=7).contains(d)) {
+                return Err(FieldError::new(
+                    "trigger.schedule.weekdays",
+                    "are 1 (Monday) to 7 (Sunday)",
+                ));
+            }
+            if month_day.is_some_and(|d| !(1..=31).contains(&d)) {
+                return Err(FieldError::new(
+                    "trigger.schedule.month_day",
+                    "must be 1 to 31",
+                ));
+            }
+        }
         _ => {}
     }
     let mut index = HashMap::new();
@@ -68,10 +103,27 @@ pub(super) fn check(d: &Definition) -> Result<(), FieldError> {
                     ));
                 }
             }
-            StepKind::WaitUntil { time, .. } => {
-                NaiveTime::parse_from_str(time, "%H:%M")
-                    .map_err(|_| FieldError::new(at("time"), "must be a time of day, as 10:00"))?;
+            StepKind::WaitUntil { time, .. } => time_of_day(&at("time"), time)?,
+            StepKind::WaitUntilDate {
+                attribute,
+                days_before,
+                time,
+                ..
+            } => {
+                date_attribute(&at("attribute"), attribute)?;
+                days_ahead(&at("days_before"), *days_before)?;
+                time_of_day(&at("time"), time)?;
             }
+            StepKind::Webhook { url: Some(url), .. } => {
+                let parsed = url::Url::parse(url).ok();
+                if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+                    return Err(FieldError::new(
+                        at("url"),
+                        "must be an http or https address",
+                    ));
+                }
+            }
+            StepKind::Webhook { url: None, .. } => {}
             StepKind::WaitFor {
                 event,
                 timeout_hours,
@@ -118,6 +170,29 @@ pub(super) fn check(d: &Definition) -> Result<(), FieldError> {
     }
     reachable(d, &index)?;
     spinning(d, &index)
+}
+
+fn time_of_day(at: &str, time: &str) -> Result<(), FieldError> {
+    NaiveTime::parse_from_str(time, "%H:%M")
+        .map(|_| ())
+        .map_err(|_| FieldError::new(at, "must be a time of day, as 10:00"))
+}
+
+fn days_ahead(at: &str, days: u32) -> Result<(), FieldError> {
+    if days > 365 {
+        return Err(FieldError::new(at, "must be 0 to 365"));
+    }
+    Ok(())
+}
+
+fn date_attribute(at: &str, attribute: &str) -> Result<(), FieldError> {
+    if attribute.trim().is_empty() || attribute.len() > 64 {
+        return Err(FieldError::new(
+            at,
+            "must name a trait holding a date (birthday) or first_order",
+        ));
+    }
+    Ok(())
 }
 
 /// Every step can be reached from the start.
@@ -235,6 +310,44 @@ mod tests {
         assert_eq!(
             Definition::parse(&bad).expect_err("channel").field,
             "steps[3].channel"
+        );
+    }
+
+    #[test]
+    fn calendar_triggers_date_waits_and_webhooks_are_checked() {
+        let with_trigger = |trigger: serde_json::Value| {
+            let mut d = abandoned_checkout();
+            d["trigger"] = trigger;
+            Definition::parse(&d).map(|_| ()).map_err(|e| e.field)
+        };
+        assert_eq!(
+            with_trigger(json!({"date": {"attribute": "birthday"}})),
+            Ok(())
+        );
+        assert_eq!(
+            with_trigger(json!({"date": {"attribute": "birthday", "time": "9am"}})),
+            Err("trigger.date.time".to_owned())
+        );
+        assert_eq!(
+            with_trigger(json!({"schedule": {"segment": "vip", "weekdays": [8]}})),
+            Err("trigger.schedule.weekdays".to_owned())
+        );
+        let d = Definition::parse(&json!({
+            "trigger": {"schedule": {"segment": "vip", "time": "10:00", "month_day": 31}},
+            "start": "w",
+            "steps": [
+                {"id": "w", "type": "wait_until_date", "attribute": "first_order", "next": "hook", "missing": "done"},
+                {"id": "hook", "type": "webhook", "url": "https://crm.example/hook", "next": "done"},
+                {"id": "done", "type": "exit"}
+            ]
+        }))
+        .expect("valid");
+        assert_eq!(d.segments(), ["vip"]);
+        let mut bad = serde_json::to_value(&d).expect("json");
+        bad["steps"][1]["url"] = json!("ftp://crm.example");
+        assert_eq!(
+            Definition::parse(&bad).map_err(|e| e.field),
+            Err("steps[1].url".to_owned())
         );
     }
 

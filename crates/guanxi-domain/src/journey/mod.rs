@@ -2,6 +2,7 @@
 //! journey and a rule for entering again. Parsed and checked here, free of IO; the
 //! application runs them.
 
+pub mod calendar;
 mod check;
 mod step;
 
@@ -26,6 +27,43 @@ pub enum Trigger {
     SegmentEntered(String),
     /// Leaving a segment (by key).
     SegmentExited(String),
+    /// Every year on a date of the customer's: a trait holding a date (`birthday`), or
+    /// `first_order` for the anniversary of their first order; `days_before` it, at `time`.
+    Date {
+        attribute: String,
+        #[serde(default)]
+        days_before: u32,
+        #[serde(default = "nine_o_clock")]
+        time: String,
+    },
+    /// At `time` on the days given (weekdays 1 = Monday … 7, or a day of the month; every day
+    /// when neither), every member of the segment enters.
+    Schedule {
+        segment: String,
+        #[serde(default = "nine_o_clock")]
+        time: String,
+        #[serde(default)]
+        weekdays: Vec<u8>,
+        #[serde(default)]
+        month_day: Option<u8>,
+    },
+}
+
+/// The attribute of a `date` trigger or step that means the first order's anniversary.
+pub const FIRST_ORDER: &str = "first_order";
+
+pub(crate) fn nine_o_clock() -> String {
+    "09:00".to_owned()
+}
+
+impl Trigger {
+    /// When a calendar trigger fires each day it fires, as `HH:MM` shop time.
+    pub fn calendar_time(&self) -> Option<&str> {
+        match self {
+            Self::Date { time, .. } | Self::Schedule { time, .. } => Some(time),
+            _ => None,
+        }
+    }
 }
 
 /// What ends the journey early, as achieved.
@@ -108,7 +146,10 @@ impl Definition {
                 _ => None,
             })
             .collect();
-        if let Trigger::SegmentEntered(key) | Trigger::SegmentExited(key) = &self.trigger {
+        if let Trigger::SegmentEntered(key)
+        | Trigger::SegmentExited(key)
+        | Trigger::Schedule { segment: key, .. } = &self.trigger
+        {
             keys.push(key);
         }
         keys

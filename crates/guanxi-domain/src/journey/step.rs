@@ -29,6 +29,22 @@ pub enum StepKind {
         time: String,
         next: String,
     },
+    /// Waits until the customer's date (`attribute`, as a `date` trigger reads it) comes
+    /// round, `days_before` it at `time`; a date with its year that is still to come is
+    /// waited for as it is unless `every_year`. A customer without the date goes to `missing`
+    /// (or straight on to `next`).
+    WaitUntilDate {
+        attribute: String,
+        #[serde(default)]
+        days_before: u32,
+        #[serde(default = "super::nine_o_clock")]
+        time: String,
+        #[serde(default = "every_year")]
+        every_year: bool,
+        next: String,
+        #[serde(default)]
+        missing: Option<String>,
+    },
     /// Waits for an event; with `correlate`, only one whose property of that name equals the
     /// value the entering event had (the checkout's id). `then` when it comes, `timeout` when
     /// `timeout_hours` pass first.
@@ -67,7 +83,18 @@ pub enum StepKind {
         value: Value,
         next: String,
     },
+    /// Calls the shop's own system: a signed POST naming the journey, step and customer, to
+    /// `url` (or the configured webhook address), retried like any message.
+    Webhook {
+        #[serde(default)]
+        url: Option<String>,
+        next: String,
+    },
     Exit,
+}
+
+fn every_year() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,15 +118,17 @@ pub enum Condition {
 
 impl StepKind {
     /// Every step type, as definitions name them.
-    pub const KEYS: [&'static str; 9] = [
+    pub const KEYS: [&'static str; 11] = [
         "wait",
         "wait_until",
+        "wait_until_date",
         "wait_for",
         "branch",
         "split",
         "send",
         "tag",
         "set_trait",
+        "webhook",
         "exit",
     ];
 
@@ -108,12 +137,14 @@ impl StepKind {
         match self {
             Self::Wait { .. } => "wait",
             Self::WaitUntil { .. } => "wait_until",
+            Self::WaitUntilDate { .. } => "wait_until_date",
             Self::WaitFor { .. } => "wait_for",
             Self::Branch { .. } => "branch",
             Self::Split { .. } => "split",
             Self::Send { .. } => "send",
             Self::Tag { .. } => "tag",
             Self::SetTrait { .. } => "set_trait",
+            Self::Webhook { .. } => "webhook",
             Self::Exit => "exit",
         }
     }
@@ -122,7 +153,10 @@ impl StepKind {
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            Self::Wait { .. } | Self::WaitUntil { .. } | Self::WaitFor { .. }
+            Self::Wait { .. }
+                | Self::WaitUntil { .. }
+                | Self::WaitUntilDate { .. }
+                | Self::WaitFor { .. }
         )
     }
 
@@ -133,7 +167,11 @@ impl StepKind {
             | Self::WaitUntil { next, .. }
             | Self::Send { next, .. }
             | Self::Tag { next, .. }
-            | Self::SetTrait { next, .. } => vec![next],
+            | Self::SetTrait { next, .. }
+            | Self::Webhook { next, .. } => vec![next],
+            Self::WaitUntilDate { next, missing, .. } => std::iter::once(next.as_str())
+                .chain(missing.as_deref())
+                .collect(),
             Self::WaitFor { then, timeout, .. } => vec![then, timeout],
             Self::Branch { yes, no, .. } => vec![yes, no],
             Self::Split { arms } => arms.iter().map(|a| a.next.as_str()).collect(),

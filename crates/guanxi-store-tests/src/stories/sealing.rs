@@ -137,6 +137,16 @@ async fn assert_reads_plain(store: &dyn Store, id: CustomerId) {
     assert_eq!(found, [id], "found by whole name");
     let events = store.customer_events(id, None, 10).await.expect("events");
     assert_eq!(events[0].properties, viewed());
+    // Work over many customers that needs a personal trait (birthdays) reads it opened.
+    let opened = store
+        .opened_traits_between(CustomerId(id.0 - 1), id)
+        .await
+        .expect("opened traits");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        opened[0].1.get("birthday"),
+        Some(&Value::from("1990-05-01"))
+    );
 }
 
 pub async fn personal_data_is_sealed_at_rest(db: &TestDb) {

@@ -2,6 +2,7 @@
 //! through a gateway and signed webhooks (a local HTTP receiver), and the links in messages.
 
 mod ab_test;
+mod calendar;
 mod campaign;
 mod channels;
 mod faults;

@@ -38,6 +38,8 @@ pub struct Outgoing<'a> {
     /// The unsubscribe page; marketing only.
     pub unsubscribe_url: Option<&'a str>,
     pub transactional: bool,
+    /// Where a webhook goes when not to the configured address (a journey step's own).
+    pub url: Option<&'a str>,
 }
 
 impl Outgoing<'_> {

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
-    pub url: String,
+    /// The default address; journey steps may name their own.
+    pub url: Option<String>,
     pub secret: String,
     pub per_second: u32,
     pub timeout: Duration,
@@ -57,6 +58,11 @@ impl Sender for WebhookSender {
 
     async fn send(&self, message: &Outgoing<'_>) -> Result<(), SendError> {
         let d = message.delivery;
+        let url = message.url.or(self.config.url.as_deref()).ok_or_else(|| {
+            SendError::Permanent(
+                "no webhook address: set webhook_url or give the step a url".into(),
+            )
+        })?;
         let body = json!({
             "id": d.id,
             "type": "message",
@@ -70,7 +76,7 @@ impl Sender for WebhookSender {
         let timestamp = chrono::Utc::now().timestamp();
         let response = self
             .http
-            .post(&self.config.url)
+            .post(url)
             .header("Content-Type", "application/json")
             .header("X-Guanxi-Delivery", d.id.to_string())
             .header(

@@ -181,6 +181,7 @@ impl Dispatcher {
                 rendered: &rendered,
                 unsubscribe_url: (!transactional).then_some(unsubscribe.as_str()),
                 transactional,
+                url: plan.url.as_deref(),
             })
             .await
     }

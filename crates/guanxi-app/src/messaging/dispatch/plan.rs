@@ -1,6 +1,6 @@
 //! What an origin sends: a campaign's templates per variant and, for an A/B test whose time
 //! is up, the winner (chosen once per server; the rest of the audience is moved to it); a
-//! journey step's template (`journey:ID:VERSION:STEP:RUN`).
+//! journey step's template or webhook address (`journey:ID:VERSION:STEP:RUN`).
 
 use super::Dispatcher;
 use crate::messaging::campaign::{UNDECIDED, results, spec_of};
@@ -18,6 +18,8 @@ pub(super) struct Plan {
     pub(super) templates: HashMap<String, TemplateContent>,
     /// An A/B test's winner, once chosen: what undecided deliveries get.
     pub(super) winner: Option<String>,
+    /// Where a journey's webhook step posts, when it names its own address.
+    pub(super) url: Option<String>,
 }
 
 impl Plan {
@@ -74,6 +76,7 @@ impl Dispatcher {
             purpose: spec.purpose(),
             templates,
             winner,
+            url: None,
         }))
     }
 
@@ -94,18 +97,33 @@ impl Dispatcher {
         };
         let definition: Definition = serde_json::from_str(&definition)
             .map_err(|e| StoreError::other(format!("stored journey {id} is corrupt: {e}")))?;
-        let Some(StepKind::Send { template, .. }) = definition.step(step).map(|s| &s.kind) else {
-            return Ok(None);
-        };
         let mut templates = HashMap::new();
-        if let Some(content) = self.template_content(template).await? {
-            templates.insert(UNDECIDED.to_owned(), content);
+        match definition.step(step).map(|s| &s.kind) {
+            Some(StepKind::Send { template, .. }) => {
+                if let Some(content) = self.template_content(template).await? {
+                    templates.insert(UNDECIDED.to_owned(), content);
+                }
+                Ok(Some(Plan {
+                    purpose: Purpose::Marketing,
+                    templates,
+                    winner: None,
+                    url: None,
+                }))
+            }
+            // A call to the shop's own system: no message text, no consent to ask.
+            Some(StepKind::Webhook { url, .. }) => {
+                let mut content = TemplateContent::default();
+                content.languages.insert("zh-CN".into(), Default::default());
+                templates.insert(UNDECIDED.to_owned(), content);
+                Ok(Some(Plan {
+                    purpose: Purpose::Transactional,
+                    templates,
+                    winner: None,
+                    url: url.clone(),
+                }))
+            }
+            _ => Ok(None),
         }
-        Ok(Some(Plan {
-            purpose: Purpose::Marketing,
-            templates,
-            winner: None,
-        }))
     }
 
     async fn template_content(&self, key: &str) -> StoreResult<Option<TemplateContent>> {

@@ -65,6 +65,19 @@ fn summary(kind: &StepKind, tr: Tr) -> String {
             }
         }
         StepKind::WaitUntil { time, .. } => time.clone(),
+        StepKind::WaitUntilDate {
+            attribute,
+            days_before,
+            time,
+            ..
+        } => match days_before {
+            0 => format!("{attribute} · {time}"),
+            days => format!("{attribute} −{days}d · {time}"),
+        },
+        StepKind::Webhook { url, .. } => url
+            .as_deref()
+            .map(|u| u.split('?').next().unwrap_or(u).to_owned())
+            .unwrap_or_else(|| tr.get("journeys.default_webhook").to_owned()),
         StepKind::WaitFor {
             event,
             timeout_hours,
@@ -100,6 +113,14 @@ fn exits(kind: &StepKind, tr: Tr) -> Vec<(String, String)> {
         StepKind::WaitFor { then, timeout, .. } => vec![
             (then.clone(), tr.get("journeys.edge_then").to_owned()),
             (timeout.clone(), tr.get("journeys.edge_timeout").to_owned()),
+        ],
+        StepKind::WaitUntilDate {
+            next,
+            missing: Some(missing),
+            ..
+        } => vec![
+            (next.clone(), tr.get("journeys.edge_on_the_day").to_owned()),
+            (missing.clone(), tr.get("journeys.edge_no_date").to_owned()),
         ],
         StepKind::Branch { yes, no, .. } => vec![
             (yes.clone(), tr.get("journeys.edge_yes").to_owned()),
