@@ -2,6 +2,7 @@
 //! line flags; later wins. A value passed in, never a global.
 
 use anyhow::Context;
+use guanxi_domain::messaging::{FrequencyCap, QuietHours};
 use guanxi_domain::{Currency, DefaultRegion, ShopTimeZone};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -56,6 +57,15 @@ pub struct Config {
     /// Where webhook messages go and the secret they are signed with.
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
+    /// Marketing messages a customer may get: `5/7d` over all channels, `sms:2/7d` on one.
+    pub frequency_caps: String,
+    /// When SMS and e-mail wait (shop time), `21:00-08:00`; `off` for never.
+    pub sms_quiet_hours: String,
+    pub email_quiet_hours: String,
+    /// What a message costs, for ROI: `sms:0.05, email:0.001` in the shop currency.
+    pub message_costs: String,
+    /// Attribution windows in days over the defaults: `email.clicked:5, sms.sent:1`.
+    pub attribution_windows: String,
 }
 
 impl Default for Config {
@@ -84,6 +94,11 @@ impl Default for Config {
             sms_reply_token: None,
             webhook_url: None,
             webhook_secret: None,
+            frequency_caps: "5/7d".into(),
+            sms_quiet_hours: "21:00-08:00".into(),
+            email_quiet_hours: "off".into(),
+            message_costs: "sms:0.05".into(),
+            attribution_windows: String::new(),
         }
     }
 }
@@ -175,6 +190,20 @@ impl Config {
         if let Some(v) = var("GUANXI_WEBHOOK_SECRET") {
             config.webhook_secret = Some(SecretString::from(v));
         }
+        for (name, field) in [
+            ("GUANXI_FREQUENCY_CAPS", &mut config.frequency_caps),
+            ("GUANXI_SMS_QUIET_HOURS", &mut config.sms_quiet_hours),
+            ("GUANXI_EMAIL_QUIET_HOURS", &mut config.email_quiet_hours),
+            ("GUANXI_MESSAGE_COSTS", &mut config.message_costs),
+            (
+                "GUANXI_ATTRIBUTION_WINDOWS",
+                &mut config.attribution_windows,
+            ),
+        ] {
+            if let Some(v) = var(name) {
+                *field = v;
+            }
+        }
         config.messaging()?;
         config.settings()?;
         Ok(config)
@@ -186,6 +215,8 @@ impl Config {
     pub fn messaging(&self) -> anyhow::Result<guanxi_app::messaging::MessagingConfig> {
         use guanxi_app::messaging::channels::{SmsGatewayConfig, WebhookConfig};
         use secrecy::ExposeSecret;
+        let currency =
+            Currency::parse(&self.currency).map_err(|e| anyhow::anyhow!("currency: {e}"))?;
         let headers: Vec<(String, String)> = match &self.sms_gateway_headers {
             Some(json) => serde_json::from_str::<std::collections::BTreeMap<String, String>>(
                 json.expose_secret(),
@@ -226,7 +257,15 @@ impl Config {
                 .sms_reply_token
                 .as_ref()
                 .map(|s| s.expose_secret().to_owned()),
-            ..guanxi_app::messaging::MessagingConfig::default()
+            sms_quiet_hours: quiet_hours(&self.sms_quiet_hours)?,
+            email_quiet_hours: quiet_hours(&self.email_quiet_hours)?,
+            caps: FrequencyCap::parse_list(&self.frequency_caps).map_err(field_error)?,
+            attribution: guanxi_app::messaging::attribution::Windows::parse(
+                &self.attribution_windows,
+            )
+            .map_err(field_error)?,
+            costs: guanxi_app::messaging::parse_costs(&self.message_costs, currency)
+                .map_err(field_error)?,
         })
     }
 
@@ -243,7 +282,7 @@ impl Config {
             }
             _ => ShopTimeZone::parse(&self.time_zone),
         }
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.reason))?;
+        .map_err(field_error)?;
         Ok(guanxi_app::Settings {
             shop_name: self.shop_name.trim().to_owned(),
             region,
@@ -253,6 +292,18 @@ impl Config {
             rfm: guanxi_app::settings::RfmLines::default(),
         })
     }
+}
+
+/// Quiet hours as configured; `off` (or blank) for none.
+fn quiet_hours(raw: &str) -> anyhow::Result<Option<QuietHours>> {
+    match raw.trim() {
+        "" | "off" | "none" => Ok(None),
+        text => QuietHours::parse(text).map(Some).map_err(field_error),
+    }
+}
+
+fn field_error(e: guanxi_domain::FieldError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.field, e.reason)
 }
 
 #[cfg(test)]
@@ -269,6 +320,43 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:7000");
         assert_eq!(config.currency, "USD");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn caps_quiet_hours_costs_and_windows_are_read() {
+        let env = HashMap::from([
+            (
+                "GUANXI_FREQUENCY_CAPS".to_string(),
+                "3/7d, sms:1/1d".to_string(),
+            ),
+            (
+                "GUANXI_EMAIL_QUIET_HOURS".to_string(),
+                "22:00-07:00".to_string(),
+            ),
+            ("GUANXI_SMS_QUIET_HOURS".to_string(), "off".to_string()),
+            (
+                "GUANXI_MESSAGE_COSTS".to_string(),
+                "sms:0.04, email:0.01".to_string(),
+            ),
+        ]);
+        let config = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect("loads");
+        let messaging = config.messaging().expect("messaging");
+        assert_eq!(messaging.caps.len(), 2);
+        assert!(messaging.sms_quiet_hours.is_none());
+        assert_eq!(
+            messaging.email_quiet_hours.map(|q| q.text()),
+            Some("22:00-07:00".to_owned())
+        );
+        use guanxi_domain::messaging::Channel;
+        assert_eq!(messaging.cost_per_message(Channel::Sms), 4);
+        assert_eq!(messaging.cost_per_message(Channel::Email), 1);
+        let defaults = Config::default().messaging().expect("defaults");
+        assert!(defaults.sms_quiet_hours.is_some() && defaults.email_quiet_hours.is_none());
+        assert_eq!(defaults.cost_per_message(Channel::Sms), 5);
+
+        let env = HashMap::from([("GUANXI_FREQUENCY_CAPS".to_string(), "lots".to_string())]);
+        let err = Config::load(Path::new("/nonexistent/guanxi.toml"), &env).expect_err("bad");
+        assert!(err.to_string().contains("frequency_caps"), "{err}");
     }
 
     #[test]

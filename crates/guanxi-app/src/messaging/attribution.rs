@@ -44,6 +44,31 @@ impl Default for Windows {
 }
 
 impl Windows {
+    /// The defaults with the configured windows laid over them: `email.clicked:5,
+    /// sms.sent:2` (days; 0 turns a kind off).
+    pub fn parse(raw: &str) -> Result<Self, guanxi_domain::FieldError> {
+        let mut windows = Self::default();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || {
+                guanxi_domain::FieldError::new(
+                    "attribution_windows",
+                    format!("{part:?} is not a window: write email.clicked:5 (days)"),
+                )
+            };
+            let (touch, days) = part.split_once(':').ok_or_else(bad)?;
+            let (channel, kind) = touch.trim().split_once('.').ok_or_else(bad)?;
+            let kind = match kind {
+                "clicked" => TouchKind::Clicked,
+                "opened" => TouchKind::Opened,
+                "sent" => TouchKind::Sent,
+                _ => return Err(bad()),
+            };
+            let days = days.trim().parse().map_err(|_| bad())?;
+            windows.set(Channel::parse(channel)?, kind, days);
+        }
+        Ok(windows)
+    }
+
     pub fn set(&mut self, channel: Channel, kind: TouchKind, days: u32) {
         self.days.insert((channel, kind), days);
     }
@@ -105,6 +130,26 @@ pub fn attribute(orders: &[OrderFact], touches: &[Touch], windows: &Windows) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_windows_lie_over_the_defaults() {
+        let windows = Windows::parse("email.clicked:7, sms.sent:0").expect("windows");
+        assert_eq!(
+            windows.window_ms(Channel::Email, TouchKind::Clicked),
+            Some(7 * DAY_MS)
+        );
+        assert_eq!(
+            windows.window_ms(Channel::Sms, TouchKind::Sent),
+            None,
+            "off"
+        );
+        assert_eq!(
+            windows.window_ms(Channel::Email, TouchKind::Opened),
+            Some(DAY_MS),
+            "a default kept"
+        );
+        assert!(Windows::parse("email.viewed:3").is_err());
+    }
     use guanxi_domain::CustomerId;
     use guanxi_domain::messaging::DeliveryStatus;
 

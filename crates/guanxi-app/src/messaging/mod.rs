@@ -155,6 +155,28 @@ impl std::fmt::Debug for MessagingConfig {
     }
 }
 
+/// Costs per message as configured: `sms:0.05, email:0.001` in the shop's currency.
+pub fn parse_costs(
+    raw: &str,
+    currency: guanxi_domain::Currency,
+) -> Result<Vec<(Channel, i64)>, FieldError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (channel, amount) = part.split_once(':').ok_or_else(|| {
+                FieldError::new(
+                    "message_costs",
+                    format!("{part:?} is not a cost: write sms:0.05"),
+                )
+            })?;
+            let amount = guanxi_domain::money::Money::parse(amount, currency)
+                .map_err(|e| FieldError::new("message_costs", e.reason))?;
+            Ok((Channel::parse(channel.trim())?, amount.minor()))
+        })
+        .collect()
+}
+
 impl MessagingConfig {
     pub fn cost_per_message(&self, channel: Channel) -> i64 {
         self.costs

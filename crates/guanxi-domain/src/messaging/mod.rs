@@ -67,4 +67,59 @@ impl FrequencyCap {
     pub fn window_ms(&self) -> i64 {
         i64::from(self.days) * 86_400_000
     }
+
+    /// Caps as configured: `5/7d` (all channels) and `sms:2/7d` (one), separated by commas;
+    /// blank for none.
+    pub fn parse_list(raw: &str) -> Result<Vec<Self>, FieldError> {
+        let bad = |part: &str| {
+            FieldError::new(
+                "frequency_caps",
+                format!("{part:?} is not a cap: write 5/7d or sms:2/7d"),
+            )
+        };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|part| {
+                let (channel, cap) = match part.split_once(':') {
+                    Some((c, cap)) => (Some(Channel::parse(c.trim())?), cap),
+                    None => (None, part),
+                };
+                let (max, days) = cap.split_once('/').ok_or_else(|| bad(part))?;
+                let days = days.trim().strip_suffix('d').ok_or_else(|| bad(part))?;
+                match (max.trim().parse(), days.parse::<u32>()) {
+                    (Ok(max), Ok(days)) if days > 0 => Ok(Self { channel, max, days }),
+                    _ => Err(bad(part)),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_are_read_as_configured() {
+        let caps = FrequencyCap::parse_list("5/7d, sms:2/1d").expect("caps");
+        assert_eq!(
+            caps,
+            [
+                FrequencyCap {
+                    channel: None,
+                    max: 5,
+                    days: 7
+                },
+                FrequencyCap {
+                    channel: Some(Channel::Sms),
+                    max: 2,
+                    days: 1
+                },
+            ]
+        );
+        assert!(FrequencyCap::parse_list("").expect("none").is_empty());
+        assert!(FrequencyCap::parse_list("5 per week").is_err());
+        assert!(FrequencyCap::parse_list("fax:1/1d").is_err());
+    }
 }
