@@ -11,10 +11,14 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use guanxi_app::messaging::consent;
 use serde_json::{Value, json};
-use subtle::ConstantTimeEq;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/sms/replies", post(replies))
+    Router::new()
+        .route("/webhooks/sms/replies", post(replies))
+        .route(
+            "/webhooks/deliveries",
+            post(crate::delivery_reports::receive),
+        )
 }
 
 fn text_of<'a>(reply: &'a Value, keys: &[&str]) -> Option<&'a str> {
@@ -27,18 +31,7 @@ async fn replies(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let Some(expected) = state.messaging.config.sms_reply_token.as_deref() else {
-        return Err(ApiError::NotFound("route"));
-    };
-    let given = headers
-        .get("x-guanxi-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(ApiError::Unauthorized(
-            "the X-Guanxi-Token header is missing or wrong",
-        ));
-    }
+    crate::provider_token::require(&headers, state.messaging.config.sms_reply_token.as_deref())?;
     let bytes = body::read(&headers, body, 64 * 1024).await?;
     let parsed: Value = body::json(&bytes)?;
     let replies = match parsed {

@@ -54,6 +54,8 @@ pub struct Config {
     pub sms_per_second: u32,
     /// The token the gateway pushes SMS replies with (`X-Guanxi-Token`).
     pub sms_reply_token: Option<SecretString>,
+    /// The token e-mail relays and SMS gateways push delivery reports with (`X-Guanxi-Token`).
+    pub report_token: Option<SecretString>,
     /// Where webhook messages go and the secret they are signed with.
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
@@ -92,6 +94,7 @@ impl Default for Config {
             sms_gateway_body: r#"{"to": {{ phone|tojson }}, "text": {{ text|tojson }}}"#.into(),
             sms_per_second: 20,
             sms_reply_token: None,
+            report_token: None,
             webhook_url: None,
             webhook_secret: None,
             frequency_caps: "5/7d".into(),
@@ -184,6 +187,9 @@ impl Config {
         if let Some(v) = var("GUANXI_SMS_REPLY_TOKEN") {
             config.sms_reply_token = Some(SecretString::from(v));
         }
+        if let Some(v) = var("GUANXI_REPORT_TOKEN") {
+            config.report_token = Some(SecretString::from(v));
+        }
         if let Some(v) = var("GUANXI_WEBHOOK_URL") {
             config.webhook_url = Some(v);
         }
@@ -255,6 +261,10 @@ impl Config {
             webhook,
             sms_reply_token: self
                 .sms_reply_token
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned()),
+            report_token: self
+                .report_token
                 .as_ref()
                 .map(|s| s.expose_secret().to_owned()),
             sms_quiet_hours: quiet_hours(&self.sms_quiet_hours)?,

@@ -12,6 +12,7 @@ pub mod channels;
 pub mod consent;
 mod dispatch;
 pub mod links;
+pub mod reports;
 pub mod template;
 pub mod templates;
 mod timeline;
@@ -111,7 +112,7 @@ impl Clock {
 }
 
 /// How this server sends, from the configuration. Its `Debug` leaves out the secrets (the
-/// SMTP URL's password, gateway headers, webhook secret, reply token).
+/// SMTP URL's password, gateway headers, webhook secret, reply and report tokens).
 #[derive(Clone)]
 pub struct MessagingConfig {
     /// Where links in messages point: the console's public address.
@@ -128,6 +129,8 @@ pub struct MessagingConfig {
     pub webhook: Option<channels::WebhookConfig>,
     /// The token the SMS gateway sends replies with; none: replies are not accepted.
     pub sms_reply_token: Option<String>,
+    /// The token relays and gateways send delivery reports with; none: not accepted.
+    pub report_token: Option<String>,
     /// Quiet hours per channel: SMS by default 21:00–08:00 in the shop's time zone.
     pub sms_quiet_hours: Option<QuietHours>,
     pub email_quiet_hours: Option<QuietHours>,
@@ -196,6 +199,7 @@ impl Default for MessagingConfig {
             sms_gateway: None,
             webhook: None,
             sms_reply_token: None,
+            report_token: None,
             sms_quiet_hours: Some(QuietHours::evenings_and_nights()),
             email_quiet_hours: None,
             caps: vec![FrequencyCap {

@@ -12,11 +12,16 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-fn shanghai(at: &str) -> i64 {
+pub(super) fn shanghai(at: &str) -> i64 {
     guanxi_domain::time::parse_timestamp(at, ShopTimeZone::CHINA).expect("time")
 }
 
-async fn customer_with_phone(app: &TestApp, order: &str, phone: &str, name: &str) -> i64 {
+pub(super) async fn customer_with_phone(
+    app: &TestApp,
+    order: &str,
+    phone: &str,
+    name: &str,
+) -> i64 {
     let (status, body) = app
         .post("/api/v1/orders", &json!({"source": "api", "external_id": order, "status": "paid", "currency": "CNY", "total": "50.00",
             "created_at": chrono::Utc::now().to_rfc3339(), "customer": {"phone": phone, "name": name}, "items": []}))
@@ -27,7 +32,7 @@ async fn customer_with_phone(app: &TestApp, order: &str, phone: &str, name: &str
         .expect("id")
 }
 
-async fn campaign(app: &TestApp, channel: &str, template: &str) -> i64 {
+pub(super) async fn campaign(app: &TestApp, channel: &str, template: &str) -> i64 {
     let (status, created) = app
         .post("/api/v1/campaigns", &json!({"name": template, "channel": channel, "spec": {"audience": {"segments": ["phones"]}, "variants": [{"key": "a", "template": template}]}}))
         .await;
@@ -40,7 +45,7 @@ async fn campaign(app: &TestApp, channel: &str, template: &str) -> i64 {
     id
 }
 
-async fn counts(app: &TestApp, id: i64) -> Value {
+pub(super) async fn counts(app: &TestApp, id: i64) -> Value {
     app.get(&format!("/api/v1/campaigns/{id}/results")).await.1["counts"].clone()
 }
 

@@ -8,6 +8,7 @@ mod channels;
 mod faults;
 mod journey;
 mod receiver;
+mod reports;
 mod smtp_sink;
 
 use crate::helpers::TestApp;
