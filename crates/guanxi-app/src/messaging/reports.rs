@@ -62,12 +62,11 @@ pub async fn report(
         Outcome::Complained => Some("complained"),
         _ => None,
     };
-    if let Some(why) = suppress_as {
-        if let Some(kind) = super::channels::address_kind(delivery.channel) {
-            let found = store.contact_addresses(kind, &[delivery.customer]).await?;
-            for (_, address) in found {
-                store.suppress(delivery.channel, &address, why, now).await?;
-            }
+    let kind = super::channels::address_kind(delivery.channel);
+    if let (Some(why), Some(kind)) = (suppress_as, kind) {
+        let found = store.contact_addresses(kind, &[delivery.customer]).await?;
+        for (_, address) in found {
+            store.suppress(delivery.channel, &address, why, now).await?;
         }
     }
     if outcome == Outcome::Complained {
