@@ -199,7 +199,7 @@ pub async fn unsuppress(
 }
 
 /// An e-mail address or phone number as identities store it (lower-cased, E.164).
-fn normalised_address(
+pub(crate) fn normalised_address(
     messaging: &Messaging,
     channel: Channel,
     raw: &str,

@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             templates::delete
         ))
         .routes(routes!(templates::preview))
+        .routes(routes!(templates::test_send))
         .routes(routes!(campaigns::list, campaigns::create))
         .routes(routes!(campaigns::get_campaign, campaigns::update))
         .routes(routes!(campaigns::launch))

@@ -181,3 +181,40 @@ pub async fn preview(
             .collect(),
     ))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    /// An e-mail address or phone number (ignored for webhooks, which go to the configured
+    /// address). In-app templates cannot be test-sent: preview them.
+    to: String,
+    /// `zh-CN` or `en`; the template's first language otherwise.
+    language: Option<String>,
+    /// Render with this customer's values (revealed, the reveal audited).
+    customer: Option<i64>,
+}
+
+/// Sends the template once, now, to `to`, its subject marked as a test; outside the queue,
+/// so consent and caps do not apply. Audited without the address.
+#[utoipa::path(post, path = "/api/v1/templates/{id}/test", tag = "messaging", params(("id" = i64, Path)), request_body = TestBody,
+    responses((status = 204), (status = 400, description = "error.field: to (the address, or why the test did not go), language"), (status = 404)))]
+pub async fn test_send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let principal = auth::api_principal(&state, &headers).await?;
+    let bytes = body::read(&headers, body, 4 * 1024).await?;
+    let body: TestBody = body::json(&bytes)?;
+    templates::test_send(
+        &state.messaging,
+        &principal,
+        id,
+        &body.to,
+        body.language.as_deref(),
+        body.customer.map(CustomerId),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

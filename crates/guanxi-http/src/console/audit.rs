@@ -43,6 +43,7 @@ pub(super) const ACTIONS: &[&str] = &[
     "template.create",
     "template.update",
     "template.delete",
+    "template.test_send",
     "campaign.create",
     "campaign.update",
     "campaign.launch",

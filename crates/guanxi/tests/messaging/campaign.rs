@@ -4,6 +4,7 @@
 use super::count;
 use super::smtp_sink::SmtpSink;
 use crate::helpers::TestApp;
+use guanxi_store::AuditStore;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::json;
@@ -236,4 +237,55 @@ async fn a_campaign_reaches_consenting_customers_once_and_its_link_unsubscribes(
         "{names:?}"
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_template_test_goes_once_to_the_address_typed_marked_as_a_test() {
+    let sink = match SmtpSink::start().await {
+        Ok(sink) => sink,
+        Err(why) => {
+            eprintln!("skipped: no SMTP server for the messaging tests: {why}");
+            return;
+        }
+    };
+    let app =
+        TestApp::spawn_with_config(|c| c.smtp_url = Some(SecretString::from(sink.url.clone())))
+            .await;
+    let (status, body) = app
+        .post("/api/v1/templates", &json!({"key": "news", "name": "News", "channel": "email",
+            "content": {"languages": {"zh-CN": {"subject": "{{ name }}，新品", "text": "新品上市"},
+                "en": {"subject": "New in, {{ name }}", "text": "New arrivals"}}, "defaults": {"name": "friend"}}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().expect("id");
+    let test = format!("/api/v1/templates/{id}/test");
+    let (status, body) = app.post(&test, &json!({"to": "not an address"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "to", "{body}");
+    let (status, body) = app
+        .post(&test, &json!({"to": "QA@Example.com", "language": "en"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let mail = sink.wait_for(1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].header("To").as_deref(), Some("qa@example.com"));
+    // "[测试 Test] …", its Chinese part encoded as RFC 2047 asks.
+    let subject = mail[0].header("Subject").unwrap_or_default();
+    assert!(subject.ends_with("Test] New in, friend"), "{subject}");
+    assert!(subject.contains("W+a1i+ivlQ=="), "{subject}");
+    let audit = app
+        .store
+        .audit_entries(&guanxi_store::AuditQuery {
+            action: Some("template.test_send".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1, "the test is audited");
+    assert!(
+        !audit[0].detail.to_string().contains("example.com"),
+        "without the address: {:?}",
+        audit[0].detail
+    );
 }

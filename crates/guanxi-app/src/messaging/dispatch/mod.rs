@@ -6,6 +6,7 @@
 mod attempt;
 mod pacing;
 mod plan;
+mod test_send;
 
 use super::Messaging;
 use super::campaign::UNDECIDED;

@@ -58,7 +58,10 @@ struct TemplatePage {
     preview: Vec<Shown>,
     /// The customer the preview was for, as typed.
     preview_customer: String,
-    saved: bool,
+    /// The address a test went to, as typed.
+    test_to: String,
+    /// What a save or a test did.
+    notice: Option<String>,
 }
 
 fn channels() -> Vec<&'static str> {
@@ -141,6 +144,18 @@ pub async fn create(
     .await
 }
 
+/// The customer typed for a preview or test (`1024` or `#1024`), if any.
+fn customer_of(typed: &str, staff: &Staff) -> Result<Option<CustomerId>, String> {
+    match typed.trim() {
+        "" => Ok(None),
+        typed => typed
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .map(|id| Some(CustomerId(id)))
+            .map_err(|_| invalid_text(staff.tr, "preview_customer", "is not a customer number")),
+    }
+}
+
 /// What the template page shows besides the stored template.
 #[derive(Default)]
 struct Outcome {
@@ -148,7 +163,8 @@ struct Outcome {
     error: Option<String>,
     preview: Vec<Shown>,
     preview_customer: String,
-    saved: bool,
+    test_to: String,
+    notice: Option<String>,
 }
 
 async fn template_page(
@@ -191,7 +207,8 @@ async fn template_page(
             error: outcome.error,
             preview: outcome.preview,
             preview_customer: outcome.preview_customer,
-            saved: outcome.saved,
+            test_to: outcome.test_to,
+            notice: outcome.notice,
         },
         status,
     )
@@ -244,18 +261,29 @@ pub async fn edit(
             return template_page(&state, &staff, id, outcome, StatusCode::BAD_REQUEST).await;
         }
     };
-    let result = if form.get("intent") == "preview" {
-        let customer = match outcome.preview_customer.as_str() {
-            "" => Ok(None),
-            typed => typed
-                .trim_start_matches('#')
-                .parse::<i64>()
-                .map(|id| Some(CustomerId(id)))
-                .map_err(|_| {
-                    invalid_text(staff.tr, "preview_customer", "is not a customer number")
-                }),
+    let result = if form.get("intent") == "test" {
+        outcome.test_to = form.get("test_to").to_owned();
+        let customer = match customer_of(&outcome.preview_customer, &staff) {
+            Ok(c) => c,
+            Err(text) => {
+                outcome.error = Some(text);
+                outcome.draft = Some(draft);
+                return template_page(&state, &staff, id, outcome, StatusCode::BAD_REQUEST).await;
+            }
         };
-        match customer {
+        let language = Some(form.get("test_language")).filter(|l| !l.is_empty());
+        templates::test_send(
+            messaging,
+            principal,
+            id,
+            &outcome.test_to,
+            language,
+            customer,
+        )
+        .await
+        .map(|()| outcome.notice = Some(staff.tr.get("templates.test_sent").to_owned()))
+    } else if form.get("intent") == "preview" {
+        match customer_of(&outcome.preview_customer, &staff) {
             Err(text) => {
                 outcome.error = Some(text);
                 Ok(())
@@ -272,7 +300,7 @@ pub async fn edit(
     } else {
         templates::update(messaging, principal, id, &checked)
             .await
-            .map(|_| outcome.saved = true)
+            .map(|_| outcome.notice = Some(staff.tr.get("templates.saved").to_owned()))
     };
     let status = match result {
         Ok(()) if outcome.error.is_none() => StatusCode::OK,
