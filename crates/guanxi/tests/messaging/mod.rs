@@ -7,6 +7,7 @@ mod campaign;
 mod channels;
 mod faults;
 mod journey;
+mod pacing;
 mod receiver;
 mod reports;
 mod smtp_sink;

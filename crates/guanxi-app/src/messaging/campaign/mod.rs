@@ -11,9 +11,9 @@ pub use spec::{AbTest, Audience, CampaignSpec, UNDECIDED, Variant, origin_of, sp
 
 use super::{Messaging, MessagingError};
 use crate::audit::{self, Audit, AuditActor};
-use guanxi_domain::Millis;
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::messaging::Channel;
+use guanxi_domain::{FieldError, Millis};
 use guanxi_store::{CampaignRecord, NewCampaign, Store, StoreError, StoreResult};
 use queue::queue;
 use serde_json::json;
@@ -35,6 +35,13 @@ async fn checked(
     super::check_name(name)?;
     let channel = Channel::parse(form.channel.trim())?;
     let spec = spec::check(messaging.store.as_ref(), channel, &form.spec).await?;
+    if spec.local_time && form.send_at.is_none() {
+        return Err(FieldError::new(
+            "send_at",
+            "a campaign in each customer's local time needs a time to send at",
+        )
+        .into());
+    }
     Ok(NewCampaign {
         name: name.to_owned(),
         channel,
@@ -144,7 +151,18 @@ pub async fn launch(
 pub async fn launch_due(messaging: &Messaging) -> StoreResult<usize> {
     let store = messaging.store.as_ref();
     let mut launched = 0;
-    for record in store.due_campaigns(messaging.clock.now()).await? {
+    let now = messaging.clock.now();
+    // Campaigns in customers' local time start early enough for the zones ahead of the shop.
+    let zone = messaging.settings.current().time_zone;
+    for record in store.due_campaigns(now + queue::LOCAL_TIME_LEAD_MS).await? {
+        let local = spec_of(&record).is_ok_and(|s| s.local_time);
+        let starts = record.scheduled_at.map(|at| match local {
+            true => at - queue::local_time_lead(zone, at),
+            false => at,
+        });
+        if starts.is_some_and(|at| at > now) {
+            continue;
+        }
         match store
             .move_campaign(record.id, "scheduled", "queuing", messaging.clock.now())
             .await

@@ -45,6 +45,14 @@ pub struct CampaignSpec {
     /// Days after launch an order counts as a conversion when comparing with the holdout.
     #[serde(default = "default_conversion_days")]
     pub conversion_days: u32,
+    /// At most this many messages an hour, spread evenly (a shop's call centre, a gentle
+    /// warm-up of a new sending domain); all at once when absent.
+    #[serde(default)]
+    pub per_hour: Option<u32>,
+    /// Send at `send_at`'s time of day in each customer's own time zone (their `timezone`
+    /// trait; the shop's when they have none).
+    #[serde(default)]
+    pub local_time: bool,
 }
 
 fn default_conversion_days() -> u32 {
@@ -187,6 +195,9 @@ pub(super) async fn check(
                 FieldError::new("spec.ab_test.decide_after_hours", "must be 1 to 336").into(),
             );
         }
+    }
+    if spec.per_hour.is_some_and(|n| n == 0) {
+        return Err(FieldError::new("spec.per_hour", "must be at least 1").into());
     }
     if !(1..=90).contains(&spec.conversion_days) {
         return Err(FieldError::new("spec.conversion_days", "must be 1 to 90").into());

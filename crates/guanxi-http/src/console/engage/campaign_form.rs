@@ -24,6 +24,10 @@ pub(super) struct CampaignDraft {
     pub(super) transactional: bool,
     /// `YYYY-MM-DDTHH:MM` in the shop's time zone, as a `datetime-local` box sends it.
     pub(super) send_at: String,
+    /// Send at that time of day on each customer's clock.
+    pub(super) local_time: bool,
+    /// At most this many an hour; blank for all at once.
+    pub(super) per_hour: String,
 }
 
 impl Default for CampaignDraft {
@@ -41,6 +45,8 @@ impl Default for CampaignDraft {
             decide_after_hours: "4".into(),
             transactional: false,
             send_at: String::new(),
+            local_time: false,
+            per_hour: String::new(),
         }
     }
 }
@@ -76,6 +82,8 @@ impl CampaignDraft {
             decide_after_hours: raw("decide_after_hours"),
             transactional: !form.get("transactional").is_empty(),
             send_at: raw("send_at"),
+            local_time: !form.get("local_time").is_empty(),
+            per_hour: raw("per_hour"),
         }
     }
 
@@ -106,6 +114,8 @@ impl CampaignDraft {
                 a.decide_after_hours.to_string()
             }),
             transactional: spec.transactional,
+            local_time: spec.local_time,
+            per_hour: spec.per_hour.map(|n| n.to_string()).unwrap_or_default(),
             send_at: record
                 .scheduled_at
                 .map(|at| zone.format(at, "%Y-%m-%dT%H:%M"))
@@ -144,6 +154,11 @@ impl CampaignDraft {
             holdout_percent: number("holdout_percent", &self.holdout_percent, 0)?,
             ab_test,
             conversion_days: 5,
+            per_hour: match self.per_hour.trim() {
+                "" => None,
+                typed => Some(number("per_hour", typed, 0)?),
+            },
+            local_time: self.local_time,
         };
         let send_at = match self.send_at.trim() {
             "" => None,
