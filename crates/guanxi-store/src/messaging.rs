@@ -74,6 +74,9 @@ pub struct NewDelivery {
     /// Why a skipped delivery was skipped.
     pub reason: Option<String>,
     pub run_at: Millis,
+    /// Whether it counts toward frequency caps: marketing does; transactional messages and
+    /// a journey's webhook calls do not.
+    pub marketing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

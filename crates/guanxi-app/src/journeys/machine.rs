@@ -45,9 +45,16 @@ fn origin(run: &RunRecord, step: &str) -> String {
     )
 }
 
-/// The message a step sends to a run, queued now.
-fn queued(run: &RunRecord, step: &str, channel: Channel, now: Millis) -> NewDelivery {
+/// The message a step sends to a run, queued now; `marketing` when it counts toward caps.
+fn queued(
+    run: &RunRecord,
+    step: &str,
+    channel: Channel,
+    marketing: bool,
+    now: Millis,
+) -> NewDelivery {
     NewDelivery {
+        marketing,
         origin: origin(run, step),
         customer: run.customer,
         channel,
@@ -241,13 +248,15 @@ impl JourneyRunner {
                 StepKind::Send { channel, next, .. } => {
                     let channel =
                         Channel::parse(channel).map_err(|e| StoreError::other(e.reason))?;
-                    change.deliveries.push(queued(run, &step.id, channel, now));
+                    change
+                        .deliveries
+                        .push(queued(run, &step.id, channel, true, now));
                     next.clone()
                 }
                 StepKind::Webhook { next, .. } => {
                     change
                         .deliveries
-                        .push(queued(run, &step.id, Channel::Webhook, now));
+                        .push(queued(run, &step.id, Channel::Webhook, false, now));
                     next.clone()
                 }
                 StepKind::Tag { add, remove, next } => {

@@ -167,8 +167,8 @@ impl SqlStore {
             }
             for d in &c.deliveries {
                 sqlx::query(
-            "INSERT INTO deliveries (origin, customer_id, channel, variant, status, run_at, last_error, queued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (origin, customer_id) DO NOTHING",
+            "INSERT INTO deliveries (origin, customer_id, channel, variant, status, run_at, last_error, marketing, queued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (origin, customer_id) DO NOTHING",
         )
         .bind(d.origin.as_str())
         .bind(d.customer.0)
@@ -177,6 +177,7 @@ impl SqlStore {
         .bind(d.status.as_str())
         .bind(d.run_at)
         .bind(d.reason.clone())
+        .bind(d.marketing)
         .bind(at)
         .execute(&mut *tx)
         .await

@@ -130,7 +130,8 @@ impl SqlStore {
         for chunk in customers.chunks(500) {
             let sql = format!(
                 "SELECT customer_id, channel, COUNT(*) AS n FROM deliveries \
-                 WHERE sent_at >= $1 AND customer_id IN ({}) GROUP BY customer_id, channel",
+                 WHERE sent_at >= $1 AND marketing = TRUE AND customer_id IN ({}) \
+                 GROUP BY customer_id, channel",
                 list(Placeholders::Numbered { first: 2 }, chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(since);

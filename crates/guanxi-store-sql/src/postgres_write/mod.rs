@@ -313,9 +313,9 @@ impl WriteTx for PgWriteTx {
         }
         let q = sqlx::query(
             "INSERT INTO deliveries \
-             (origin, customer_id, channel, variant, status, run_at, last_error, queued_at) \
-             SELECT o, c, ch, v, s, r, e, $8 FROM UNNEST($1::text[], $2::bigint[], $3::text[], \
-                 $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(o, c, ch, v, s, r, e) \
+             (origin, customer_id, channel, variant, status, run_at, last_error, marketing, queued_at) \
+             SELECT o, c, ch, v, s, r, e, m, $9 FROM UNNEST($1::text[], $2::bigint[], $3::text[], \
+                 $4::text[], $5::text[], $6::bigint[], $7::text[], $8::boolean[]) AS u(o, c, ch, v, s, r, e, m) \
              ON CONFLICT (origin, customer_id) DO NOTHING",
         )
         .bind(
@@ -350,6 +350,7 @@ impl WriteTx for PgWriteTx {
                 .map(|d| d.reason.as_deref())
                 .collect::<Vec<_>>(),
         )
+        .bind(deliveries.iter().map(|d| d.marketing).collect::<Vec<_>>())
         .bind(at);
         self.execute(q).await
     }

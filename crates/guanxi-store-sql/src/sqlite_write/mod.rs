@@ -416,9 +416,9 @@ impl WriteTx for SqliteWriteTx {
         multi_row::insert_then(
             self.conn()?,
             "INSERT INTO deliveries \
-             (origin, customer_id, channel, variant, status, run_at, last_error, queued_at)",
+             (origin, customer_id, channel, variant, status, run_at, last_error, marketing, queued_at)",
             "ON CONFLICT (origin, customer_id) DO NOTHING",
-            8,
+            9,
             deliveries,
             |s, i, d| {
                 s.raw_bind_parameter(i, d.origin.as_str())?;
@@ -428,7 +428,8 @@ impl WriteTx for SqliteWriteTx {
                 s.raw_bind_parameter(i + 4, d.status.as_str())?;
                 s.raw_bind_parameter(i + 5, d.run_at)?;
                 s.raw_bind_parameter(i + 6, d.reason.as_deref())?;
-                s.raw_bind_parameter(i + 7, at)
+                s.raw_bind_parameter(i + 7, d.marketing)?;
+                s.raw_bind_parameter(i + 8, at)
             },
         )
         .map_err(map_err)

@@ -74,6 +74,7 @@ pub async fn runs_are_durable_and_single(store: &dyn Store) {
         status: DeliveryStatus::Queued,
         reason: None,
         run_at: T0,
+        marketing: true,
     };
     let changes = [
         RunChange {

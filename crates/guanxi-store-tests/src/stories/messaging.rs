@@ -116,6 +116,7 @@ fn delivery(origin: &str, customer: CustomerId, status: DeliveryStatus) -> NewDe
         status,
         reason: None,
         run_at: T0,
+        marketing: true,
     }
 }
 
@@ -190,6 +191,37 @@ pub async fn one_delivery_per_origin_and_customer(store: &dyn Store) {
     assert_eq!(
         store.sent_since(&[a, b], T0).await.expect("caps"),
         vec![(a, Channel::Email, 1)]
+    );
+    // A transactional message sent to the same customer leaves their marketing allowance.
+    let mut receipt = delivery("campaign:2", a, DeliveryStatus::Queued);
+    receipt.marketing = false;
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.insert_deliveries(&[receipt], T0).await.expect("insert");
+    tx.commit().await.expect("commit");
+    let claimed = store
+        .claim_deliveries(T0 + 7 * MINUTE, T0 + 12 * MINUTE, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.update_deliveries(
+        &[DeliveryUpdate {
+            id: claimed[0].id,
+            status: DeliveryStatus::Sent,
+            run_at: None,
+            error: None,
+            attempted: true,
+            attempt: claimed[0].attempts,
+        }],
+        T0 + 7 * MINUTE,
+    )
+    .await
+    .expect("sent");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.sent_since(&[a, b], T0).await.expect("caps"),
+        vec![(a, Channel::Email, 1)],
+        "marketing only"
     );
     assert!(
         store

@@ -47,6 +47,7 @@ async fn messaging_data(store: &dyn Store, id: CustomerId) {
         status: DeliveryStatus::Queued,
         reason: None,
         run_at: T0,
+        marketing: true,
     };
     tx.insert_deliveries(&[delivery], T0)
         .await

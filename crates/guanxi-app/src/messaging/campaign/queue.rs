@@ -5,7 +5,7 @@
 
 use super::spec::{UNDECIDED, origin_of, spec_of};
 use crate::messaging::{Messaging, MessagingError};
-use guanxi_domain::messaging::{ConsentStatus, DeliveryStatus, Refusal};
+use guanxi_domain::messaging::{ConsentStatus, DeliveryStatus, Purpose, Refusal};
 use guanxi_domain::{CustomerId, Millis, ShopTimeZone};
 use guanxi_store::{CampaignRecord, NewDelivery, Store, StoreResult};
 use roaring::RoaringTreemap;
@@ -180,6 +180,7 @@ pub(super) async fn queue(
             .per_hour
             .map(|n| (HOUR_MS / i64::from(n.max(1))).max(1)),
     };
+    let marketing = spec.purpose() == Purpose::Marketing;
     // Paced positions of messages sent at once and of those waiting for a test's winner.
     let (mut now_index, mut later_index) = (0u64, 0u64);
     let variants: Vec<&str> = spec.variants.iter().map(|v| v.key.as_str()).collect();
@@ -230,6 +231,7 @@ pub(super) async fn queue(
             status,
             reason,
             run_at,
+            marketing,
         });
         if chunk.len() == QUEUE_CHUNK {
             write_chunk(store, &chunk, now).await?;
