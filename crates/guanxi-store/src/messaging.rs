@@ -253,6 +253,8 @@ pub trait MessagingStore {
 
     /// Every delivery of an origin, whatever its status.
     async fn origin_touches(&self, origin: &str) -> StoreResult<Vec<Touch>>;
+    /// Every delivery whose origin starts with `prefix` (`journey:7:`, all of a journey's).
+    async fn origin_prefix_touches(&self, prefix: &str) -> StoreResult<Vec<Touch>>;
     /// The deliveries of these customers sent since `since`, of any origin.
     async fn customer_touches(
         &self,

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod machine;
+pub mod results;
 pub mod runner;
 
 pub use runner::JourneyRunner;

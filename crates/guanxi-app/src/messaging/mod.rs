@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod channels;
 pub mod consent;
 mod dispatch;
+pub mod earned;
 pub mod links;
 pub mod reports;
 pub mod template;

@@ -181,3 +181,62 @@ pub async fn set_status(
     let saved = journeys::set_status(&state.messaging, &principal, id, body.status.trim()).await?;
     Ok(Json(doc(&state, saved, true).await?))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct StepResultDoc {
+    version: i64,
+    step: String,
+    sent: u64,
+    opened: u64,
+    clicked: u64,
+    converted: u64,
+    orders: u64,
+    /// Attributed revenue, a decimal string in the shop currency.
+    revenue: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JourneyResultsDoc {
+    currency: String,
+    steps: Vec<StepResultDoc>,
+    orders: u64,
+    revenue: String,
+    cost: String,
+    roi: Option<f64>,
+}
+
+/// What each step's messages earned (orders attributed by last touch within each channel's
+/// window), and the journey's revenue, cost and ROI.
+#[utoipa::path(get, path = "/api/v1/journeys/{id}/results", tag = "messaging", params(("id" = i64, Path)),
+    responses((status = 200, body = JourneyResultsDoc), (status = 404)))]
+pub async fn results(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JourneyResultsDoc>, ApiError> {
+    let principal = auth::api_principal(&state, &headers).await?;
+    let r = guanxi_app::journeys::results::results(&state.messaging, &principal, id).await?;
+    let currency = state.settings.current().currency;
+    let money = |minor: i64| guanxi_domain::money::format_minor(minor, currency);
+    Ok(Json(JourneyResultsDoc {
+        currency: currency.code().to_owned(),
+        steps: r
+            .steps
+            .into_iter()
+            .map(|s| StepResultDoc {
+                revenue: money(s.earned.revenue),
+                version: s.version,
+                step: s.step,
+                sent: s.earned.sent,
+                opened: s.earned.opened,
+                clicked: s.earned.clicked,
+                converted: s.earned.converted,
+                orders: s.earned.orders,
+            })
+            .collect(),
+        orders: r.orders,
+        revenue: money(r.revenue),
+        cost: money(r.cost),
+        roi: r.roi,
+    }))
+}

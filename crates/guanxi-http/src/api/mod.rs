@@ -88,6 +88,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(journeys::list, journeys::create))
         .routes(routes!(journeys::get_journey, journeys::publish))
         .routes(routes!(journeys::set_status))
+        .routes(routes!(journeys::results))
         .routes(routes!(
             suppressions::list,
             suppressions::add,

@@ -313,6 +313,10 @@ impl MessagingStore for SqlStore {
         self.touches_of_origin(origin).await
     }
 
+    async fn origin_prefix_touches(&self, prefix: &str) -> StoreResult<Vec<guanxi_store::Touch>> {
+        self.touches_of_prefix(prefix).await
+    }
+
     async fn customer_touches(
         &self,
         customers: &[guanxi_domain::CustomerId],

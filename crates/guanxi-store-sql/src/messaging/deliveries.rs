@@ -225,6 +225,26 @@ impl SqlStore {
         rows.iter().map(touch).collect()
     }
 
+    /// By `LIKE`, which both databases read the same whatever the collation (a range over
+    /// the index would not: PostgreSQL's linguistic collations skip punctuation such as `:`).
+    /// It reads the whole table; fine for a page of results, to revisit when journeys send
+    /// millions.
+    pub(super) async fn touches_of_prefix(&self, prefix: &str) -> StoreResult<Vec<Touch>> {
+        if prefix.is_empty() || prefix.contains(['%', '_', '\\']) {
+            return Err(StoreError::other(
+                "an origin prefix is not empty and holds no LIKE wildcards",
+            ));
+        }
+        let sql =
+            format!("SELECT {TOUCH_COLUMNS} FROM deliveries WHERE origin LIKE $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(format!("{prefix}%"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(touch).collect()
+    }
+
     pub(super) async fn touches_of(
         &self,
         customers: &[CustomerId],

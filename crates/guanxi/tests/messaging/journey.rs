@@ -276,6 +276,34 @@ async fn abandoned_checkout_reminds_then_stops_the_moment_they_buy() {
         "Han and Zhao reached the end: {counts:?}"
     );
 
+    // Zhao buys with the coupon: the order is the SMS step's, within its one-day window.
+    shop.order("zhao-1", "13800000003").await;
+    let (_, results) = shop
+        .app
+        .get(&format!("/api/v1/journeys/{journey}/results"))
+        .await;
+    let coupon = results["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["step"] == "coupon" && s["version"] == 1)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            coupon["sent"].as_u64(),
+            coupon["orders"].as_u64(),
+            coupon["revenue"].as_str()
+        ),
+        (Some(1), Some(1), Some("30.00")),
+        "{results}"
+    );
+    assert_eq!(
+        (results["revenue"].as_str(), results["cost"].as_str()),
+        (Some("30.00"), Some("0.05")),
+        "the SMS cost 5 fen: {results}"
+    );
+
     // Re-entry waits seven days; a checkout after that starts version 2.
     shop.track("u-zhao", "Checkout Started", "c-4").await;
     shop.run().await;

@@ -5,12 +5,12 @@
 
 use super::spec::{CampaignSpec, UNDECIDED, origin_of, spec_of};
 use crate::messaging::Messaging;
-use crate::messaging::attribution::attribute;
+use crate::messaging::earned::tally;
 use guanxi_domain::CustomerId;
 use guanxi_domain::messaging::DeliveryStatus;
 use guanxi_domain::messaging::stats::{Proportion, difference_ci, probability_best};
 use guanxi_store::{CampaignRecord, DeliveryCount, OrderFact, StoreResult, Touch};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -83,59 +83,18 @@ pub async fn compute(
         return Ok(results);
     };
     let touches = store.origin_touches(&origin).await?;
-    let customers: Vec<CustomerId> = touches
-        .iter()
-        .map(|t| t.customer)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let currency = messaging.settings.current().currency.code().to_owned();
-    let orders: Vec<OrderFact> = store
-        .order_facts_of(&customers, &currency)
-        .await?
-        .into_iter()
-        .filter(|o| o.at >= launched)
-        .collect();
-    let windows = &messaging.config.attribution;
-    let all_touches = store
-        .customer_touches(&customers, launched - windows.longest_ms())
-        .await?;
-    let ours: HashMap<i64, &Touch> = touches.iter().map(|t| (t.delivery, t)).collect();
-    let mut variants: BTreeMap<String, VariantResult> = BTreeMap::new();
-    for t in touches.iter().filter(|t| t.sent_at.is_some()) {
-        let v = variants
-            .entry(t.variant.clone())
-            .or_insert_with(|| VariantResult {
-                variant: t.variant.clone(),
-                ..Default::default()
-            });
-        v.sent += 1;
-        v.opened += u64::from(t.opened_at.is_some() || t.clicked_at.is_some());
-        v.clicked += u64::from(t.clicked_at.is_some());
-    }
-    let mut converted: HashMap<String, HashSet<CustomerId>> = HashMap::new();
-    for (i, delivery) in attribute(&orders, &all_touches, windows) {
-        let Some(t) = ours.get(&delivery) else {
-            continue;
-        };
-        let v = variants
-            .entry(t.variant.clone())
-            .or_insert_with(|| VariantResult {
-                variant: t.variant.clone(),
-                ..Default::default()
-            });
-        v.orders += 1;
-        v.revenue += orders[i].value;
-        converted
-            .entry(t.variant.clone())
-            .or_default()
-            .insert(t.customer);
-    }
-    for v in variants.values_mut() {
-        v.converted = converted.get(&v.variant).map_or(0, |c| c.len() as u64);
-    }
+    let (groups, orders) = tally(messaging, &touches, launched, |t| t.variant.clone()).await?;
+    let variants = groups.into_iter().map(|(variant, e)| VariantResult {
+        variant,
+        sent: e.sent,
+        opened: e.opened,
+        clicked: e.clicked,
+        converted: e.converted,
+        orders: e.orders,
+        revenue: e.revenue,
+        probability_best: 0.0,
+    });
     let mut variants: Vec<VariantResult> = variants
-        .into_values()
         .filter(|v| v.variant != UNDECIDED || v.sent > 0)
         .collect();
     let metric = spec

@@ -4,6 +4,7 @@
 
 use super::super::page::{Chrome, Page, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
+use super::super::show::money;
 use super::journey_graph::{Graph, layout};
 use super::journeys::json_of;
 use super::{explained, may};
@@ -13,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::journeys;
+use guanxi_app::journeys::results::results as journey_results;
 use guanxi_domain::access::Action;
 use guanxi_domain::journey::Definition;
 use guanxi_store::StoreError;
@@ -31,6 +33,9 @@ struct JourneyPage {
     graph: Graph,
     /// (version, step, waiting now) of customers on earlier versions.
     earlier: Vec<(i64, String, i64)>,
+    /// What the current version's steps earned, by step id.
+    earned: HashMap<String, StepMoney>,
+    totals: Totals,
     may_edit: bool,
     /// The editor: the name and definition as typed (the stored ones at first).
     draft_name: String,
@@ -39,6 +44,22 @@ struct JourneyPage {
     draft_graph: Option<Graph>,
     error: Option<String>,
     notice: Option<String>,
+}
+
+/// A step's messages and what they earned.
+struct StepMoney {
+    sent: u64,
+    clicked: u64,
+    orders: u64,
+    revenue: String,
+}
+
+/// The journey's orders, revenue, cost and ROI over every version.
+struct Totals {
+    orders: u64,
+    revenue: String,
+    cost: String,
+    roi: String,
 }
 
 #[derive(Default)]
@@ -81,6 +102,36 @@ async fn journey_page(
         .filter(|c| c.version != record.version && c.now > 0)
         .map(|c| (c.version, c.step.clone(), c.now))
         .collect();
+    let results = match journey_results(&state.messaging, &staff.signed_in.principal, id).await {
+        Ok(r) => r,
+        Err(e) => return Page::internal(staff.tr, &e).into_response(),
+    };
+    let currency = staff.shop.currency.code();
+    let earned = results
+        .steps
+        .iter()
+        .filter(|s| s.version == record.version)
+        .map(|s| {
+            (
+                s.step.clone(),
+                StepMoney {
+                    sent: s.earned.sent,
+                    clicked: s.earned.clicked,
+                    orders: s.earned.orders,
+                    revenue: money(s.earned.revenue, currency),
+                },
+            )
+        })
+        .collect();
+    let totals = Totals {
+        orders: results.orders,
+        revenue: money(results.revenue, currency),
+        cost: money(results.cost, currency),
+        roi: results
+            .roi
+            .map(|x| format!("{:.0}%", x * 100.0))
+            .unwrap_or_else(|| "—".into()),
+    };
     let (draft_name, draft_definition) = outcome.draft.unwrap_or_else(|| {
         (
             record.name.clone(),
@@ -94,6 +145,8 @@ async fn journey_page(
             id,
             graph: layout(&definition, &current, staff.tr),
             earlier,
+            earned,
+            totals,
             key: record.key,
             name: record.name,
             status: record.status,
