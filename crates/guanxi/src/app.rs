@@ -57,6 +57,7 @@ impl App {
             settings: settings.clone(),
             clock: Clock::system(),
             config: Arc::new(config.messaging()?),
+            intelligence: intelligence.clone(),
         };
         let app = Self {
             messaging,

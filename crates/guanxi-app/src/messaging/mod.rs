@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod campaign;
 pub mod channels;
 pub mod consent;
+pub mod coupons;
 mod dispatch;
 pub mod earned;
 pub mod links;
@@ -221,4 +222,6 @@ pub struct Messaging {
     pub settings: ShopSettings,
     pub clock: Clock,
     pub config: Arc<MessagingConfig>,
+    /// Scores and recommendations templates may show.
+    pub intelligence: Arc<crate::intelligence::Intelligence>,
 }

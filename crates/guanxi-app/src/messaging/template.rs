@@ -77,6 +77,16 @@ impl TemplateContent {
         Ok(content)
     }
 
+    /// Whether any part of any language names `variable` (a cheap look before reading what
+    /// only some templates use).
+    pub fn mentions(&self, variable: &str) -> bool {
+        self.languages.values().any(|p| {
+            [&p.subject, &p.html, &p.text]
+                .iter()
+                .any(|t| t.contains(variable))
+        })
+    }
+
     fn named_parts<'a>(&'a self, language: &str) -> Vec<(&'static str, &'a str)> {
         self.languages
             .get(language)

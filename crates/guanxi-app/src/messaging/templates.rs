@@ -161,7 +161,7 @@ async fn rendered(
                 crate::customers::AccessError::Denied(d) => MessagingError::from(d),
                 crate::customers::AccessError::Store(s) => s.into(),
             })?;
-            values_for(messaging, customer, None).await?
+            values_for(messaging, content, customer, None).await?
         }
         None => Map::new(),
     };
@@ -219,10 +219,33 @@ pub async fn test_send(
     audited(store, principal, "template.test_send", id, &record.key).await
 }
 
+/// Products a template's `recommendations` lists.
+const RECOMMENDED: usize = 3;
+
+/// A customer's scores as a template reads them: `scores.rfm_class`, `scores.stage`,
+/// `scores.clv` (a decimal in the shop currency), `scores.churn_risk` (0 to 1) and
+/// `scores.next_order` (a date).
+fn scores_value(
+    s: &guanxi_engine::scores::CustomerScores,
+    currency: guanxi_domain::Currency,
+    zone: guanxi_domain::ShopTimeZone,
+) -> Value {
+    json!({
+        "rfm_class": s.rfm.class.key(),
+        "rfm_group": s.rfm.group.key(),
+        "stage": s.lifecycle.stage.key(),
+        "clv": guanxi_domain::money::format_minor(s.clv.prediction.clv.round() as i64, currency),
+        "churn_risk": (s.clv.prediction.churn_risk * 100.0).round() / 100.0,
+        "next_order": zone.format(s.clv.next_order_at, "%Y-%m-%d"),
+    })
+}
+
 /// The variables a template sees for one customer: their traits, `name` and `first_name`,
-/// the shop's name, and the unsubscribe address when a delivery is known.
+/// the shop's name, their `scores` (once the engine has them), the SKUs of up to three
+/// `recommendations`, and the unsubscribe address when a delivery is known.
 pub(crate) async fn values_for(
     messaging: &Messaging,
+    content: &TemplateContent,
     customer: CustomerId,
     unsubscribe_url: Option<String>,
 ) -> Result<Map<String, Value>, MessagingError> {
@@ -251,10 +274,32 @@ pub(crate) async fn values_for(
     values.insert("name".into(), Value::String(name));
     values.insert("first_name".into(), Value::String(first));
     values.insert("customer_id".into(), json!(customer.0));
+    let settings = messaging.settings.current();
     values.insert(
         "shop_name".into(),
-        Value::String(messaging.settings.current().shop_name.clone()),
+        Value::String(settings.shop_name.clone()),
     );
+    // Scores and recommendations cost a read each: only for templates that use them.
+    let scores = content
+        .mentions("scores")
+        .then(|| messaging.intelligence.scores(customer, settings.time_zone))
+        .flatten();
+    if let Some(scores) = scores {
+        values.insert(
+            "scores".into(),
+            scores_value(&scores, settings.currency, settings.time_zone),
+        );
+    }
+    if content.mentions("recommendations") {
+        let offer = messaging
+            .intelligence
+            .recommendations(messaging.store.as_ref(), customer, RECOMMENDED)
+            .await?;
+        let skus: Vec<Value> = offer
+            .map(|o| o.items.into_iter().map(|r| Value::String(r.sku)).collect())
+            .unwrap_or_default();
+        values.insert("recommendations".into(), Value::Array(skus));
+    }
     if let Some(url) = unsubscribe_url {
         values.insert("unsubscribe_url".into(), Value::String(url));
     }

@@ -4,6 +4,7 @@
 mod analytics;
 mod campaigns;
 mod consent;
+mod coupons;
 mod customers;
 mod inbox;
 mod journeys;
@@ -89,6 +90,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(journeys::get_journey, journeys::publish))
         .routes(routes!(journeys::set_status))
         .routes(routes!(journeys::results))
+        .routes(routes!(coupons::check))
         .routes(routes!(
             suppressions::list,
             suppressions::add,

@@ -5,6 +5,7 @@ mod ab_test;
 mod calendar;
 mod campaign;
 mod channels;
+mod coupons;
 mod faults;
 mod journey;
 mod pacing;

@@ -147,9 +147,18 @@ impl Dispatcher {
             "{base}/m/u/{}",
             Link::Unsubscribe { delivery: d.id }.sign(&self.link_key)
         );
-        let values = values_for(&self.messaging, d.customer, Some(unsubscribe.clone()))
-            .await
-            .map_err(|e| SendError::Transient(format!("the customer could not be read: {e}")))?;
+        let mut values = values_for(
+            &self.messaging,
+            template,
+            d.customer,
+            Some(unsubscribe.clone()),
+        )
+        .await
+        .map_err(|e| SendError::Transient(format!("the customer could not be read: {e}")))?;
+        values.insert(
+            "coupon_code".into(),
+            serde_json::Value::String(crate::messaging::coupons::code_for(d.id, &self.coupon_key)),
+        );
         let language = values
             .get("language")
             .or_else(|| values.get("locale"))

@@ -60,6 +60,7 @@ pub struct Dispatcher {
     messaging: Messaging,
     senders: HashMap<Channel, Paced>,
     link_key: [u8; 32],
+    coupon_key: [u8; 32],
     /// A/B winners chosen, by campaign.
     winners: tokio::sync::Mutex<HashMap<i64, String>>,
 }
@@ -83,6 +84,9 @@ impl Dispatcher {
             senders.push(Box::new(WebhookSender::new(webhook.clone())?));
         }
         let link_key = messaging.store.signing_key(LINK_KEY_PURPOSE);
+        let coupon_key = messaging
+            .store
+            .signing_key(super::coupons::COUPON_KEY_PURPOSE);
         Ok(Self {
             senders: senders
                 .into_iter()
@@ -90,6 +94,7 @@ impl Dispatcher {
                 .collect(),
             messaging,
             link_key,
+            coupon_key,
             winners: tokio::sync::Mutex::default(),
         })
     }
