@@ -253,8 +253,12 @@ pub trait MessagingStore {
 
     /// Every delivery of an origin, whatever its status.
     async fn origin_touches(&self, origin: &str) -> StoreResult<Vec<Touch>>;
-    /// Every delivery whose origin starts with `prefix` (`journey:7:`, all of a journey's).
-    async fn origin_prefix_touches(&self, prefix: &str) -> StoreResult<Vec<Touch>>;
+    /// Every delivery of an origin and of the origins under it (`journey:7` holds every
+    /// `journey:7:…`, a journey's messages; `campaign:7` only itself).
+    async fn origin_tree_touches(&self, origin: &str) -> StoreResult<Vec<Touch>>;
+    /// The newest deliveries, at most `limit`, of an origin and those under it that failed
+    /// for good or were given up (`failed`, `dead`): what an operator may replay.
+    async fn undelivered(&self, origin: &str, limit: u32) -> StoreResult<Vec<Delivery>>;
     /// The deliveries of these customers sent since `since`, of any origin.
     async fn customer_touches(
         &self,

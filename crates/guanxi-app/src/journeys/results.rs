@@ -38,9 +38,7 @@ pub async fn results(
     principal.require(Resource::Campaigns, Action::View)?;
     let store = messaging.store.as_ref();
     let record = store.journey(id).await?;
-    let touches = store
-        .origin_prefix_touches(&format!("journey:{id}:"))
-        .await?;
+    let touches = store.origin_tree_touches(&format!("journey:{id}")).await?;
     let (groups, _) = tally(messaging, &touches, record.created_at, |t| {
         step_of(&t.origin)
             .map(|(version, step)| format!("{version}:{step}"))

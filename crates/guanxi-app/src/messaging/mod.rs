@@ -14,6 +14,7 @@ pub mod coupons;
 mod dispatch;
 pub mod earned;
 pub mod links;
+pub mod replay;
 pub mod reports;
 pub mod template;
 pub mod templates;

@@ -6,12 +6,10 @@ use crate::{ApiError, AppState, auth};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use guanxi_app::audit::{self, Audit, AuditActor};
 use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, FieldAccess, Resource};
 use guanxi_domain::time::to_rfc3339;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
@@ -83,21 +81,7 @@ pub async fn replay(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let principal = auth::api_allowed(&state, &headers, Resource::Campaigns, Action::Edit).await?;
-    state
-        .store
-        .replay_delivery(id, state.messaging.clock.now())
-        .await?;
-    audit::record(
-        state.store.as_ref(),
-        Audit {
-            actor: AuditActor::Known(&principal.actor),
-            action: "delivery.replay",
-            target: Some(("delivery", id.to_string())),
-            detail: json!({}),
-            ip: None,
-        },
-    )
-    .await?;
+    let principal = auth::api_principal(&state, &headers).await?;
+    guanxi_app::messaging::replay::replay(&state.messaging, &principal, id).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -195,6 +195,7 @@ mod tests {
             include_str!("../../templates/console/engage/journey_help.html"),
             include_str!("../../templates/console/engage/graph.html"),
             include_str!("../../templates/console/engage/suppressions.html"),
+            include_str!("../../templates/console/engage/undelivered.html"),
         ];
         let mut used = 0;
         for source in sources {

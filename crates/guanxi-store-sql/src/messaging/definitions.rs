@@ -313,8 +313,16 @@ impl MessagingStore for SqlStore {
         self.touches_of_origin(origin).await
     }
 
-    async fn origin_prefix_touches(&self, prefix: &str) -> StoreResult<Vec<guanxi_store::Touch>> {
+    async fn origin_tree_touches(&self, prefix: &str) -> StoreResult<Vec<guanxi_store::Touch>> {
         self.touches_of_prefix(prefix).await
+    }
+
+    async fn undelivered(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<guanxi_store::Delivery>> {
+        self.failed_of_prefix(prefix, limit).await
     }
 
     async fn customer_touches(

@@ -225,20 +225,35 @@ impl SqlStore {
         rows.iter().map(touch).collect()
     }
 
-    /// By `LIKE`, which both databases read the same whatever the collation (a range over
+    pub(super) async fn failed_of_prefix(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {UNDER_ORIGIN} \
+             AND status IN ('failed', 'dead') ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(prefix)
+            .bind(like_under(prefix)?)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(delivery).collect()
+    }
+
+    /// Under the origin by `LIKE`, which both databases read the same whatever the collation (a range over
     /// the index would not: PostgreSQL's linguistic collations skip punctuation such as `:`).
     /// It reads the whole table; fine for a page of results, to revisit when journeys send
     /// millions.
     pub(super) async fn touches_of_prefix(&self, prefix: &str) -> StoreResult<Vec<Touch>> {
-        if prefix.is_empty() || prefix.contains(['%', '_', '\\']) {
-            return Err(StoreError::other(
-                "an origin prefix is not empty and holds no LIKE wildcards",
-            ));
-        }
         let sql =
-            format!("SELECT {TOUCH_COLUMNS} FROM deliveries WHERE origin LIKE $1 ORDER BY id");
+            format!("SELECT {TOUCH_COLUMNS} FROM deliveries WHERE {UNDER_ORIGIN} ORDER BY id");
         let rows = sqlx::query(&sql)
-            .bind(format!("{prefix}%"))
+            .bind(prefix)
+            .bind(like_under(prefix)?)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
@@ -266,4 +281,18 @@ impl SqlStore {
         }
         Ok(out)
     }
+}
+
+/// Deliveries of an origin and of every origin under it (`journey:7` and `journey:7:…`, not
+/// `journey:70`): `$1` the origin, `$2` its `LIKE` pattern.
+const UNDER_ORIGIN: &str = "(origin = $1 OR origin LIKE $2)";
+
+/// The `LIKE` pattern of origins under `origin`.
+fn like_under(origin: &str) -> StoreResult<String> {
+    if origin.is_empty() || origin.contains(['%', '_', '\\']) {
+        return Err(StoreError::other(
+            "an origin is not empty and holds no LIKE wildcards",
+        ));
+    }
+    Ok(format!("{origin}:%"))
 }

@@ -335,3 +335,74 @@ async fn consent_and_suppressions_are_kept_from_the_console() {
     let (_, list) = app.get("/api/v1/suppressions?channel=email").await;
     assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
 }
+
+#[tokio::test]
+async fn a_message_that_failed_is_sent_again_from_the_campaign_page() {
+    let app = TestApp::spawn().await;
+    app.paid_order("o-1", "li@example.com", "88.00", 3).await;
+    let li = app.customer_by("email:li@example.com").await["id"]
+        .as_i64()
+        .expect("id");
+    subscribe(&app, li, "in_app").await;
+    segment_of(&app, "buyers", "orders >= 1", 1).await;
+    let template = json!({"key": "note", "name": "Note", "channel": "in_app",
+        "content": {"languages": {"zh-CN": {"text": "新品上市"}}}});
+    let (status, body) = app.post("/api/v1/templates", &template).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, created) = app
+        .post("/api/v1/campaigns", &json!({"name": "News", "channel": "in_app",
+            "spec": {"audience": {"segments": ["buyers"]}, "variants": [{"key": "a", "template": "note"}]}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    // The template is deleted before the message goes: it fails for good, with the reason.
+    let response = app
+        .http
+        .delete(app.url(&format!("/api/v1/templates/{}", body["id"])))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .post(&format!("/api/v1/campaigns/{id}/launch"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.drain_deliveries().await;
+
+    let marketer = signed_in(&app, "mia@shop.cn", "marketer").await;
+    let path = format!("/campaigns/{id}");
+    let (_, page, _) = marketer.get(&path).await;
+    assert!(page.contains("id=\"undelivered\""), "{page}");
+    assert!(page.contains("its template was deleted"), "{page}");
+    let delivery = page
+        .split("data-delivery=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a delivery row")
+        .to_owned();
+
+    // Put right, it is sent again from the page, once.
+    let (status, body) = app.post("/api/v1/templates", &template).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = super::csrf(&page);
+    let (status, _, location) = marketer
+        .post(
+            &format!("/deliveries/{delivery}/replay"),
+            &[("csrf", token.as_str()), ("back", path.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("{path}#undelivered").as_str())
+    );
+    app.drain_deliveries().await;
+    let (_, inbox) = app.get(&format!("/api/v1/customers/{li}/inbox")).await;
+    assert_eq!(inbox["data"].as_array().map(Vec::len), Some(1), "{inbox}");
+    let (_, page, _) = marketer.get(&path).await;
+    assert!(
+        !page.contains("id=\"undelivered\""),
+        "nothing left undelivered: {page}"
+    );
+}

@@ -7,6 +7,7 @@ use super::super::session::{Staff, StaffForm};
 use super::super::show::{local_time, money};
 use super::campaign_form::CampaignDraft;
 use super::campaigns::Choices;
+use super::deliveries::{UndeliveredLine, undelivered};
 use super::templates::Shown;
 use super::{explained, may};
 use crate::AppState;
@@ -77,6 +78,9 @@ struct CampaignPage {
     notice: Option<String>,
     previews: Vec<VariantPreview>,
     results: Option<ResultsView>,
+    undelivered: Vec<UndeliveredLine>,
+    /// Where a replay returns to.
+    back: String,
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -219,6 +223,8 @@ async fn campaign_page(
                 .draft
                 .unwrap_or_else(|| CampaignDraft::of_stored(&record, &spec, zone)),
             previews: previews(state, staff, &spec).await,
+            undelivered: undelivered(state, &campaign::origin_of(id), zone).await,
+            back: format!("/campaigns/{id}"),
             name: record.name,
             channel: record.channel.as_str(),
             status: record.status,

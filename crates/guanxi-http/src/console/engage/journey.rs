@@ -5,6 +5,7 @@
 use super::super::page::{Chrome, Page, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::money;
+use super::deliveries::{UndeliveredLine, undelivered};
 use super::journey_graph::{Graph, layout};
 use super::journeys::json_of;
 use super::{explained, may};
@@ -36,6 +37,9 @@ struct JourneyPage {
     /// What the current version's steps earned, by step id.
     earned: HashMap<String, StepMoney>,
     totals: Totals,
+    undelivered: Vec<UndeliveredLine>,
+    /// Where a replay returns to.
+    back: String,
     may_edit: bool,
     /// The editor: the name and definition as typed (the stored ones at first).
     draft_name: String,
@@ -147,6 +151,8 @@ async fn journey_page(
             earlier,
             earned,
             totals,
+            undelivered: undelivered(state, &format!("journey:{id}"), staff.shop.time_zone).await,
+            back: format!("/journeys/{id}"),
             key: record.key,
             name: record.name,
             status: record.status,

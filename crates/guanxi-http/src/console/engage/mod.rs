@@ -6,6 +6,7 @@
 mod campaign;
 mod campaign_form;
 mod campaigns;
+mod deliveries;
 mod journey;
 mod journey_graph;
 mod journeys;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/{id}", get(campaign::show).post(campaign::edit))
         .route("/campaigns/{id}/launch", post(campaign::launch))
+        .route("/deliveries/{id}/replay", post(deliveries::replay))
         .route("/templates", get(templates::list).post(templates::create))
         .route(
             "/templates/{id}",
