@@ -113,12 +113,13 @@ pub trait WriteTx: Send {
         deliveries: &[NewDelivery],
         at: Millis,
     ) -> StoreResult<u64>;
-    /// Records what became of claimed deliveries.
+    /// Records what became of claimed deliveries; answers the ids it changed (an update from
+    /// a sender whose claim lapsed changes nothing, and its outcome must not be told twice).
     async fn update_deliveries(
         &mut self,
         updates: &[DeliveryUpdate],
         at: Millis,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Vec<i64>>;
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()>;
     async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<()>;
 

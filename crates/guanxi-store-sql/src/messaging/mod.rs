@@ -29,7 +29,7 @@ pub(crate) const POSTGRES_UPDATE_DELIVERIES: &str = "UPDATE deliveries d SET sta
      sent_at = CASE WHEN u.reached THEN COALESCE(d.sent_at, $7) ELSE d.sent_at END \
      FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bool[], $6::bool[], \
          $8::bigint[]) AS u(id, status, run_at, error, refund, reached, attempt) \
-     WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempt";
+     WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempt RETURNING d.id";
 
 pub(crate) fn channel(row: &AnyRow, col: &str) -> StoreResult<Channel> {
     let raw: String = get(row, col)?;

@@ -359,9 +359,9 @@ impl WriteTx for PgWriteTx {
         &mut self,
         updates: &[DeliveryUpdate],
         at: Millis,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<i64>> {
         if updates.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let q = sqlx::query(crate::messaging::POSTGRES_UPDATE_DELIVERIES)
             .bind(updates.iter().map(|u| u.id).collect::<Vec<_>>())
@@ -392,7 +392,11 @@ impl WriteTx for PgWriteTx {
                     .map(|u| i64::from(u.attempt))
                     .collect::<Vec<_>>(),
             );
-        self.execute(q).await.map(|_| ())
+        self.fetch(q)
+            .await?
+            .iter()
+            .map(|row| get::<i64>(row, "id"))
+            .collect()
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {

@@ -439,9 +439,10 @@ impl WriteTx for SqliteWriteTx {
         &mut self,
         updates: &[DeliveryUpdate],
         at: Millis,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<i64>> {
+        let mut changed = Vec::with_capacity(updates.len());
         for u in updates {
-            self.run(
+            let rows = self.run(
                 crate::messaging::SQLITE_UPDATE_DELIVERY,
                 params![
                     u.id,
@@ -454,8 +455,11 @@ impl WriteTx for SqliteWriteTx {
                     u.attempt
                 ],
             )?;
+            if rows > 0 {
+                changed.push(u.id);
+            }
         }
-        Ok(())
+        Ok(changed)
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {

@@ -176,12 +176,19 @@ pub async fn one_delivery_per_origin_and_customer(store: &dyn Store) {
     };
     let mut tx = store.begin_write().await.expect("begin");
     // The first sender, whose lease ran out, reports late: its word no longer counts.
-    tx.update_deliveries(&[update(1, "late")], T0 + 6 * MINUTE)
-        .await
-        .expect("stale update");
-    tx.update_deliveries(&[update(2, "")], T0 + 6 * MINUTE)
-        .await
-        .expect("update");
+    assert!(
+        tx.update_deliveries(&[update(1, "late")], T0 + 6 * MINUTE)
+            .await
+            .expect("stale update")
+            .is_empty(),
+        "a lapsed claim changes nothing"
+    );
+    assert_eq!(
+        tx.update_deliveries(&[update(2, "")], T0 + 6 * MINUTE)
+            .await
+            .expect("update"),
+        [again[0].id]
+    );
     tx.commit().await.expect("commit");
     let sent = store.delivery(again[0].id).await.expect("read");
     assert_eq!(

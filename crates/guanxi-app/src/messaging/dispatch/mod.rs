@@ -247,7 +247,13 @@ impl Dispatcher {
             updates.push(update);
         }
         let mut tx = store.begin_write().await?;
-        tx.update_deliveries(&updates, now).await?;
+        let changed: std::collections::HashSet<i64> = tx
+            .update_deliveries(&updates, now)
+            .await?
+            .into_iter()
+            .collect();
+        // Only what this sender's claim still covered reaches the timeline.
+        events.retain(|(d, _, _)| changed.contains(&d.id));
         tx.insert_events(&timeline_events(&self.messaging, &events).await?)
             .await?;
         tx.commit().await?;
