@@ -1,6 +1,7 @@
 //! One file per CLI command.
 
 pub mod demo;
+mod demo_engagement;
 pub mod evaluate;
 pub mod evaluate_recommendations;
 pub mod import;

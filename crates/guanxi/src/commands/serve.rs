@@ -18,7 +18,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         }
     }
     let owner_password = if demo {
-        Some(super::users::demo_owner(&app).await?)
+        let password = super::users::demo_owner(&app).await?;
+        super::demo_engagement::load(&app).await?;
+        Some(password)
     } else {
         None
     };
