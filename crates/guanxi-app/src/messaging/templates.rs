@@ -143,7 +143,7 @@ async fn rendered(
     customer: Option<CustomerId>,
 ) -> Result<Vec<(String, Rendered)>, MessagingError> {
     let store = messaging.store.as_ref();
-    let values = match customer {
+    let mut values = match customer {
         Some(customer) => {
             crate::customers::visibility(
                 store,
@@ -165,6 +165,14 @@ async fn rendered(
         }
         None => Map::new(),
     };
+    // What a code looks like; the real one is each delivery's own.
+    values.insert(
+        "coupon_code".into(),
+        Value::String(super::coupons::code_for(
+            0,
+            &store.signing_key(super::coupons::COUPON_KEY_PURPOSE),
+        )),
+    );
     let mut out = Vec::new();
     for language in content.languages.keys() {
         out.push((language.clone(), content.render(language, &values)?));
