@@ -59,6 +59,8 @@ pub struct Config {
     /// Where webhook messages go and the secret they are signed with.
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
+    /// Hosts journey webhook steps may call besides `webhook_url`'s, separated by commas.
+    pub webhook_hosts: String,
     /// Marketing messages a customer may get: `5/7d` over all channels, `sms:2/7d` on one.
     pub frequency_caps: String,
     /// When SMS and e-mail wait (shop time), `21:00-08:00`; `off` for never.
@@ -97,6 +99,7 @@ impl Default for Config {
             report_token: None,
             webhook_url: None,
             webhook_secret: None,
+            webhook_hosts: String::new(),
             frequency_caps: "5/7d".into(),
             sms_quiet_hours: "21:00-08:00".into(),
             email_quiet_hours: "off".into(),
@@ -197,6 +200,7 @@ impl Config {
             config.webhook_secret = Some(SecretString::from(v));
         }
         for (name, field) in [
+            ("GUANXI_WEBHOOK_HOSTS", &mut config.webhook_hosts),
             ("GUANXI_FREQUENCY_CAPS", &mut config.frequency_caps),
             ("GUANXI_SMS_QUIET_HOURS", &mut config.sms_quiet_hours),
             ("GUANXI_EMAIL_QUIET_HOURS", &mut config.email_quiet_hours),
@@ -267,6 +271,12 @@ impl Config {
                 .report_token
                 .as_ref()
                 .map(|s| s.expose_secret().to_owned()),
+            webhook_hosts: self
+                .webhook_hosts
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
             sms_quiet_hours: quiet_hours(&self.sms_quiet_hours)?,
             email_quiet_hours: quiet_hours(&self.email_quiet_hours)?,
             caps: FrequencyCap::parse_list(&self.frequency_caps).map_err(field_error)?,

@@ -14,7 +14,7 @@ use crate::audit::{self, Audit, AuditActor};
 use crate::messaging::{Messaging, MessagingError};
 use guanxi_domain::FieldError;
 use guanxi_domain::access::{Action, Principal, Resource};
-use guanxi_domain::journey::Definition;
+use guanxi_domain::journey::{Definition, StepKind};
 use guanxi_domain::messaging::Channel;
 use guanxi_store::{JourneyRecord, Store, StoreError, StoreResult};
 use serde_json::{Value, json};
@@ -28,8 +28,23 @@ pub fn definition_of(record: &JourneyRecord) -> StoreResult<Definition> {
 }
 
 /// Parses a definition and checks what it names exists: segments, templates of the channel.
-async fn checked(store: &dyn Store, value: &Value) -> Result<(Definition, String), MessagingError> {
+async fn checked(
+    messaging: &Messaging,
+    value: &Value,
+) -> Result<(Definition, String), MessagingError> {
+    let store = messaging.store.as_ref();
     let definition = Definition::parse(value)?;
+    for (i, step) in definition.steps.iter().enumerate() {
+        if let StepKind::Webhook { url: Some(url), .. } = &step.kind
+            && !messaging.config.webhook_allowed(url)
+        {
+            return Err(FieldError::new(
+                format!("steps[{i}].url"),
+                "its host is neither webhook_url's nor listed in webhook_hosts",
+            )
+            .into());
+        }
+    }
     for key in definition.segments() {
         match store.segment_id(key).await {
             Ok(_) => {}
@@ -99,7 +114,7 @@ pub async fn create(
     principal.require(Resource::Campaigns, Action::Create)?;
     crate::messaging::check_key_and_name(key.trim(), name)?;
     let store = messaging.store.as_ref();
-    let (_, text) = checked(store, definition).await?;
+    let (_, text) = checked(messaging, definition).await?;
     let saved = store
         .create_journey(key.trim(), name.trim(), &text, messaging.clock.now())
         .await?;
@@ -119,7 +134,7 @@ pub async fn publish(
     principal.require(Resource::Campaigns, Action::Edit)?;
     let store = messaging.store.as_ref();
     crate::messaging::check_name(name)?;
-    let (_, text) = checked(store, definition).await?;
+    let (_, text) = checked(messaging, definition).await?;
     let saved = store
         .publish_journey(id, name.trim(), &text, messaging.clock.now())
         .await?;

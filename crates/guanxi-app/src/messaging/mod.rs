@@ -18,6 +18,7 @@ pub mod replay;
 pub mod reports;
 pub mod template;
 pub mod templates;
+pub mod test_send;
 mod timeline;
 pub mod tracking;
 
@@ -130,6 +131,9 @@ pub struct MessagingConfig {
     pub sms_gateway: Option<channels::SmsGatewayConfig>,
     /// Where webhook messages go, and the secret they are signed with.
     pub webhook: Option<channels::WebhookConfig>,
+    /// Hosts a journey's webhook step may call besides `webhook.url`'s: a step must not make
+    /// the server call (and sign requests to) anything on its network.
+    pub webhook_hosts: Vec<String>,
     /// The token the SMS gateway sends replies with; none: replies are not accepted.
     pub sms_reply_token: Option<String>,
     /// The token relays and gateways send delivery reports with; none: not accepted.
@@ -184,6 +188,29 @@ pub fn parse_costs(
 }
 
 impl MessagingConfig {
+    /// Whether a journey's webhook step may call `url`: its host is the configured webhook
+    /// address's or one listed in `webhook_hosts`.
+    pub fn webhook_allowed(&self, url: &str) -> bool {
+        let host_of = |u: &str| {
+            url::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        };
+        let Some(host) = host_of(url) else {
+            return false;
+        };
+        let configured = self
+            .webhook
+            .as_ref()
+            .and_then(|w| w.url.as_deref())
+            .and_then(host_of);
+        configured.as_deref() == Some(host.as_str())
+            || self
+                .webhook_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&host))
+    }
+
     pub fn cost_per_message(&self, channel: Channel) -> i64 {
         self.costs
             .iter()
@@ -201,6 +228,7 @@ impl Default for MessagingConfig {
             email_per_second: 50,
             sms_gateway: None,
             webhook: None,
+            webhook_hosts: Vec::new(),
             sms_reply_token: None,
             report_token: None,
             sms_quiet_hours: Some(QuietHours::evenings_and_nights()),

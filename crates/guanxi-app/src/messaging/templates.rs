@@ -1,12 +1,12 @@
-//! Template use cases: save (checked, audited), list, preview for a chosen customer, and a
-//! test sent to an address the author gives.
+//! Template use cases: save (checked, audited), list, preview for a chosen customer. A test
+//! sent to an address is `test_send.rs`.
 
 use super::template::{Rendered, TemplateContent};
 use super::{Messaging, MessagingError};
 use crate::audit::{self, Audit, AuditActor};
+use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, Principal, Resource};
 use guanxi_domain::messaging::Channel;
-use guanxi_domain::{CustomerId, FieldError};
 use guanxi_store::{NewTemplate, Store, StoreError, TemplateRecord};
 use serde_json::{Map, Value, json};
 
@@ -136,7 +136,7 @@ pub async fn preview_draft(
     rendered(messaging, principal, &content, customer).await
 }
 
-async fn rendered(
+pub(super) async fn rendered(
     messaging: &Messaging,
     principal: &Principal,
     content: &TemplateContent,
@@ -178,53 +178,6 @@ async fn rendered(
         out.push((language.clone(), content.render(language, &values)?));
     }
     Ok(out)
-}
-
-/// Sends the template once to `to` (an e-mail address or phone number; the configured
-/// address for webhooks), in `language` if it has it, with the author's defaults or — the
-/// reveal audited — a chosen customer's values. Audited, without the address.
-pub async fn test_send(
-    messaging: &Messaging,
-    principal: &Principal,
-    id: i64,
-    to: &str,
-    language: Option<&str>,
-    customer: Option<CustomerId>,
-) -> Result<(), MessagingError> {
-    principal.require(Resource::Campaigns, Action::Edit)?;
-    let store = messaging.store.as_ref();
-    let record = store.template(id).await?;
-    let address = match record.channel {
-        Channel::Email | Channel::Sms => Some(
-            super::consent::normalised_address(messaging, record.channel, to).map_err(
-                |e| match e {
-                    MessagingError::Invalid(f) => FieldError::new("to", f.reason).into(),
-                    other => other,
-                },
-            )?,
-        ),
-        Channel::Webhook => None,
-        Channel::InApp => {
-            return Err(FieldError::new(
-                "to",
-                "an in-app message goes to a customer's inbox: preview it instead",
-            )
-            .into());
-        }
-    };
-    let content = content_of(&record)?;
-    let all = rendered(messaging, principal, &content, customer).await?;
-    let wanted = content.language_for(language).to_owned();
-    let Some((_, message)) = all.into_iter().find(|(l, _)| *l == wanted) else {
-        return Err(FieldError::new("language", "the template has no such language").into());
-    };
-    let dispatcher = super::Dispatcher::new(messaging.clone())
-        .map_err(|e| MessagingError::Invalid(FieldError::new("channel", e)))?;
-    dispatcher
-        .send_test(record.channel, &message, address.as_deref())
-        .await
-        .map_err(|e| FieldError::new("to", format!("the test did not go: {e}")))?;
-    audited(store, principal, "template.test_send", id, &record.key).await
 }
 
 /// Products a template's `recommendations` lists.

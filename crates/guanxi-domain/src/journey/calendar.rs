@@ -77,7 +77,8 @@ impl YearlyDate {
         zone: ShopTimeZone,
     ) -> Option<Millis> {
         let year = local_date(now, zone).year();
-        (year..=year + 1)
+        // Two years on: a date early in January, days ahead, falls before this year ends.
+        (year..=year + 2)
             .filter_map(|y| self.in_year(y))
             .map(|d| d - chrono::Duration::days(i64::from(days_before)))
             .filter_map(|d| zone.instant_of(d.and_time(time)))
@@ -164,6 +165,12 @@ mod tests {
         assert_eq!(
             birthday.next_after(at("2026-05-01 12:00"), 3, nine, zone),
             Some(at("2026-05-14 09:00"))
+        );
+        // A week before 3 January, seen on 30 December: next year's date, days ahead.
+        let january = YearlyDate::of_value(&json!("01-03"), zone).expect("date");
+        assert_eq!(
+            january.next_after(at("2026-12-30 12:00"), 7, nine, zone),
+            Some(at("2027-12-27 09:00"))
         );
     }
 

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::messaging::templates::{self, TemplateForm};
+use guanxi_app::messaging::test_send::{self as tests_sent, TestSend};
 use guanxi_domain::CustomerId;
 use guanxi_domain::access::{Action, Resource};
 use guanxi_domain::time::to_rfc3339;
@@ -207,14 +208,11 @@ pub async fn test_send(
     let principal = auth::api_principal(&state, &headers).await?;
     let bytes = body::read(&headers, body, 4 * 1024).await?;
     let body: TestBody = body::json(&bytes)?;
-    templates::test_send(
-        &state.messaging,
-        &principal,
-        id,
-        &body.to,
-        body.language.as_deref(),
-        body.customer.map(CustomerId),
-    )
-    .await?;
+    let send = TestSend {
+        to: &body.to,
+        language: body.language.as_deref(),
+        customer: body.customer.map(CustomerId),
+    };
+    tests_sent::test_send(&state.messaging, &principal, id, None, send).await?;
     Ok(StatusCode::NO_CONTENT)
 }

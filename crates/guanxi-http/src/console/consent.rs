@@ -41,7 +41,11 @@ pub async fn card(
                     channel: r.channel.as_str(),
                     status: r.status.as_str(),
                     behind: match (r.source, r.at) {
-                        (Some(source), Some(at)) => format!("{source} · {}", local_time(at, zone)),
+                        (Some(source), Some(at)) => format!(
+                            "{} · {}",
+                            staff.tr.word("consent_source", &source),
+                            local_time(at, zone)
+                        ),
                         _ => String::new(),
                     },
                 })

@@ -111,6 +111,14 @@ impl Tr {
         self.get(&format!("{section}.{value}")).to_owned()
     }
 
+    /// A word a program or a person chose (a suppression's reason, a consent's source): the
+    /// catalogue's text for `section.value` when it has one, else the word as it is.
+    pub fn word(&self, section: &str, value: &str) -> String {
+        self.strings
+            .get(&format!("{section}.{value}"))
+            .map_or_else(|| value.to_owned(), String::clone)
+    }
+
     #[cfg(test)]
     pub fn has(&self, key: &str) -> bool {
         self.strings.contains_key(key)

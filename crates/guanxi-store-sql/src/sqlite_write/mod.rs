@@ -8,6 +8,7 @@
 
 mod checkpoint;
 mod customers;
+mod deliveries;
 mod multi_row;
 mod orders;
 
@@ -413,26 +414,7 @@ impl WriteTx for SqliteWriteTx {
         deliveries: &[NewDelivery],
         at: Millis,
     ) -> StoreResult<u64> {
-        multi_row::insert_then(
-            self.conn()?,
-            "INSERT INTO deliveries \
-             (origin, customer_id, channel, variant, status, run_at, last_error, marketing, queued_at)",
-            "ON CONFLICT (origin, customer_id) DO NOTHING",
-            9,
-            deliveries,
-            |s, i, d| {
-                s.raw_bind_parameter(i, d.origin.as_str())?;
-                s.raw_bind_parameter(i + 1, d.customer.0)?;
-                s.raw_bind_parameter(i + 2, d.channel.as_str())?;
-                s.raw_bind_parameter(i + 3, d.variant.as_str())?;
-                s.raw_bind_parameter(i + 4, d.status.as_str())?;
-                s.raw_bind_parameter(i + 5, d.run_at)?;
-                s.raw_bind_parameter(i + 6, d.reason.as_deref())?;
-                s.raw_bind_parameter(i + 7, d.marketing)?;
-                s.raw_bind_parameter(i + 8, at)
-            },
-        )
-        .map_err(map_err)
+        self.write_deliveries(deliveries, at)
     }
 
     async fn update_deliveries(
@@ -440,26 +422,7 @@ impl WriteTx for SqliteWriteTx {
         updates: &[DeliveryUpdate],
         at: Millis,
     ) -> StoreResult<Vec<i64>> {
-        let mut changed = Vec::with_capacity(updates.len());
-        for u in updates {
-            let rows = self.run(
-                crate::messaging::SQLITE_UPDATE_DELIVERY,
-                params![
-                    u.id,
-                    u.status.as_str(),
-                    u.run_at,
-                    u.error,
-                    !u.attempted,
-                    u.status.reached_channel(),
-                    at,
-                    u.attempt
-                ],
-            )?;
-            if rows > 0 {
-                changed.push(u.id);
-            }
-        }
-        Ok(changed)
+        self.record_outcomes(updates, at)
     }
 
     async fn append_changes(&mut self, changes: &[Change], at: Millis) -> StoreResult<()> {

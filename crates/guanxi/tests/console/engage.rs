@@ -272,7 +272,10 @@ async fn consent_and_suppressions_are_kept_from_the_console() {
         .expect("sms row");
     assert_eq!(sms["status"], "subscribed", "{consent}");
     let (_, page, _) = marketer.get(&path).await;
-    assert!(page.contains("store_visit"), "the source shows: {page}");
+    assert!(
+        page.contains("到店"),
+        "the source shows, in the page's language: {page}"
+    );
 
     // Suppressed addresses are masked for a marketer, who may still add and remove them.
     let page = post_ok(
@@ -405,4 +408,56 @@ async fn a_message_that_failed_is_sent_again_from_the_campaign_page() {
         !page.contains("id=\"undelivered\""),
         "nothing left undelivered: {page}"
     );
+}
+
+#[tokio::test]
+async fn editing_a_campaign_in_the_console_keeps_what_the_form_does_not_show() {
+    let app = TestApp::spawn().await;
+    app.paid_order("o-1", "li@example.com", "88.00", 3).await;
+    segment_of(&app, "buyers", "orders >= 1", 1).await;
+    for key in ["spring_a", "spring_b"] {
+        let (status, body) = app
+            .post(
+                "/api/v1/templates",
+                &json!({"key": key, "name": key, "channel": "in_app",
+                "content": {"languages": {"zh-CN": {"text": "新品"}}}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, created) = app
+        .post("/api/v1/campaigns", &json!({"name": "Spring", "channel": "in_app", "spec": {
+            "audience": {"segments": ["buyers"]}, "conversion_days": 14,
+            "variants": [{"key": "calm", "template": "spring_a"}, {"key": "bold", "template": "spring_b"}],
+            "ab_test": {"sample_percent": 20, "metric": "opened", "decide_after_hours": 6}}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let marketer = signed_in(&app, "mia@shop.cn", "marketer").await;
+    let path = format!("/campaigns/{id}");
+    let token = marketer.token(&path).await;
+    let form = [
+        ("csrf", token.as_str()),
+        ("name", "Spring sale"),
+        ("channel", "in_app"),
+        ("segments", "buyers"),
+        ("template_a", "spring_a"),
+        ("template_b", "spring_b"),
+        ("sample_percent", "20"),
+        ("metric", "opened"),
+        ("decide_after_hours", "6"),
+        ("holdout_percent", "0"),
+    ];
+    let (status, page, _) = marketer.post(&path, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, saved) = app.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(saved["name"], "Spring sale");
+    assert_eq!(saved["spec"]["conversion_days"], 14, "{saved}");
+    let keys: Vec<&str> = saved["spec"]["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .filter_map(|v| v["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["calm", "bold"], "{saved}");
 }

@@ -72,6 +72,7 @@ async fn a_birthday_starts_its_journey_once_two_days_ahead_and_calls_the_webhook
     let clock = Clock::manual(at("2026-12-08 08:00:00"));
     let app = TestApp::spawn_with_clock(clock.clone(), |c| {
         c.webhook_secret = Some(SecretString::from("s3cret".to_owned()));
+        c.webhook_hosts = "127.0.0.1".into();
     })
     .await;
     let li = customer(
@@ -88,6 +89,21 @@ async fn a_birthday_starts_its_journey_once_two_days_ahead_and_calls_the_webhook
     let (status, body) = app.post("/api/v1/templates", &json!({"key": "bday", "name": "Birthday", "channel": "in_app",
         "content": {"languages": {"zh-CN": {"text": "生日快乐，{{ first_name }}"}}, "defaults": {"first_name": "朋友"}}})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A step may not call just any address the server can reach.
+    let (status, body) = app
+        .post(
+            "/api/v1/journeys",
+            &json!({"key": "probe", "name": "probe", "definition": {
+                "trigger": {"date": {"attribute": "birthday"}}, "start": "crm",
+                "steps": [{"id": "crm", "type": "webhook", "url": "http://169.254.169.254/latest/meta-data", "next": "done"},
+                          {"id": "done", "type": "exit"}]}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("steps[0].url")),
+        "{body}"
+    );
     let hook = hooks.url("/hooks/birthday");
     let id = journey(
         &app,

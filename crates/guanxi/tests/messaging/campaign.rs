@@ -283,9 +283,25 @@ async fn a_template_test_goes_once_to_the_address_typed_marked_as_a_test() {
         .await
         .expect("audit");
     assert_eq!(audit.len(), 1, "the test is audited");
-    assert!(
-        !audit[0].detail.to_string().contains("example.com"),
-        "without the address: {:?}",
+    assert_eq!(
+        audit[0].detail["to"], "q***@example.com",
+        "the address masked: {:?}",
         audit[0].detail
     );
+
+    // A suppressed address gets no test either.
+    let (status, body) = app
+        .post(
+            "/api/v1/suppressions",
+            &json!({"channel": "email", "address": "qa@example.com", "reason": "bounced"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = app.post(&test, &json!({"to": "qa@example.com"})).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("to")),
+        "{body}"
+    );
+    assert_eq!(sink.received().len(), 1, "nothing more went");
 }

@@ -181,14 +181,16 @@ pub(super) async fn queue(
             .map(|n| (HOUR_MS / i64::from(n.max(1))).max(1)),
     };
     let marketing = spec.purpose() == Purpose::Marketing;
-    // Paced positions of messages sent at once and of those waiting for a test's winner.
-    let (mut now_index, mut later_index) = (0u64, 0u64);
-    let variants: Vec<&str> = spec.variants.iter().map(|v| v.key.as_str()).collect();
-    let decide_at = now
+    // A test's hours count from when its sample goes: with local time, the campaign's time.
+    let decide_at = timing.send_at.max(now)
         + spec
             .ab_test
             .as_ref()
             .map_or(0, |ab| i64::from(ab.decide_after_hours) * 3_600_000);
+    // Paced positions of messages sent at once and of those waiting for a test's winner.
+    let (mut now_index, mut later_index) = (0u64, 0u64);
+    let variants: Vec<&str> = spec.variants.iter().map(|v| v.key.as_str()).collect();
+
     let mut report = QueueReport {
         audience: audience.len(),
         ..QueueReport::default()

@@ -111,6 +111,12 @@ impl Dispatcher {
                 }))
             }
             // A call to the shop's own system: no message text, no consent to ask.
+            // Checked when saved; checked again, as the configuration may have changed since.
+            Some(StepKind::Webhook { url: Some(url), .. })
+                if !self.messaging.config.webhook_allowed(url) =>
+            {
+                Ok(None)
+            }
             Some(StepKind::Webhook { url, .. }) => {
                 let mut content = TemplateContent::default();
                 content.languages.insert("zh-CN".into(), Default::default());

@@ -9,6 +9,9 @@ use guanxi_domain::CustomerId;
 use guanxi_domain::messaging::{Channel, DeliveryStatus};
 use guanxi_store::Delivery;
 
+/// What marks a test, in both of the shop's languages: it reaches staff, not customers.
+const TEST_MARK: &str = "[测试 Test]";
+
 impl Dispatcher {
     pub async fn send_test(
         &self,
@@ -37,8 +40,11 @@ impl Dispatcher {
             sent_at: None,
         };
         let mut rendered = rendered.clone();
+        // Marked where the reader looks first: the subject, or a text's opening.
         if !rendered.subject.is_empty() {
-            rendered.subject = format!("[测试 Test] {}", rendered.subject);
+            rendered.subject = format!("{TEST_MARK} {}", rendered.subject);
+        } else {
+            rendered.text = format!("{TEST_MARK} {}", rendered.text);
         }
         paced.pace().await;
         paced

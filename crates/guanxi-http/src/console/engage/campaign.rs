@@ -160,8 +160,14 @@ async fn previews(state: &AppState, staff: &Staff, spec: &CampaignSpec) -> Vec<V
                         .map(|(language, rendered)| Shown { language, rendered })
                         .collect()
                 })
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "a variant's preview could not be rendered");
+                    Vec::new()
+                }),
+            Err(e) => {
+                tracing::warn!(error = %e, template = %variant.template, "a variant's template could not be read");
+                Vec::new()
+            }
         };
         out.push(VariantPreview {
             key: variant.key.clone(),
@@ -253,7 +259,17 @@ pub async fn edit(
     StaffForm { staff, form }: StaffForm,
 ) -> Response {
     let draft = CampaignDraft::of_form(&form);
-    let error = match draft.to_form(staff.shop.time_zone) {
+    let stored = match state
+        .store
+        .campaign(id)
+        .await
+        .and_then(|r| campaign::spec_of(&r))
+    {
+        Ok(spec) => spec,
+        Err(StoreError::NotFound(_)) => return Page::not_found(staff.tr).into_response(),
+        Err(e) => return Page::internal(staff.tr, &e).into_response(),
+    };
+    let error = match draft.to_form(staff.shop.time_zone, Some(&stored)) {
         Err((at, why)) => invalid_text(staff.tr, &at, &why),
         Ok(checked) => {
             match campaign::update(&state.messaging, &staff.signed_in.principal, id, &checked).await

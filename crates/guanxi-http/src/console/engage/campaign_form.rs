@@ -123,17 +123,32 @@ impl CampaignDraft {
         }
     }
 
-    /// The form the application checks; a box that is not a number is named here.
-    pub(super) fn to_form(&self, zone: ShopTimeZone) -> Result<CampaignForm, (String, String)> {
+    /// The form the application checks; a box that is not a number is named here. Editing a
+    /// stored campaign (`base`) keeps what the form does not show: variant keys, variants
+    /// past the second, the conversion window.
+    pub(super) fn to_form(
+        &self,
+        zone: ShopTimeZone,
+        base: Option<&CampaignSpec>,
+    ) -> Result<CampaignForm, (String, String)> {
+        let key = |i: usize, default: &str| {
+            base.and_then(|b| b.variants.get(i))
+                .map_or_else(|| default.to_owned(), |v| v.key.clone())
+        };
         let mut variants = vec![Variant {
-            key: "a".into(),
+            key: key(0, "a"),
             template: self.template_a.clone(),
         }];
         if !self.template_b.trim().is_empty() {
             variants.push(Variant {
-                key: "b".into(),
+                key: key(1, "b"),
                 template: self.template_b.clone(),
             });
+            variants.extend(
+                base.map_or(&[][..], |b| b.variants.get(2..).unwrap_or(&[]))
+                    .iter()
+                    .cloned(),
+            );
         }
         let ab_test = if variants.len() > 1 {
             Some(AbTest {
@@ -153,7 +168,7 @@ impl CampaignDraft {
             transactional: self.transactional,
             holdout_percent: number("holdout_percent", &self.holdout_percent, 0)?,
             ab_test,
-            conversion_days: 5,
+            conversion_days: base.map_or(5, |b| b.conversion_days),
             per_hour: match self.per_hour.trim() {
                 "" => None,
                 typed => Some(number("per_hour", typed, 0)?),
@@ -191,7 +206,7 @@ mod tests {
             send_at: "2026-03-01T10:00".into(),
             ..CampaignDraft::default()
         };
-        let form = draft.to_form(zone).expect("valid");
+        let form = draft.to_form(zone, None).expect("valid");
         assert_eq!(
             form.spec["audience"]["segments"],
             serde_json::json!(["vip", "loyal"])
@@ -204,6 +219,9 @@ mod tests {
             holdout_percent: "ten".into(),
             ..draft
         };
-        assert_eq!(bad.to_form(zone).expect_err("words").0, "holdout_percent");
+        assert_eq!(
+            bad.to_form(zone, None).expect_err("words").0,
+            "holdout_percent"
+        );
     }
 }

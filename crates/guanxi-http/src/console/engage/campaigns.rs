@@ -124,7 +124,7 @@ pub async fn create(
     StaffForm { staff, form }: StaffForm,
 ) -> Response {
     let draft = CampaignDraft::of_form(&form);
-    let refusal = match draft.to_form(staff.shop.time_zone) {
+    let refusal = match draft.to_form(staff.shop.time_zone, None) {
         Err((at, why)) => invalid_text(staff.tr, &at, &why),
         Ok(checked) => {
             let principal = &staff.signed_in.principal;

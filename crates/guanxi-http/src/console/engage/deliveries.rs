@@ -58,8 +58,12 @@ pub async fn replay(
     StaffForm { staff, form }: StaffForm,
 ) -> Response {
     let back = form.get("back");
-    // Only back to a page of this console's (no redirect elsewhere).
-    let back = if back.starts_with("/campaigns/") || back.starts_with("/journeys/") {
+    // Only back to a page of this console's (no redirect elsewhere, nothing a header cannot
+    // hold).
+    let plain = back
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'));
+    let back = if plain && (back.starts_with("/campaigns/") || back.starts_with("/journeys/")) {
         back.to_owned()
     } else {
         "/campaigns".to_owned()

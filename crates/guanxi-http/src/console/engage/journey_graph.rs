@@ -53,16 +53,13 @@ fn summary(kind: &StepKind, tr: Tr) -> String {
             minutes,
             ..
         } => {
-            let parts: Vec<String> = [(days, "d"), (hours, "h"), (minutes, "m")]
+            // A checked wait is never zero: one part at least.
+            let parts: Vec<String> = [(days, "days"), (hours, "hours"), (minutes, "minutes")]
                 .into_iter()
                 .filter(|(n, _)| **n > 0)
-                .map(|(n, unit)| format!("{n}{unit}"))
+                .map(|(n, unit)| tr.fill(&format!("journeys.{unit}"), &[("n", &n.to_string())]))
                 .collect();
-            if parts.is_empty() {
-                "0m".into()
-            } else {
-                parts.join(" ")
-            }
+            parts.join(" ")
         }
         StepKind::WaitUntil { time, .. } => time.clone(),
         StepKind::WaitUntilDate {

@@ -2,7 +2,7 @@
 //! it is edited and previewed in both languages (for a chosen customer, the reveal audited,
 //! or with the author's defaults alone) before it is saved.
 
-use super::super::page::{Chrome, Page, invalid_text, render_status};
+use super::super::page::{Chrome, Page, invalid_text, private, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::local_time;
 use super::template_form::TemplateDraft;
@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::messaging::template::Rendered;
 use guanxi_app::messaging::templates;
+use guanxi_app::messaging::test_send::{TestSend, test_send};
 use guanxi_domain::CustomerId;
 use guanxi_domain::access::Action;
 use guanxi_domain::messaging::Channel;
@@ -196,7 +197,8 @@ async fn template_page(
             Err(e) => return Page::internal(staff.tr, &e).into_response(),
         },
     };
-    render_status(
+    // A preview for a customer shows their data: never kept by the browser or a proxy.
+    private(render_status(
         &TemplatePage {
             c: Chrome::new(staff, "/campaigns"),
             tab: "templates",
@@ -211,7 +213,7 @@ async fn template_page(
             notice: outcome.notice,
         },
         status,
-    )
+    ))
 }
 
 pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Response {
@@ -271,17 +273,15 @@ pub async fn edit(
                 return template_page(&state, &staff, id, outcome, StatusCode::BAD_REQUEST).await;
             }
         };
-        let language = Some(form.get("test_language")).filter(|l| !l.is_empty());
-        templates::test_send(
-            messaging,
-            principal,
-            id,
-            &outcome.test_to,
-            language,
+        let send = TestSend {
+            to: &outcome.test_to,
+            language: Some(form.get("test_language")).filter(|l| !l.is_empty()),
             customer,
-        )
-        .await
-        .map(|()| outcome.notice = Some(staff.tr.get("templates.test_sent").to_owned()))
+        };
+        // The draft as typed goes, as its preview shows it: a test comes before saving.
+        test_send(messaging, principal, id, Some(&checked), send)
+            .await
+            .map(|()| outcome.notice = Some(staff.tr.get("templates.test_sent").to_owned()))
     } else if form.get("intent") == "preview" {
         match customer_of(&outcome.preview_customer, &staff) {
             Err(text) => {
