@@ -150,6 +150,14 @@ pub trait JourneyStore {
     /// A named position in a feed; `None` when never saved.
     async fn cursor(&self, name: &str) -> StoreResult<Option<i64>>;
     async fn save_cursor(&self, name: &str, position: i64) -> StoreResult<()>;
+    /// Moves a cursor from `expected` (`None`: never saved) to `position` if nobody moved it
+    /// since; answers whether this call did. What one of several servers claims.
+    async fn swap_cursor(
+        &self,
+        name: &str,
+        expected: Option<i64>,
+        position: i64,
+    ) -> StoreResult<bool>;
     /// The id of the newest event: where a journey engine that never ran starts following.
     async fn newest_event_id(&self) -> StoreResult<i64>;
 }

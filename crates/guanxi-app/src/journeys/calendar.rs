@@ -3,8 +3,9 @@
 //! segment), and the date a `wait_until_date` step waits for.
 //!
 //! A calendar trigger fires at most once a day: the day it last fired is kept as a cursor,
-//! saved after the customers are entered. A server that dies in between fires again, and the
-//! entry rule lets nobody in twice: whoever entered since today's firing time is left out.
+//! saved after the customers are entered; of several servers, the one that takes a lease
+//! fires. A server that dies in between leaves it to the next after the lease, and the entry
+//! rule lets nobody in twice: whoever entered since today's firing time is left out.
 
 use super::runner::JourneyRunner;
 use chrono::{Datelike, NaiveDate, NaiveTime};
@@ -18,8 +19,17 @@ const ID_WINDOW: i64 = 20_000;
 /// Segment members read at once.
 const MEMBER_PAGE: u32 = 5_000;
 
+/// How long a server holds a calendar firing before another may take it over.
+const LEASE_MS: i64 = 10 * 60_000;
+
+/// The day a calendar trigger last fired (days from the common era, shop time).
 fn cursor_name(journey: i64) -> String {
     format!("journey_calendar:{journey}")
+}
+
+/// Until when a server holds today's firing.
+fn lease_name(journey: i64) -> String {
+    format!("journey_calendar_lease:{journey}")
 }
 
 impl JourneyRunner {
@@ -101,6 +111,16 @@ impl JourneyRunner {
                     .cursor(&cursor)
                     .await?
                     .is_some_and(|d| d >= day_number)
+            {
+                continue;
+            }
+            // One server fires it: the one that takes the lease. A server that dies with it
+            // leaves the day to whoever comes after the lease, and the entry rule below keeps
+            // anyone from entering twice.
+            let lease = lease_name(record.id);
+            let held = store.cursor(&lease).await?;
+            if held.is_some_and(|until| until > now)
+                || !store.swap_cursor(&lease, held, now + LEASE_MS).await?
             {
                 continue;
             }

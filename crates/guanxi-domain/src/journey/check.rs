@@ -223,16 +223,23 @@ fn spinning(d: &Definition, index: &HashMap<&str, usize>) -> Result<(), FieldErr
         index: &HashMap<&str, usize>,
         state: &mut [u8],
     ) -> Option<usize> {
-        if d.steps[i].kind.waits() {
-            return None;
-        }
+        // A date wait parks customers on its `next` way; those without the date go on at once
+        // by `missing`, so that way counts as not waiting.
+        let onward: Vec<&str> = match &d.steps[i].kind {
+            StepKind::WaitUntilDate {
+                missing: Some(missing),
+                ..
+            } => vec![missing.as_str()],
+            kind if kind.waits() => return None,
+            kind => kind.targets(),
+        };
         match state[i] {
             1 => return Some(i),
             2 => return None,
             _ => {}
         }
         state[i] = 1;
-        for target in d.steps[i].kind.targets() {
+        for target in onward {
             if let Some(found) = visit(index[target], d, index, state) {
                 return Some(found);
             }
@@ -343,6 +350,19 @@ mod tests {
         }))
         .expect("valid");
         assert_eq!(d.segments(), ["vip"]);
+        // Without the date a customer goes round by `missing` at once: a loop that spins.
+        let spinning = json!({
+            "trigger": {"date": {"attribute": "birthday"}}, "start": "w",
+            "steps": [
+                {"id": "w", "type": "wait_until_date", "attribute": "birthday", "next": "done", "missing": "tag"},
+                {"id": "tag", "type": "tag", "add": ["x"], "next": "w"},
+                {"id": "done", "type": "exit"}
+            ]
+        });
+        assert!(
+            Definition::parse(&spinning).is_err(),
+            "a loop through missing is refused"
+        );
         let mut bad = serde_json::to_value(&d).expect("json");
         bad["steps"][1]["url"] = json!("ftp://crm.example");
         assert_eq!(

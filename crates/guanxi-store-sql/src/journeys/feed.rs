@@ -73,6 +73,30 @@ impl SqlStore {
         Ok(())
     }
 
+    pub(super) async fn compare_and_swap_cursor(
+        &self,
+        name: &str,
+        expected: Option<i64>,
+        position: i64,
+    ) -> StoreResult<bool> {
+        let query = match expected {
+            None => sqlx::query(
+                "INSERT INTO feed_cursors (name, position) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(position),
+            Some(expected) => sqlx::query(
+                "UPDATE feed_cursors SET position = $2 WHERE name = $1 AND position = $3",
+            )
+            .bind(name)
+            .bind(position)
+            .bind(expected),
+        };
+        let done = query.execute(&self.pool).await.map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub(super) async fn last_event_id(&self) -> StoreResult<i64> {
         let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
             .fetch_one(&self.pool)

@@ -194,6 +194,15 @@ impl JourneyStore for SqlStore {
         self.write_cursor(name, position).await
     }
 
+    async fn swap_cursor(
+        &self,
+        name: &str,
+        expected: Option<i64>,
+        position: i64,
+    ) -> StoreResult<bool> {
+        self.compare_and_swap_cursor(name, expected, position).await
+    }
+
     async fn newest_event_id(&self) -> StoreResult<i64> {
         self.last_event_id().await
     }

@@ -147,4 +147,11 @@ pub async fn runs_are_durable_and_single(store: &dyn Store) {
     store.save_cursor("journeys", 41).await.expect("save");
     store.save_cursor("journeys", 42).await.expect("save");
     assert_eq!(store.cursor("journeys").await.expect("cursor"), Some(42));
+    // Of two servers swapping the same cursor, one wins.
+    let swap = |expected, position| store.swap_cursor("lease", expected, position);
+    assert!(swap(None, 5).await.expect("first"));
+    assert!(!swap(None, 6).await.expect("already there"));
+    assert!(!swap(Some(4), 6).await.expect("moved since"));
+    assert!(swap(Some(5), 6).await.expect("swap"));
+    assert_eq!(store.cursor("lease").await.expect("cursor"), Some(6));
 }
