@@ -94,11 +94,36 @@ impl Timing {
         };
         at.max(self.now)
     }
+}
 
-    /// The `index`-th message of its kind, paced from `not_before` at the earliest.
-    fn at(&self, customer: u64, index: u64, not_before: Millis) -> Millis {
-        self.base(customer).max(not_before) + self.gap_ms.map_or(0, |gap| gap * index as i64)
+/// Paced times for the messages that go (customer, whether in an A/B test's sample): one
+/// after another at least `gap` apart across every time zone, in the order their times come,
+/// the sample first and those waiting for the winner from `decide_at` on.
+fn paced(
+    timing: &Timing,
+    going: impl Iterator<Item = (u64, bool)>,
+    decide_at: Millis,
+    gap: i64,
+) -> HashMap<u64, Millis> {
+    let (mut sample, mut later) = (Vec::new(), Vec::new());
+    for (customer, in_sample) in going {
+        let base = timing.base(customer);
+        if in_sample {
+            sample.push((base, customer));
+        } else {
+            later.push((base.max(decide_at), customer));
+        }
     }
+    sample.sort_unstable();
+    later.sort_unstable();
+    let mut times = HashMap::with_capacity(sample.len() + later.len());
+    let mut previous: Option<Millis> = None;
+    for (base, customer) in sample.into_iter().chain(later) {
+        let at = previous.map_or(base, |p| base.max(p + gap));
+        times.insert(customer, at);
+        previous = Some(at);
+    }
+    times
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -187,8 +212,27 @@ pub(super) async fn queue(
             .ab_test
             .as_ref()
             .map_or(0, |ab| i64::from(ab.decide_after_hours) * 3_600_000);
-    // Paced positions of messages sent at once and of those waiting for a test's winner.
-    let (mut now_index, mut later_index) = (0u64, 0u64);
+    let refused = |customer: u64| consented.as_ref().is_some_and(|c| !c.contains(customer));
+    let held_out =
+        |customer: u64| bucket(record.id, customer, 100) < u64::from(spec.holdout_percent);
+    // A test sample spreads over the variants; the rest waits for the winner.
+    let in_sample = |customer: u64| {
+        spec.ab_test.as_ref().is_none_or(|ab| {
+            bucket(record.id ^ 0x0ab7, customer, 100) < u64::from(ab.sample_percent)
+        })
+    };
+    let paced = match timing.gap_ms {
+        Some(gap) => paced(
+            &timing,
+            audience
+                .iter()
+                .filter(|c| !refused(*c) && !held_out(*c))
+                .map(|c| (c, in_sample(c))),
+            decide_at,
+            gap,
+        ),
+        None => HashMap::new(),
+    };
     let variants: Vec<&str> = spec.variants.iter().map(|v| v.key.as_str()).collect();
 
     let mut report = QueueReport {
@@ -197,34 +241,29 @@ pub(super) async fn queue(
     };
     let mut chunk = Vec::with_capacity(QUEUE_CHUNK);
     for customer in audience.iter() {
-        let (status, reason) = if consented.as_ref().is_some_and(|c| !c.contains(customer)) {
+        let (status, reason) = if refused(customer) {
             report.skipped += 1;
             (
                 DeliveryStatus::Skipped,
                 Some(Refusal::NoConsent.as_str().to_owned()),
             )
-        } else if bucket(record.id, customer, 100) < u64::from(spec.holdout_percent) {
+        } else if held_out(customer) {
             report.holdout += 1;
             (DeliveryStatus::Holdout, None)
         } else {
             report.queued += 1;
             (DeliveryStatus::Queued, None)
         };
-        // A test sample spreads over the variants; the rest waits for the winner.
-        let in_sample = spec.ab_test.as_ref().is_none_or(|ab| {
-            bucket(record.id ^ 0x0ab7, customer, 100) < u64::from(ab.sample_percent)
-        });
-        let queued = status == DeliveryStatus::Queued;
-        let (variant, run_at) = if in_sample {
+        let (variant, not_before) = if in_sample(customer) {
             let pick = bucket(record.id ^ 0x5a5a, customer, variants.len() as u64) as usize;
-            let at = timing.at(customer, now_index, now);
-            now_index += u64::from(queued);
-            (variants[pick], at)
+            (variants[pick], now)
         } else {
-            let at = timing.at(customer, later_index, decide_at);
-            later_index += u64::from(queued);
-            (UNDECIDED, at)
+            (UNDECIDED, decide_at)
         };
+        let run_at = paced
+            .get(&customer)
+            .copied()
+            .unwrap_or_else(|| timing.base(customer).max(not_before));
         chunk.push(NewDelivery {
             origin: origin.clone(),
             customer: CustomerId(customer as i64),
@@ -265,4 +304,43 @@ async fn write_chunk(store: &dyn Store, chunk: &[NewDelivery], at: Millis) -> St
     let mut tx = store.begin_write().await?;
     tx.insert_deliveries(chunk, at).await?;
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacing_keeps_the_rate_across_time_zones_and_after_the_sample() {
+        const MIN: i64 = 60_000;
+        let shop = ShopTimeZone::CHINA;
+        let send_at = 1_800_000_000_000;
+        // Customer 2's clock is an hour behind the shop's: their ten comes an hour later.
+        let behind = ShopTimeZone::fixed_hours(7).expect("zone");
+        let timing = Timing {
+            now: send_at - 120 * MIN,
+            send_at,
+            shop,
+            zones: HashMap::from([(2, behind)]),
+            gap_ms: Some(30 * MIN),
+        };
+        let times = paced(
+            &timing,
+            [(1, true), (2, true), (3, true), (4, false)].into_iter(),
+            send_at + 10 * MIN,
+            30 * MIN,
+        );
+        assert_eq!(times[&1], send_at);
+        assert_eq!(
+            times[&3],
+            send_at + 30 * MIN,
+            "the rate holds in the shop's zone"
+        );
+        assert_eq!(times[&2], send_at + 60 * MIN, "an hour behind: its own ten");
+        assert_eq!(
+            times[&4],
+            send_at + 90 * MIN,
+            "the winner's share follows the sample, still paced"
+        );
+    }
 }
