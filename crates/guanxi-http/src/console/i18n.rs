@@ -204,6 +204,7 @@ mod tests {
             include_str!("../../templates/console/engage/graph.html"),
             include_str!("../../templates/console/engage/suppressions.html"),
             include_str!("../../templates/console/engage/undelivered.html"),
+            include_str!("../../templates/console/engage/step_editor.html"),
         ];
         let mut used = 0;
         for source in sources {

@@ -82,6 +82,17 @@ impl FormFields {
         self.0.get(name).map(|v| v.trim()).unwrap_or_default()
     }
 
+    /// Every field whose name starts with `prefix`, the prefix taken off, sorted by name.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<(&str, &str)> {
+        let mut found: Vec<(&str, &str)> = self
+            .0
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?, v.trim())))
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
     /// The value as a list of one, or none when left blank: for actions taking several.
     pub fn listed(&self, name: &str) -> Vec<String> {
         Some(self.get(name).to_owned())

@@ -5,6 +5,7 @@
 mod customers;
 mod dashboard;
 mod engage;
+mod engage_editing;
 mod imports;
 mod scopes;
 mod segments;

@@ -6,6 +6,7 @@ use super::super::page::{Chrome, Page, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::money;
 use super::deliveries::{UndeliveredLine, undelivered};
+use super::journey_editor::{StepFields, add_after, fields_of, remove, set_fields, step_ids};
 use super::journey_graph::{Graph, layout};
 use super::journeys::json_of;
 use super::{explained, may};
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use guanxi_app::journeys;
 use guanxi_app::journeys::results::results as journey_results;
 use guanxi_domain::access::Action;
-use guanxi_domain::journey::Definition;
+use guanxi_domain::journey::{Definition, StepKind};
 use guanxi_store::StoreError;
 use std::collections::HashMap;
 
@@ -44,8 +45,13 @@ struct JourneyPage {
     /// The editor: the name and definition as typed (the stored ones at first).
     draft_name: String,
     draft_definition: String,
-    /// The draft drawn, after a preview.
+    /// The draft drawn, after a preview or a change made in the editor.
     draft_graph: Option<Graph>,
+    /// The draft's step ids and the kinds of step there are, for the editor's choices.
+    draft_steps: Vec<String>,
+    kinds: [&'static str; 11],
+    /// The step being edited, with its settings.
+    step: Option<StepFields>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -70,6 +76,7 @@ struct Totals {
 struct Outcome {
     draft: Option<(String, String)>,
     draft_graph: Option<Graph>,
+    step: Option<StepFields>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -158,6 +165,11 @@ async fn journey_page(
             status: record.status,
             version: record.version,
             may_edit: may(staff, Action::Edit),
+            draft_steps: json_of(&draft_definition)
+                .map(|d| step_ids(&d))
+                .unwrap_or_default(),
+            kinds: StepKind::KEYS,
+            step: outcome.step,
             draft_name,
             draft_definition,
             draft_graph: outcome.draft_graph,
@@ -172,8 +184,9 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i6
     journey_page(&state, &staff, id, Outcome::default(), StatusCode::OK).await
 }
 
-/// `POST /journeys/{id}`: `intent=preview` draws the draft; `publish` makes it the next
-/// version (customers under way finish the one they started).
+/// `POST /journeys/{id}`: `publish` makes the draft the next version (customers under way
+/// finish the one they started); `preview` draws it; `choose_step`, `save_step`, `add_step`
+/// and `remove_step` change it a step at a time and draw it again.
 pub async fn edit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -189,13 +202,10 @@ pub async fn edit(
             None
         }
     };
-    if let Some(value) = value {
-        if form.get("intent") == "preview" {
-            match Definition::parse(&value) {
-                Ok(d) => outcome.draft_graph = Some(layout(&d, &HashMap::new(), staff.tr)),
-                Err(e) => outcome.error = Some(invalid_text(staff.tr, &e.field, &e.reason)),
-            }
-        } else {
+    let mut typed = typed;
+    if let Some(mut value) = value {
+        let intent = form.get("intent");
+        if intent == "publish" {
             let principal = &staff.signed_in.principal;
             match journeys::publish(&state.messaging, principal, id, &name, &value).await {
                 Ok(_) => return Redirect::to(&format!("/journeys/{id}")).into_response(),
@@ -203,6 +213,36 @@ pub async fn edit(
                     Ok(text) => outcome.error = Some(text),
                     Err(page) => return page.into_response(),
                 },
+            }
+        } else {
+            // Drawing the draft, or changing it step by step: the draft comes back drawn.
+            let step = form.get("step").to_owned();
+            let changed = match intent {
+                "save_step" => set_fields(&mut value, &step, &form.with_prefix("field_")),
+                "add_step" => {
+                    let new_id = form.get("new_id").to_owned();
+                    add_after(&mut value, form.get("after"), form.get("kind"), &new_id)
+                        .map(|()| outcome.step = fields_of(&value, &new_id))
+                }
+                "remove_step" => remove(&mut value, &step),
+                _ => Ok(()),
+            };
+            match changed {
+                Err(why) => outcome.error = Some(invalid_text(staff.tr, "step", &why)),
+                Ok(()) => {
+                    typed = serde_json::to_string_pretty(&value).unwrap_or(typed);
+                    if matches!(intent, "choose_step" | "save_step") {
+                        outcome.step = fields_of(&value, &step);
+                    }
+                    match Definition::parse(&value) {
+                        Ok(d) => {
+                            outcome.draft_graph = Some(layout(&d, &HashMap::new(), staff.tr));
+                        }
+                        Err(e) => {
+                            outcome.error = Some(invalid_text(staff.tr, &e.field, &e.reason));
+                        }
+                    }
+                }
             }
         }
     }

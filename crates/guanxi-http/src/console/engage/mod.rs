@@ -8,6 +8,7 @@ mod campaign_form;
 mod campaigns;
 mod deliveries;
 mod journey;
+mod journey_editor;
 mod journey_graph;
 mod journeys;
 mod suppressions;
