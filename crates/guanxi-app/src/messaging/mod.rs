@@ -165,6 +165,13 @@ impl std::fmt::Debug for MessagingConfig {
     }
 }
 
+/// The time zone a customer's stored traits name (`timezone`, an IANA name), if any: where
+/// local-time campaigns read the customer's clock.
+pub(crate) fn zone_in_traits(traits_json: &str) -> Option<guanxi_domain::ShopTimeZone> {
+    let traits: serde_json::Value = serde_json::from_str(traits_json).ok()?;
+    guanxi_domain::ShopTimeZone::parse(traits.get("timezone")?.as_str()?).ok()
+}
+
 /// Costs per message as configured: `sms:0.05, email:0.001` in the shop's currency.
 pub fn parse_costs(
     raw: &str,

@@ -149,3 +149,48 @@ async fn a_local_time_campaign_reaches_each_customer_at_ten_on_their_clock() {
     app.drain_deliveries().await;
     assert_eq!(read(&app, &ids).await, [1, 1, 1]);
 }
+
+#[tokio::test]
+async fn quiet_hours_of_a_local_time_campaign_are_the_customers_own() {
+    let gateway = super::receiver::Receiver::start(0).await;
+    // Ten in New York is eleven at night in Shanghai, inside the shop's quiet hours.
+    let clock = Clock::manual(shanghai("2026-12-08 22:00:00"));
+    let app = TestApp::spawn_with_clock(clock.clone(), |c| {
+        c.sms_gateway_url = Some(gateway.url("/sms"));
+    })
+    .await;
+    let (status, body) = app
+        .segment("/v1/identify", &json!({"userId": "ny", "traits": {"phone": "+12125550100", "timezone": "America/New_York"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ny = app.customer_by("user_id:web:ny").await["id"]
+        .as_i64()
+        .expect("id");
+    super::subscribe(&app, ny, "sms").await;
+    super::segment_of(&app, "everyone", "orders = 0", 1).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/templates",
+            &json!({"key": "hello", "name": "hello", "channel": "sms",
+            "content": {"languages": {"en": {"text": "Good morning"}}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let spec = json!({"audience": {"segments": ["everyone"]}, "variants": [{"key": "a", "template": "hello"}], "local_time": true});
+    let body = json!({"name": "Morning", "channel": "sms", "spec": spec, "send_at": "2026-12-08 10:00:00"});
+    let (status, created) = app.post("/api/v1/campaigns", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    launch_due(&app.messaging).await.expect("launch");
+    app.drain_deliveries().await;
+    assert!(
+        gateway.requests("/sms").is_empty(),
+        "not before ten in New York"
+    );
+    clock.advance(60 * MINUTE); // 23:00 in Shanghai, 10:00 in New York
+    app.drain_deliveries().await;
+    assert_eq!(
+        gateway.requests("/sms").len(),
+        1,
+        "sent at ten on the customer's clock"
+    );
+}

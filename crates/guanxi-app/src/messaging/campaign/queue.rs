@@ -52,14 +52,7 @@ async fn zones_of(
             if !audience.contains(customer.0 as u64) {
                 continue;
             }
-            let named = serde_json::from_str::<serde_json::Value>(&traits)
-                .ok()
-                .and_then(|t| {
-                    t.get("timezone")
-                        .and_then(|z| z.as_str())
-                        .map(str::to_owned)
-                });
-            let zone = named.and_then(|z| ShopTimeZone::parse(&z).ok());
+            let zone = crate::messaging::zone_in_traits(&traits);
             if let Some(zone) = zone.filter(|z| *z != shop) {
                 zones.insert(customer.0 as u64, zone);
             }

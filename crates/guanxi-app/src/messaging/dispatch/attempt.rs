@@ -29,18 +29,19 @@ impl Dispatcher {
     }
 
     /// Decides whether one delivery may go now: `Some` of what became of it when not (quiet
-    /// hours defer it; no address, suppression, consent or a cap skip it), `None` when it
-    /// may, counted against the caps at once so the rest of the batch sees it.
+    /// hours on the clock of `zone` defer it; no address, suppression, consent or a cap skip
+    /// it), `None` when it may, counted against the caps at once so the rest of the batch
+    /// sees it.
     pub(super) async fn gate(
         &self,
         d: &Delivery,
         plan: &Plan,
         address: Option<&str>,
         suppressed: bool,
+        zone: guanxi_domain::ShopTimeZone,
         sent_counts: &mut HashMap<(CustomerId, Channel), u32>,
     ) -> StoreResult<Option<DeliveryUpdate>> {
         let now = self.messaging.clock.now();
-        let zone = self.messaging.settings.current().time_zone;
         let purpose = plan.purpose;
         if purpose == Purpose::Marketing
             && let Some(until) = self

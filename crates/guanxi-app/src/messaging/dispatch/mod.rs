@@ -189,6 +189,28 @@ impl Dispatcher {
             addresses.extend(found.into_iter().map(|(c, a)| ((c, channel), a)));
         }
 
+        // Local-time campaigns keep quiet hours on each customer's clock.
+        let shop_zone = self.messaging.settings.current().time_zone;
+        let local: Vec<CustomerId> = batch
+            .iter()
+            .filter(|d| {
+                plans
+                    .get(&d.origin)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|p| p.local_time)
+            })
+            .map(|d| d.customer)
+            .collect();
+        let zones: HashMap<CustomerId, guanxi_domain::ShopTimeZone> = if local.is_empty() {
+            HashMap::new()
+        } else {
+            store
+                .trait_facts_of(&local)
+                .await?
+                .into_iter()
+                .filter_map(|(c, traits)| Some((c, super::zone_in_traits(&traits)?)))
+                .collect()
+        };
         // Decide every delivery first (reads), then hand those that may go to their channels
         // several at a time: a message's round trips to a relay are mostly waiting.
         let mut decided: Vec<(Delivery, DeliveryUpdate)> = Vec::with_capacity(batch.len());
@@ -206,8 +228,9 @@ impl Dispatcher {
             let address = addresses.get(&(d.customer, d.channel)).map(String::as_str);
             let barred =
                 address.is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
+            let zone = zones.get(&d.customer).copied().unwrap_or(shop_zone);
             match self
-                .gate(&d, plan, address, barred, &mut sent_counts)
+                .gate(&d, plan, address, barred, zone, &mut sent_counts)
                 .await?
             {
                 Some(update) => decided.push((d, update)),

@@ -20,6 +20,8 @@ pub(super) struct Plan {
     pub(super) winner: Option<String>,
     /// Where a journey's webhook step posts, when it names its own address.
     pub(super) url: Option<String>,
+    /// Sent on each customer's clock: quiet hours are theirs too.
+    pub(super) local_time: bool,
 }
 
 impl Plan {
@@ -77,6 +79,7 @@ impl Dispatcher {
             templates,
             winner,
             url: None,
+            local_time: spec.local_time,
         }))
     }
 
@@ -108,6 +111,7 @@ impl Dispatcher {
                     templates,
                     winner: None,
                     url: None,
+                    local_time: false,
                 }))
             }
             // A call to the shop's own system: no message text, no consent to ask.
@@ -126,6 +130,7 @@ impl Dispatcher {
                     templates,
                     winner: None,
                     url: url.clone(),
+                    local_time: false,
                 }))
             }
             _ => Ok(None),
