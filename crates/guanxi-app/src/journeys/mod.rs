@@ -4,6 +4,7 @@
 //! through its steps).
 
 mod calendar;
+pub mod examples;
 mod machine;
 pub mod results;
 pub mod runner;

@@ -77,21 +77,7 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         send_at: None,
     };
     campaign::create(messaging, &principal, &winback).await?;
-    let checkout = json!({
-        "trigger": {"event": {"name": "Checkout Started"}},
-        "goal": {"ordered": true},
-        "reentry": {"after_days": 7},
-        "start": "wait_order",
-        "steps": [
-            {"id": "wait_order", "type": "wait_for", "event": "Order Completed", "correlate": "checkout_id",
-             "timeout_hours": 1, "then": "done", "timeout": "email"},
-            {"id": "email", "type": "send", "channel": "email", "template": "cart_reminder", "next": "a_day"},
-            {"id": "a_day", "type": "wait", "days": 1, "next": "ordered"},
-            {"id": "ordered", "type": "branch", "condition": {"ordered_since_entry": true}, "yes": "done", "no": "sms"},
-            {"id": "sms", "type": "send", "channel": "sms", "template": "cart_coupon", "next": "done"},
-            {"id": "done", "type": "exit"}
-        ]
-    });
+    let checkout: Value = serde_json::from_str(journeys::examples::ABANDONED_CHECKOUT)?;
     journeys::create(
         messaging,
         &principal,

@@ -6,12 +6,12 @@ use super::super::page::{Chrome, Page, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::local_time;
 use super::campaign_form::CampaignDraft;
-use super::{explained, may, segment_keys};
+use super::{created, may, segment_keys};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use guanxi_app::messaging::campaign;
 use guanxi_domain::access::Action;
 use guanxi_domain::messaging::Channel;
@@ -128,14 +128,10 @@ pub async fn create(
         Err((at, why)) => invalid_text(staff.tr, &at, &why),
         Ok(checked) => {
             let principal = &staff.signed_in.principal;
-            match campaign::create(&state.messaging, principal, &checked).await {
-                Ok(saved) => {
-                    return Redirect::to(&format!("/campaigns/{}", saved.id)).into_response();
-                }
-                Err(e) => match explained(e, &staff) {
-                    Ok(text) => text,
-                    Err(page) => return page.into_response(),
-                },
+            let result = campaign::create(&state.messaging, principal, &checked).await;
+            match created(result, &staff, |saved| format!("/campaigns/{}", saved.id)) {
+                Ok(response) => return response,
+                Err(text) => text,
             }
         }
     };

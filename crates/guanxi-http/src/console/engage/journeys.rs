@@ -4,12 +4,12 @@
 
 use super::super::page::{Chrome, Page, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
-use super::{explained, may};
+use super::{created, may};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use guanxi_app::journeys;
 use guanxi_domain::access::Action;
 
@@ -30,23 +30,6 @@ pub(super) struct JourneyDraft {
     /// The definition, JSON.
     pub(super) definition: String,
 }
-
-/// Where a new journey starts: the abandoned-checkout flow most shops begin with.
-const EXAMPLE: &str = r#"{
-  "trigger": {"event": {"name": "Checkout Started"}},
-  "goal": {"ordered": true},
-  "reentry": {"after_days": 7},
-  "start": "wait_order",
-  "steps": [
-    {"id": "wait_order", "type": "wait_for", "event": "Order Completed", "correlate": "checkout_id",
-     "timeout_hours": 1, "then": "done", "timeout": "email"},
-    {"id": "email", "type": "send", "channel": "email", "template": "cart_reminder", "next": "a_day"},
-    {"id": "a_day", "type": "wait", "days": 1, "next": "ordered"},
-    {"id": "ordered", "type": "branch", "condition": {"ordered_since_entry": true}, "yes": "done", "no": "sms"},
-    {"id": "sms", "type": "send", "channel": "sms", "template": "cart_coupon", "next": "done"},
-    {"id": "done", "type": "exit"}
-  ]
-}"#;
 
 #[derive(Template)]
 #[template(path = "console/engage/journeys.html")]
@@ -125,7 +108,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {
     let draft = JourneyDraft {
         key: String::new(),
         name: String::new(),
-        definition: EXAMPLE.to_owned(),
+        definition: journeys::examples::ABANDONED_CHECKOUT.to_owned(),
     };
     list_page(&state, &staff, draft, None, StatusCode::OK).await
 }
@@ -144,22 +127,12 @@ pub async fn create(
         Err((at, why)) => invalid_text(staff.tr, &at, &why),
         Ok(definition) => {
             let principal = &staff.signed_in.principal;
-            match journeys::create(
-                &state.messaging,
-                principal,
-                &draft.key,
-                &draft.name,
-                &definition,
-            )
-            .await
-            {
-                Ok(saved) => {
-                    return Redirect::to(&format!("/journeys/{}", saved.id)).into_response();
-                }
-                Err(e) => match explained(e, &staff) {
-                    Ok(text) => text,
-                    Err(page) => return page.into_response(),
-                },
+            let messaging = &state.messaging;
+            let result =
+                journeys::create(messaging, principal, &draft.key, &draft.name, &definition).await;
+            match created(result, &staff, |saved| format!("/journeys/{}", saved.id)) {
+                Ok(response) => return response,
+                Err(text) => text,
             }
         }
     };

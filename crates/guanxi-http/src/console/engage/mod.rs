@@ -60,6 +60,24 @@ fn explained(e: MessagingError, staff: &Staff) -> Result<String, Page> {
     }
 }
 
+/// Where a create leads: to the new thing's page, or to the page that answers a refusal that
+/// is not about the input (`Ok` either way); `Err` is the text of a refusal to show on the
+/// form again.
+fn created<T>(
+    result: Result<T, MessagingError>,
+    staff: &Staff,
+    page_of: impl FnOnce(&T) -> String,
+) -> Result<axum::response::Response, String> {
+    use axum::response::IntoResponse;
+    match result {
+        Ok(saved) => Ok(axum::response::Redirect::to(&page_of(&saved)).into_response()),
+        Err(e) => match explained(e, staff) {
+            Ok(text) => Err(text),
+            Err(page) => Ok(page.into_response()),
+        },
+    }
+}
+
 /// Keys typed into one box, separated by commas, spaces or Chinese commas.
 fn keys_of(typed: &str) -> Vec<String> {
     typed

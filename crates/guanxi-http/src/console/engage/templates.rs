@@ -6,7 +6,7 @@ use super::super::page::{Chrome, Page, invalid_text, private, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::local_time;
 use super::template_form::TemplateDraft;
-use super::{explained, may};
+use super::{created, explained, may};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -124,14 +124,10 @@ pub async fn create(
         Err((at, why)) => invalid_text(staff.tr, &at, &why),
         Ok(checked) => {
             let principal = &staff.signed_in.principal;
-            match templates::create(&state.messaging, principal, &checked).await {
-                Ok(saved) => {
-                    return Redirect::to(&format!("/templates/{}", saved.id)).into_response();
-                }
-                Err(e) => match explained(e, &staff) {
-                    Ok(text) => text,
-                    Err(page) => return page.into_response(),
-                },
+            let result = templates::create(&state.messaging, principal, &checked).await;
+            match created(result, &staff, |saved| format!("/templates/{}", saved.id)) {
+                Ok(response) => return response,
+                Err(text) => text,
             }
         }
     };
