@@ -434,6 +434,30 @@ async fn a_marketer_launches_a_campaign_and_starts_a_journey() {
     }
     browser.click_and_load("#start-journey").await;
     assert_eq!(browser.text("#journey-status").await, "Running");
+
+    // The counts are live: a checkout moves them while the page stays open.
+    let (status, body) = app
+        .segment(
+            "/v1/track",
+            &json!({"userId": "u-live", "event": "Checkout Started", "properties": {"checkout_id": "c-1"}}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    app.tick_journeys().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting = browser
+            .text("#journey-steps tr[data-step=wait_order] td.now")
+            .await;
+        if waiting == "1" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the page never showed the customer waiting: {waiting}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     browser.screenshot("journey-graph-en").await;
     browser.close().await;
     app.stop().await;

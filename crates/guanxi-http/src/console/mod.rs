@@ -86,6 +86,7 @@ pub fn router(max_upload_bytes: usize) -> Router<AppState> {
             get(settings::roles).post(settings::save_role),
         )
         .route("/assets/console.css", get(stylesheet))
+        .route("/assets/live.js", get(live_script))
         .merge(engage::router())
 }
 
@@ -96,6 +97,17 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/console.css"),
+    )
+}
+
+/// The script that keeps `data-live` regions current; the pages work without it.
+async fn live_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/live.js"),
     )
 }
 
