@@ -147,6 +147,12 @@ pub struct InboxMessage {
 pub trait ConsentStore {
     /// The customer's consent rows, with those of the customers merged into them.
     async fn consent_rows(&self, customer: CustomerId) -> StoreResult<Vec<ConsentRow>>;
+    /// `consent_rows` of many customers at once, each row with the customer of `customers`
+    /// it counts for (itself, or the survivor it was merged into).
+    async fn consent_rows_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, ConsentRow)>>;
     /// Records a decision on `customer`. It replaces the rows of that channel of the customers
     /// merged into them: a choice made now supersedes what the merged records said.
     async fn set_consent(&self, customer: CustomerId, consent: &Consent) -> StoreResult<()>;

@@ -8,6 +8,7 @@ use guanxi_domain::messaging::{Channel, Consent, ConsentStatus, combined_status}
 use guanxi_domain::{CustomerId, FieldError, Millis};
 use guanxi_store::Store;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// A customer's standing on one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,15 +26,36 @@ pub async fn of_customer(
     customer: CustomerId,
 ) -> Result<Vec<ChannelConsent>, MessagingError> {
     let rows = store.consent_rows(customer).await?;
-    Ok(Channel::ALL
+    Ok(standing(rows.iter().map(|r| &r.consent)))
+}
+
+/// The status on `channel` of each of `customers` (one read for them all): what the
+/// dispatcher asks of a batch.
+pub(crate) async fn statuses_of(
+    store: &dyn Store,
+    customers: &[CustomerId],
+    channel: Channel,
+) -> Result<HashMap<CustomerId, ConsentStatus>, MessagingError> {
+    let mut rows: HashMap<CustomerId, Vec<Consent>> = HashMap::new();
+    for (owner, row) in store.consent_rows_of(customers).await? {
+        if row.consent.channel == channel {
+            rows.entry(owner).or_default().push(row.consent);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(customer, consents)| (customer, combined_status(consents.iter().map(|c| c.status))))
+        .collect())
+}
+
+/// Each channel's standing from a customer's decisions (their own and their merged records').
+fn standing<'a>(decisions: impl Iterator<Item = &'a Consent> + Clone) -> Vec<ChannelConsent> {
+    Channel::ALL
         .into_iter()
         .filter(|c| c.needs_consent())
         .map(|channel| {
-            let of_channel: Vec<&Consent> = rows
-                .iter()
-                .map(|r| &r.consent)
-                .filter(|c| c.channel == channel)
-                .collect();
+            let of_channel: Vec<&Consent> =
+                decisions.clone().filter(|c| c.channel == channel).collect();
             let status = combined_status(of_channel.iter().map(|c| c.status));
             // The decision that set the status: the newest of that status.
             let behind = of_channel
@@ -47,7 +69,7 @@ pub async fn of_customer(
                 at: behind.map(|c| c.at),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// A decision made by staff or an integrator: `source` says where the customer gave it

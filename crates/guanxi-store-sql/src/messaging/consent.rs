@@ -36,6 +36,42 @@ impl SqlStore {
 
 #[async_trait]
 impl ConsentStore for SqlStore {
+    async fn consent_rows_of(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, ConsentRow)>> {
+        let wanted: std::collections::HashSet<i64> = customers.iter().map(|c| c.0).collect();
+        let mut out = Vec::new();
+        for chunk in customers.chunks(400) {
+            let sql = format!(
+                "SELECT c.customer_id, k.merged_into, c.channel, c.status, c.source, c.at \
+                 FROM consents c JOIN customers k ON k.id = c.customer_id \
+                 WHERE c.customer_id IN ({}) OR k.merged_into IN ({})",
+                list(Placeholders::Numbered { first: 1 }, chunk.len()),
+                list(
+                    Placeholders::Numbered {
+                        first: chunk.len() + 1
+                    },
+                    chunk.len()
+                )
+            );
+            let mut query = sqlx::query(&sql);
+            for customer in chunk.iter().chain(chunk) {
+                query = query.bind(customer.0);
+            }
+            for r in query.fetch_all(&self.pool).await.map_err(map_err)? {
+                let row = consent_row(&r)?;
+                let merged_into: Option<i64> = get(&r, "merged_into")?;
+                for owner in [Some(row.customer.0), merged_into].into_iter().flatten() {
+                    if wanted.contains(&owner) {
+                        out.push((CustomerId(owner), row.clone()));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     async fn consent_rows(&self, customer: CustomerId) -> StoreResult<Vec<ConsentRow>> {
         let rows = sqlx::query(
             "SELECT c.customer_id, c.channel, c.status, c.source, c.at FROM consents c \
@@ -47,22 +83,7 @@ impl ConsentStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let status: String = get(r, "status")?;
-                Ok(ConsentRow {
-                    customer: customer_id(r, "customer_id")?,
-                    consent: Consent {
-                        channel: channel(r, "channel")?,
-                        status: ConsentStatus::parse(&status).ok_or_else(|| {
-                            StoreError::other(format!("stored consent status {status:?}"))
-                        })?,
-                        source: get(r, "source")?,
-                        at: get(r, "at")?,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(consent_row).collect()
     }
 
     async fn set_consent(&self, customer: CustomerId, consent: &Consent) -> StoreResult<()> {
@@ -240,4 +261,18 @@ impl ConsentStore for SqlStore {
         }
         Ok(found)
     }
+}
+
+fn consent_row(r: &sqlx::any::AnyRow) -> StoreResult<ConsentRow> {
+    let status: String = get(r, "status")?;
+    Ok(ConsentRow {
+        customer: customer_id(r, "customer_id")?,
+        consent: Consent {
+            channel: channel(r, "channel")?,
+            status: ConsentStatus::parse(&status)
+                .ok_or_else(|| StoreError::other(format!("stored consent status {status:?}")))?,
+            source: get(r, "source")?,
+            at: get(r, "at")?,
+        },
+    })
 }

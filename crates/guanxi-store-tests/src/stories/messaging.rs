@@ -43,6 +43,18 @@ pub async fn consent_survives_merges(store: &dyn Store) {
         2,
         "the survivor's rows include the merged customer's"
     );
+    // Read for a batch, the merged customer's row counts for the survivor asked about.
+    let c = customer_with(store, web.id, &["email:c@shop.cn"], T0).await;
+    let mut batch = store.consent_rows_of(&[a, c]).await.expect("batch");
+    batch.sort_by_key(|(owner, row)| (owner.0, row.customer.0));
+    assert_eq!(
+        batch
+            .iter()
+            .map(|(owner, row)| (*owner, row.customer))
+            .collect::<Vec<_>>(),
+        [(a, a), (a, b)],
+        "c said nothing"
+    );
     assert!(
         store
             .subscribed(Channel::Email)

@@ -5,7 +5,6 @@ use super::Dispatcher;
 use super::plan::Plan;
 use crate::messaging::MessagingError;
 use crate::messaging::channels::{Outgoing, SendError, address_kind};
-use crate::messaging::consent;
 use crate::messaging::links::{Link, track_clicks};
 use crate::messaging::templates::values_for;
 use guanxi_domain::CustomerId;
@@ -29,16 +28,16 @@ impl Dispatcher {
     }
 
     /// Decides whether one delivery may go now: `Some` of what became of it when not (quiet
-    /// hours on the clock of `zone` defer it; no address, suppression, consent or a cap skip
-    /// it), `None` when it may, counted against the caps at once so the rest of the batch
-    /// sees it.
+    /// hours on the clock of `zone` defer it; no address, suppression, consent — its `status`
+    /// on the channel, read for the batch — or a cap skip it), `None` when it may, counted
+    /// against the caps at once so the rest of the batch sees it.
     pub(super) async fn gate(
         &self,
         d: &Delivery,
         plan: &Plan,
         address: Option<&str>,
         suppressed: bool,
-        zone: guanxi_domain::ShopTimeZone,
+        (zone, status): (guanxi_domain::ShopTimeZone, ConsentStatus),
         sent_counts: &mut HashMap<(CustomerId, Channel), u32>,
     ) -> StoreResult<Option<DeliveryUpdate>> {
         let now = self.messaging.clock.now();
@@ -75,13 +74,7 @@ impl Dispatcher {
         if suppressed {
             return Ok(Some(skipped(d, Refusal::Suppressed)));
         }
-        // Consent may have changed since the campaign was queued: ask again now.
-        let status = consent::of_customer(self.messaging.store.as_ref(), d.customer)
-            .await
-            .map_err(store_error)?
-            .into_iter()
-            .find(|c| c.channel == d.channel)
-            .map_or(ConsentStatus::Unknown, |c| c.status);
+        // Consent may have changed since the campaign was queued: `status` was read now.
         if let Some(refusal) = Refusal::of_consent(d.channel, purpose, status) {
             return Ok(Some(skipped(d, refusal)));
         }
@@ -197,7 +190,8 @@ impl Dispatcher {
     }
 }
 
-fn store_error(e: MessagingError) -> StoreError {
+/// A use case's error where only a store error can come back.
+pub(super) fn store_error(e: MessagingError) -> StoreError {
     match e {
         MessagingError::Action(crate::ActionError::Store(s)) => s,
         other => StoreError::other(other.to_string()),

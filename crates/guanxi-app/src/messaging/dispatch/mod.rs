@@ -16,7 +16,7 @@ use super::timeline::timeline_events;
 use attempt::finished;
 use futures::StreamExt;
 use guanxi_domain::CustomerId;
-use guanxi_domain::messaging::{Channel, DeliveryStatus};
+use guanxi_domain::messaging::{Channel, ConsentStatus, DeliveryStatus};
 use guanxi_store::{Delivery, DeliveryUpdate, StoreResult};
 use pacing::Paced;
 use plan::Plan;
@@ -189,6 +189,27 @@ impl Dispatcher {
             addresses.extend(found.into_iter().map(|(c, a)| ((c, channel), a)));
         }
 
+        // Consent may have changed since the messages were queued: read it now, for the
+        // batch at once, per channel.
+        let mut consents: HashMap<Channel, HashMap<CustomerId, ConsentStatus>> = HashMap::new();
+        for channel in batch
+            .iter()
+            .map(|d| d.channel)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            if !channel.needs_consent() {
+                continue;
+            }
+            let of_channel: Vec<CustomerId> = batch
+                .iter()
+                .filter(|d| d.channel == channel)
+                .map(|d| d.customer)
+                .collect();
+            let statuses = super::consent::statuses_of(store, &of_channel, channel)
+                .await
+                .map_err(attempt::store_error)?;
+            consents.insert(channel, statuses);
+        }
         // Local-time campaigns keep quiet hours on each customer's clock.
         let shop_zone = self.messaging.settings.current().time_zone;
         let local: Vec<CustomerId> = batch
@@ -229,8 +250,13 @@ impl Dispatcher {
             let barred =
                 address.is_some_and(|a| suppressed.iter().any(|(c, s)| *c == d.channel && s == a));
             let zone = zones.get(&d.customer).copied().unwrap_or(shop_zone);
+            let status = consents
+                .get(&d.channel)
+                .and_then(|of| of.get(&d.customer))
+                .copied()
+                .unwrap_or(ConsentStatus::Unknown);
             match self
-                .gate(&d, plan, address, barred, zone, &mut sent_counts)
+                .gate(&d, plan, address, barred, (zone, status), &mut sent_counts)
                 .await?
             {
                 Some(update) => decided.push((d, update)),
