@@ -95,13 +95,16 @@ impl JourneyRunner {
 
     /// Follows the feed and advances due runs until neither has anything left.
     pub async fn tick(&self) -> StoreResult<TickReport> {
-        let mut report = TickReport::default();
+        // The calendar fires at most once a day per journey: once a pass is enough.
+        let mut report = TickReport {
+            entered: self.follow_calendar().await?,
+            ..TickReport::default()
+        };
         loop {
             let (events, entered) = self.follow_feed().await?;
-            let dated = self.follow_calendar().await?;
             let moved = self.advance_due().await?;
             report.events += events;
-            report.entered += entered + dated;
+            report.entered += entered;
             report.moved += moved;
             if events == 0 && moved == 0 {
                 return Ok(report);

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use guanxi_app::messaging::consent;
+use guanxi_domain::access::Principal;
 use guanxi_domain::messaging::Channel;
 use guanxi_domain::time::to_rfc3339;
 use serde::{Deserialize, Serialize};
@@ -56,16 +57,26 @@ pub async fn list(
     ))
 }
 
+/// Who asks, and for which channel and address: what adding and removing both read.
+async fn request(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Principal, Channel, SuppressionBody), ApiError> {
+    let principal = auth::api_principal(state, headers).await?;
+    let bytes = body::read(headers, body, 4 * 1024).await?;
+    let body: SuppressionBody = body::json(&bytes)?;
+    let channel = Channel::parse(body.channel.trim())?;
+    Ok((principal, channel, body))
+}
+
 #[utoipa::path(post, path = "/api/v1/suppressions", tag = "messaging", request_body = SuppressionBody, responses((status = 204), (status = 400)))]
 pub async fn add(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let principal = auth::api_principal(&state, &headers).await?;
-    let bytes = body::read(&headers, body, 4 * 1024).await?;
-    let body: SuppressionBody = body::json(&bytes)?;
-    let channel = Channel::parse(body.channel.trim())?;
+    let (principal, channel, body) = request(&state, &headers, body).await?;
     consent::suppress(
         &state.messaging,
         &principal,
@@ -83,10 +94,7 @@ pub async fn remove(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let principal = auth::api_principal(&state, &headers).await?;
-    let bytes = body::read(&headers, body, 4 * 1024).await?;
-    let body: SuppressionBody = body::json(&bytes)?;
-    let channel = Channel::parse(body.channel.trim())?;
+    let (principal, channel, body) = request(&state, &headers, body).await?;
     consent::unsuppress(&state.messaging, &principal, channel, &body.address).await?;
     Ok(StatusCode::NO_CONTENT)
 }

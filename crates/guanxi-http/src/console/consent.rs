@@ -2,14 +2,14 @@
 //! customer gave it, and — for roles that may edit customers — a form to record a new choice
 //! (audited). The rules live in `guanxi_app::messaging::consent`.
 
-use super::i18n::Tr;
-use super::page::{Page, explain, invalid_text};
+use super::page::{Page, invalid_text, refusal_page};
 use super::session::{Staff, StaffForm};
 use super::show::local_time;
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use guanxi_app::messaging::{MessagingError, consent};
+use guanxi_app::messaging::consent;
 use guanxi_domain::access::{Action, Resource};
 use guanxi_domain::messaging::{Channel, ConsentStatus};
 use guanxi_domain::{CustomerId, ShopTimeZone};
@@ -63,17 +63,6 @@ pub async fn card(
     }
 }
 
-fn refused(e: MessagingError, tr: Tr) -> Response {
-    let text = match e {
-        MessagingError::Action(a) => explain(a, tr),
-        MessagingError::Invalid(f) => Ok(invalid_text(tr, &f.field, &f.reason)),
-    };
-    match text {
-        Ok(text) => Page::new(tr, axum::http::StatusCode::BAD_REQUEST, text).into_response(),
-        Err(page) => page.into_response(),
-    }
-}
-
 /// `POST /customers/{id}/consent`: records the customer's choice on one channel, with where
 /// they gave it (`source`, "by staff" when left blank).
 pub async fn change(
@@ -83,7 +72,7 @@ pub async fn change(
 ) -> Response {
     let channel = match Channel::parse(form.get("channel")) {
         Ok(c) => c,
-        Err(e) => return refused(e.into(), staff.tr),
+        Err(e) => return refusal_page(e.into(), staff.tr, StatusCode::BAD_REQUEST),
     };
     let Some(status) = ConsentStatus::parse(form.get("status")) else {
         let text = invalid_text(
@@ -91,7 +80,7 @@ pub async fn change(
             "status",
             "must be subscribed, unsubscribed or unknown",
         );
-        return Page::new(staff.tr, axum::http::StatusCode::BAD_REQUEST, text).into_response();
+        return Page::new(staff.tr, StatusCode::BAD_REQUEST, text).into_response();
     };
     let source = match form.get("source") {
         "" => "staff",
@@ -109,6 +98,6 @@ pub async fn change(
     .await
     {
         Ok(_) => Redirect::to(&format!("/customers/{id}#consent")).into_response(),
-        Err(e) => refused(e, staff.tr),
+        Err(e) => refusal_page(e, staff.tr, StatusCode::BAD_REQUEST),
     }
 }

@@ -63,6 +63,29 @@ pub fn explain(e: guanxi_app::ActionError, tr: Tr) -> Result<String, Page> {
     }
 }
 
+/// How a refused messaging action (campaigns, journeys, templates, consent) reads on a form
+/// shown again, or the page that answers instead.
+pub fn explain_messaging(e: guanxi_app::messaging::MessagingError, tr: Tr) -> Result<String, Page> {
+    use guanxi_app::messaging::MessagingError;
+    match e {
+        MessagingError::Action(a) => explain(a, tr),
+        MessagingError::Invalid(f) => Ok(invalid_text(tr, &f.field, &f.reason)),
+    }
+}
+
+/// A refused messaging action with no form to show it on: a page of its own, answered with
+/// `status` when the refusal is about what was asked (else forbidden, not found, internal).
+pub fn refusal_page(
+    e: guanxi_app::messaging::MessagingError,
+    tr: Tr,
+    status: StatusCode,
+) -> Response {
+    match explain_messaging(e, tr) {
+        Ok(text) => Page::new(tr, status, text).into_response(),
+        Err(page) => page.into_response(),
+    }
+}
+
 /// "Please check your input: field: reason", for a form shown again with its error.
 pub fn invalid_text(tr: Tr, field: &str, reason: &str) -> String {
     tr.fill(

@@ -2,14 +2,16 @@
 //! it is a draft or scheduled, the launch button, and — once launched — its deliveries by
 //! status and what it earned (per variant, against the holdout, ROI).
 
-use super::super::page::{Chrome, Page, invalid_text, render_status};
+use super::super::page::{
+    Chrome, Page, explain_messaging, invalid_text, refusal_page, render_status,
+};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::{local_time, money};
 use super::campaign_form::CampaignDraft;
 use super::campaigns::Choices;
 use super::deliveries::{UndeliveredLine, undelivered};
+use super::may;
 use super::templates::Shown;
-use super::{explained, may};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -212,11 +214,7 @@ async fn campaign_page(
     } else {
         match campaign::results(&state.messaging, &staff.signed_in.principal, id).await {
             Ok(r) => Some(results_view(r, staff.shop.currency.code())),
-            Err(e) => {
-                return explained(e, staff).map_or_else(IntoResponse::into_response, |text| {
-                    Page::new(staff.tr, StatusCode::INTERNAL_SERVER_ERROR, text).into_response()
-                });
-            }
+            Err(e) => return refusal_page(e, staff.tr, StatusCode::INTERNAL_SERVER_ERROR),
         }
     };
     let at = |t: Option<i64>| t.map(|t| local_time(t, zone)).unwrap_or_default();
@@ -239,7 +237,12 @@ async fn campaign_page(
             spec,
             editable,
             may_edit: may(staff, Action::Edit),
-            choices: Choices::read(state).await,
+            // The editor's choices read only when the editor shows.
+            choices: if editable && may(staff, Action::Edit) {
+                Choices::read(state).await
+            } else {
+                Choices::none()
+            },
             error: outcome.error,
             notice: outcome.notice,
             results,
@@ -275,7 +278,7 @@ pub async fn edit(
             match campaign::update(&state.messaging, &staff.signed_in.principal, id, &checked).await
             {
                 Ok(_) => return Redirect::to(&format!("/campaigns/{id}")).into_response(),
-                Err(e) => match explained(e, &staff) {
+                Err(e) => match explain_messaging(e, staff.tr) {
                     Ok(text) => text,
                     Err(page) => return page.into_response(),
                 },
@@ -315,7 +318,7 @@ pub async fn launch(
             outcome.error = Some(staff.tr.get("campaigns.already_launched").to_owned());
             StatusCode::CONFLICT
         }
-        Err(e) => match explained(e, &staff) {
+        Err(e) => match explain_messaging(e, staff.tr) {
             Ok(text) => {
                 outcome.error = Some(text);
                 StatusCode::BAD_REQUEST

@@ -34,6 +34,16 @@ pub(super) struct Choices {
 }
 
 impl Choices {
+    /// For a page without the editor.
+    pub(super) fn none() -> Self {
+        Self {
+            channels: Vec::new(),
+            segments: Vec::new(),
+            templates: Vec::new(),
+            metrics: ["opened", "clicked", "converted"],
+        }
+    }
+
     pub(super) async fn read(state: &AppState) -> Self {
         let templates = match state.store.templates().await {
             Ok(records) => records.into_iter().map(|r| r.key).collect(),
@@ -46,7 +56,7 @@ impl Choices {
             channels: Channel::ALL.iter().map(|c| c.as_str()).collect(),
             segments: segment_keys(state).await,
             templates,
-            metrics: ["opened", "clicked", "converted"],
+            ..Self::none()
         }
     }
 }

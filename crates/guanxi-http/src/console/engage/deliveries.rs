@@ -1,10 +1,9 @@
 //! Deliveries that did not go, on a campaign's or journey's page, each with its reason and a
 //! button to send it again (a webhook the receiver lost, a message whose cause is fixed).
 
-use super::super::page::Page;
-use super::super::session::{Staff, StaffForm};
+use super::super::page::refusal_page;
+use super::super::session::StaffForm;
 use super::super::show::local_time;
-use super::explained;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -70,13 +69,6 @@ pub async fn replay(
     };
     match replay::replay(&state.messaging, &staff.signed_in.principal, id).await {
         Ok(()) => Redirect::to(&format!("{back}#undelivered")).into_response(),
-        Err(e) => refused(e, &staff),
-    }
-}
-
-fn refused(e: guanxi_app::messaging::MessagingError, staff: &Staff) -> Response {
-    match explained(e, staff) {
-        Ok(text) => Page::new(staff.tr, StatusCode::CONFLICT, text).into_response(),
-        Err(page) => page.into_response(),
+        Err(e) => refusal_page(e, staff.tr, StatusCode::CONFLICT),
     }
 }

@@ -2,14 +2,14 @@
 //! finishing earlier versions, starting and pausing, and the editor — a draft definition is
 //! drawn before it is published as a new version.
 
-use super::super::page::{Chrome, Page, invalid_text, render_status};
+use super::super::page::{Chrome, Page, explain_messaging, invalid_text, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::money;
 use super::deliveries::{UndeliveredLine, undelivered};
 use super::journey_editor::{StepFields, add_after, fields_of, remove, set_fields, step_ids};
 use super::journey_graph::{Graph, layout};
 use super::journeys::json_of;
-use super::{explained, may};
+use super::may;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -209,7 +209,7 @@ pub async fn edit(
             let principal = &staff.signed_in.principal;
             match journeys::publish(&state.messaging, principal, id, &name, &value).await {
                 Ok(_) => return Redirect::to(&format!("/journeys/{id}")).into_response(),
-                Err(e) => match explained(e, &staff) {
+                Err(e) => match explain_messaging(e, staff.tr) {
                     Ok(text) => outcome.error = Some(text),
                     Err(page) => return page.into_response(),
                 },
@@ -264,7 +264,7 @@ pub async fn set_status(
     let principal = &staff.signed_in.principal;
     match journeys::set_status(&state.messaging, principal, id, form.get("status")).await {
         Ok(_) => Redirect::to(&format!("/journeys/{id}")).into_response(),
-        Err(e) => match explained(e, &staff) {
+        Err(e) => match explain_messaging(e, staff.tr) {
             Ok(text) => {
                 let outcome = Outcome {
                     error: Some(text),

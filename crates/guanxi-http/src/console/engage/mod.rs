@@ -15,7 +15,7 @@ mod suppressions;
 mod template_form;
 mod templates;
 
-use super::page::{Page, explain, invalid_text};
+use super::page::explain_messaging;
 use super::session::Staff;
 use crate::AppState;
 use axum::Router;
@@ -52,14 +52,6 @@ fn may(staff: &Staff, action: Action) -> bool {
         .is_ok()
 }
 
-/// How a refusal reads on a form shown again, or the page that answers instead.
-fn explained(e: MessagingError, staff: &Staff) -> Result<String, Page> {
-    match e {
-        MessagingError::Action(a) => explain(a, staff.tr),
-        MessagingError::Invalid(f) => Ok(invalid_text(staff.tr, &f.field, &f.reason)),
-    }
-}
-
 /// Where a create leads: to the new thing's page, or to the page that answers a refusal that
 /// is not about the input (`Ok` either way); `Err` is the text of a refusal to show on the
 /// form again.
@@ -71,7 +63,7 @@ fn created<T>(
     use axum::response::IntoResponse;
     match result {
         Ok(saved) => Ok(axum::response::Redirect::to(&page_of(&saved)).into_response()),
-        Err(e) => match explained(e, staff) {
+        Err(e) => match explain_messaging(e, staff.tr) {
             Ok(text) => Err(text),
             Err(page) => Ok(page.into_response()),
         },

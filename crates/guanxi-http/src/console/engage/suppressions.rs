@@ -1,10 +1,10 @@
 //! The suppression lists in the console: a channel's addresses, masked until someone with
 //! the right reveals them (audited), and forms to add or take off an address.
 
-use super::super::page::{Chrome, Page, render_status};
+use super::super::page::{Chrome, Page, explain_messaging, refusal_page, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::local_time;
-use super::{explained, may};
+use super::may;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -62,12 +62,7 @@ async fn page(
     let rows =
         match consent::suppression_list(&state.messaging, principal, channel, via, SHOWN).await {
             Ok(rows) => rows,
-            Err(e) => {
-                return match explained(e, staff) {
-                    Ok(text) => Page::new(staff.tr, StatusCode::BAD_REQUEST, text).into_response(),
-                    Err(page) => page.into_response(),
-                };
-            }
+            Err(e) => return refusal_page(e, staff.tr, StatusCode::BAD_REQUEST),
         };
     let zone = staff.shop.time_zone;
     let field = if channel == Channel::Sms {
@@ -142,7 +137,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(e) => match explained(e, &staff) {
+        Err(e) => match explain_messaging(e, staff.tr) {
             Ok(text) => {
                 page(
                     &state,

@@ -2,11 +2,11 @@
 //! it is edited and previewed in both languages (for a chosen customer, the reveal audited,
 //! or with the author's defaults alone) before it is saved.
 
-use super::super::page::{Chrome, Page, invalid_text, private, render_status};
+use super::super::page::{Chrome, Page, explain_messaging, invalid_text, private, render_status};
 use super::super::session::{Staff, StaffForm};
 use super::super::show::local_time;
 use super::template_form::TemplateDraft;
-use super::{created, explained, may};
+use super::{created, may};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -228,7 +228,7 @@ pub async fn edit(
     if form.get("intent") == "delete" {
         return match templates::delete(messaging, principal, id).await {
             Ok(()) => Redirect::to("/templates").into_response(),
-            Err(e) => match explained(e, &staff) {
+            Err(e) => match explain_messaging(e, staff.tr) {
                 Ok(text) => {
                     template_page(
                         &state,
@@ -301,7 +301,7 @@ pub async fn edit(
     let status = match result {
         Ok(()) if outcome.error.is_none() => StatusCode::OK,
         Ok(()) => StatusCode::BAD_REQUEST,
-        Err(e) => match explained(e, &staff) {
+        Err(e) => match explain_messaging(e, staff.tr) {
             Ok(text) => {
                 outcome.error = Some(text);
                 StatusCode::BAD_REQUEST
